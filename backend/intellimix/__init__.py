@@ -1,0 +1,71 @@
+"""IntelliMix: a chat-native music mix studio."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from intellimix.config import load_config
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config → extensions → blueprints → error handlers."""
+    settings = load_config()
+    settings.update(config or {})
+    app = Flask(__name__, instance_path=settings["INSTANCE_DIR"], static_folder=None)
+    app.config.from_mapping(settings)
+
+    from intellimix import requests
+
+    requests.configure(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from intellimix.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from intellimix import models  # noqa: F401  (every table registered before Alembic looks)
+    from intellimix.auth.jwt_callbacks import init_jwt
+    from intellimix.extensions import cors, db, limiter, migrate, redis_handle
+
+    config = app.config
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config))
+    config["JWT_TOKEN_LOCATION"] = ["headers"]
+    config["RATELIMIT_HEADERS_ENABLED"] = True
+    config.setdefault("RATELIMIT_KEY_PREFIX", "intellimix")
+    db.init_app(app)
+    migrate.init_app(app, db, directory=config["MIGRATIONS_DIR"], compare_type=True)
+    init_jwt(app)
+    cors.init_app(
+        app,
+        resources={r"/api/*": {"origins": config["FRONTEND_ORIGINS"]}},
+        expose_headers=["X-Request-ID", "Retry-After"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
+    )
+    limiter.init_app(app)
+    redis_handle.init_app(app)
+
+
+def _engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    timeout = config["HEALTH_CHECK_TIMEOUT_SECONDS"]
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": timeout}}
+    return {}
+
+
+def _register_blueprints(app: Flask) -> None:
+    from flask import Blueprint
+
+    from intellimix import health
+    from intellimix.auth.routes import bp as auth_bp
+
+    api = Blueprint("api", __name__, url_prefix="/api/v1")
+    api.register_blueprint(health.bp)
+    api.register_blueprint(auth_bp)
+    app.register_blueprint(api)

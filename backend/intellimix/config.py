@@ -1,0 +1,130 @@
+"""Configuration, read from the environment once per app."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values, find_dotenv
+
+ENVIRONMENTS = ("development", "production", "test")
+SECRET_NAMES = ("FLASK_SECRET_KEY", "JWT_SECRET_KEY")
+MIN_SECRET_LENGTH = 32
+DEFAULT_INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
+DEFAULT_MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable configuration."""
+
+
+def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Process environment over `.env` (development convenience; real variables win)."""
+    if environ is not None:
+        return dict(environ)
+    dotenv_path = find_dotenv(usecwd=True)
+    file_values = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
+    return {**file_values, **os.environ}
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Build the Flask config mapping from environment variables."""
+    env = read_environment(environ)
+    app_env = env.get("INTELLIMIX_ENV", "development")
+    if app_env not in ENVIRONMENTS:
+        raise ConfigError(f"INTELLIMIX_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    instance_dir = Path(env.get("INSTANCE_DIR") or DEFAULT_INSTANCE_DIR).resolve()
+    queue_url = env.get("MIX_CHAT_QUEUE_URL", "").strip()
+
+    config: dict[str, Any] = {
+        "ENV_NAME": app_env,
+        "INSTANCE_DIR": str(instance_dir),
+        "SQLALCHEMY_DATABASE_URI": _database_url(env, instance_dir),
+        "STORAGE_DIR": str(Path(env.get("STORAGE_DIR") or instance_dir / "storage").resolve()),
+        "MIGRATIONS_DIR": str(DEFAULT_MIGRATIONS_DIR),
+        "FRONTEND_ORIGINS": _csv(env.get("FRONTEND_ORIGIN", "http://localhost:5173")),
+        "MIX_CHAT_QUEUE_URL": queue_url or None,
+        "PLANNER_PROVIDER": env.get("PLANNER_PROVIDER", "local"),
+        "GEMINI_API_KEY": env.get("GEMINI_API_KEY") or None,
+        "JWT_ACCESS_TOKEN_MINUTES": _int(env, "JWT_ACCESS_TOKEN_MINUTES", 15),
+        "JWT_REFRESH_TOKEN_DAYS": _int(env, "JWT_REFRESH_TOKEN_DAYS", 30),
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:1"),
+        "AUTH_RATE_LIMIT_PER_ADDRESS": env.get("AUTH_RATE_LIMIT_PER_ADDRESS", "60 per minute"),
+        "AUTH_FAILURE_LIMIT_PER_EMAIL": env.get("AUTH_FAILURE_LIMIT_PER_EMAIL", "10 per minute"),
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or queue_url or "memory://",
+        "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
+        "MAX_UPLOAD_MB": _int(env, "MAX_UPLOAD_MB", 200),
+        "MAX_JSON_BODY_KB": _int(env, "MAX_JSON_BODY_KB", 1024),
+        "MAX_TRACK_SECONDS": _int(env, "MAX_TRACK_SECONDS", 1200),
+        "FILE_TOKEN_TTL_SECONDS": _int(env, "FILE_TOKEN_TTL_SECONDS", 900),
+        "HEALTH_CHECK_TIMEOUT_SECONDS": _int(env, "HEALTH_CHECK_TIMEOUT_SECONDS", 3),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
+        "LOG_FORMAT": env.get("LOG_FORMAT", "json" if app_env == "production" else "text"),
+    }
+    config.update(_secrets(env, app_env, instance_dir))
+    return config
+
+
+def _database_url(env: Mapping[str, str], instance_dir: Path) -> str:
+    url = env.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{instance_dir / 'intellimix.db'}"
+    # Heroku-style and bare "postgresql://" URLs select psycopg 3, the driver we ship.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _secrets(env: Mapping[str, str], app_env: str, instance_dir: Path) -> dict[str, str]:
+    given = {name: env.get(name, "") for name in SECRET_NAMES}
+    if app_env == "production":
+        weak = [name for name, value in given.items() if len(value) < MIN_SECRET_LENGTH]
+        if weak:
+            raise ConfigError(
+                f"{', '.join(weak)} must be set to at least {MIN_SECRET_LENGTH} random characters "
+                "when INTELLIMIX_ENV=production"
+            )
+        return {"SECRET_KEY": given["FLASK_SECRET_KEY"], "JWT_SECRET_KEY": given["JWT_SECRET_KEY"]}
+    persisted = _persisted_dev_secrets(instance_dir) if not all(given.values()) else {}
+    resolved = {name: given[name] or persisted[name] for name in SECRET_NAMES}
+    return {"SECRET_KEY": resolved["FLASK_SECRET_KEY"], "JWT_SECRET_KEY": resolved["JWT_SECRET_KEY"]}
+
+
+def _persisted_dev_secrets(instance_dir: Path) -> dict[str, str]:
+    """Generate development secrets once; every later process reads the same file."""
+    path = instance_dir / "secrets.json"
+    if not path.exists():
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        candidate = path.with_name(f".secrets.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            json.dump({name: secrets.token_hex(32) for name in SECRET_NAMES}, handle)
+        try:
+            # link() fails when another process won the race; then its file is the truth.
+            os.link(candidate, path)
+        except FileExistsError:
+            pass
+        finally:
+            candidate.unlink()
+    with path.open() as handle:
+        stored: dict[str, str] = json.load(handle)
+    return stored
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _csv(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]

@@ -1,0 +1,107 @@
+"""The ApiError hierarchy and the one JSON error envelope every failure answers with."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from flask_limiter.errors import RateLimitExceeded
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error with an HTTP status, a stable code and a message safe to show a client."""
+
+    status = 400
+    code = "BAD_REQUEST"
+    message = "The request could not be processed."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.code = code or self.code
+        self.status = status or self.status
+        self.details = details or {}
+
+
+class ValidationFailed(ApiError):
+    status, code, message = 422, "VALIDATION_ERROR", "The request is not valid."
+
+
+class Unauthorized(ApiError):
+    status, code, message = 401, "AUTH_REQUIRED", "Authentication is required."
+
+
+class Forbidden(ApiError):
+    status, code, message = 403, "FORBIDDEN", "You may not do that."
+
+
+class NotFound(ApiError):
+    status, code, message = 404, "NOT_FOUND", "Not found."
+
+
+class Conflict(ApiError):
+    status, code, message = 409, "CONFLICT", "The request conflicts with the current state."
+
+
+class PayloadTooLarge(ApiError):
+    status, code, message = 413, "PAYLOAD_TOO_LARGE", "The request body is too large."
+
+
+class UnsupportedMediaType(ApiError):
+    status, code, message = 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported content type."
+
+
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None
+) -> tuple[Response, int]:
+    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    return jsonify(body), status
+
+
+def _http_code(exc: HTTPException) -> str:
+    """`405 Method Not Allowed` → `METHOD_NOT_ALLOWED`."""
+    name = exc.name or "Error"
+    return "".join(ch if ch.isalnum() else "_" for ch in name.upper())
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def handle_api_error(exc: ApiError) -> tuple[Response, int]:
+        return error_response(exc.status, exc.code, exc.message, exc.details)
+
+    @app.errorhandler(RateLimitExceeded)
+    def handle_rate_limited(exc: RateLimitExceeded) -> tuple[Response, int]:
+        # Flask-Limiter's after-request hook adds Retry-After and the X-RateLimit headers.
+        return error_response(
+            429, "RATE_LIMITED", "Too many requests; try again later.", {"limit": str(exc.limit)}
+        )
+
+    @app.errorhandler(HTTPException)
+    def handle_http_error(exc: HTTPException) -> Response:
+        response, status = error_response(
+            exc.code or 500, _http_code(exc), exc.description or exc.name or "Error"
+        )
+        # Keep headers werkzeug computed (e.g. `Allow` on 405).
+        for key, value in exc.get_headers():
+            if key.lower() != "content-type":
+                response.headers[key] = value
+        response.status_code = status
+        return response
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(exc: Exception) -> tuple[Response, int]:
+        log.exception("unhandled error")
+        return error_response(
+            500, "INTERNAL_ERROR", "Something went wrong on our side; it has been logged."
+        )

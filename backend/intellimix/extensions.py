@@ -1,0 +1,73 @@
+"""Flask extensions, created unbound and attached in `create_app`."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import redis
+from flask import Flask
+from flask_cors import CORS
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Base(DeclarativeBase):
+    """Declarative base shared by every model; named constraints keep SQLite migrations possible."""
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+jwt = JWTManager()
+cors = CORS()
+limiter = Limiter(key_func=get_remote_address)
+
+
+class RedisHandle:
+    """The app's Redis client, or None in the embedded default (no `MIX_CHAT_QUEUE_URL`)."""
+
+    def __init__(self) -> None:
+        self.client: redis.Redis | None = None
+
+    def init_app(self, app: Flask) -> None:
+        url = app.config.get("MIX_CHAT_QUEUE_URL")
+        timeout = app.config["HEALTH_CHECK_TIMEOUT_SECONDS"]
+        self.client = (
+            redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+            if url
+            else None
+        )
+        app.extensions["intellimix_redis"] = self
+
+
+redis_handle = RedisHandle()
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    """WAL + busy timeout let the API and worker processes share one SQLite file safely."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()

@@ -1,0 +1,24 @@
+"""Imports every model so Alembic and the app see the whole schema."""
+
+from intellimix.auth.models import RefreshToken, RevokedAccessToken, TokenFamily, User
+from intellimix.chats.models import ChatMessage, ChatThread, MixVersion, PlanDraft
+from intellimix.history.models import Job
+from intellimix.library.models import Track
+from intellimix.planner.models import UserMemory
+from intellimix.runs.models import Run, RunEvent
+
+__all__ = [
+    "ChatMessage",
+    "ChatThread",
+    "Job",
+    "MixVersion",
+    "PlanDraft",
+    "RefreshToken",
+    "RevokedAccessToken",
+    "Run",
+    "RunEvent",
+    "TokenFamily",
+    "Track",
+    "User",
+    "UserMemory",
+]
