@@ -19,18 +19,32 @@ def _create_app() -> object:
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             add_version_option=False, load_dotenv=False)
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+)
 def main() -> None:
     """IntelliMix — chat-native music mix studio."""
 
 
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")),
-              show_default="$PORT or 5000")
-@click.option("--workers", type=int, default=1, show_default=True,
-              help="gunicorn worker processes (keep 1 on SQLite).")
+@click.option(
+    "--port",
+    type=int,
+    default=lambda: int(os.environ.get("PORT", "5000")),
+    show_default="$PORT or 5000",
+)
+@click.option(
+    "--workers",
+    type=int,
+    default=1,
+    show_default=True,
+    help="gunicorn worker processes (keep 1 on SQLite).",
+)
 def serve(host: str, port: int, workers: int) -> None:
     """Apply pending migrations, then serve the studio on gunicorn with gevent workers."""
     from flask_migrate import upgrade
@@ -42,6 +56,16 @@ def serve(host: str, port: int, workers: int) -> None:
     # exec gives gunicorn a fresh interpreter, so gevent patches before anything else is imported.
     os.execv(
         sys.executable,
-        [sys.executable, "-m", "gunicorn", "--config", "python:intellimix.gunicorn_conf",
-         "--bind", f"{host}:{port}", "--workers", str(workers), "intellimix.wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:intellimix.gunicorn_conf",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            str(workers),
+            "intellimix.wsgi:app",
+        ],
     )

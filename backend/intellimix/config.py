@@ -92,7 +92,10 @@ def _secrets(env: Mapping[str, str], app_env: str, instance_dir: Path) -> dict[s
         return {"SECRET_KEY": given["FLASK_SECRET_KEY"], "JWT_SECRET_KEY": given["JWT_SECRET_KEY"]}
     persisted = _persisted_dev_secrets(instance_dir) if not all(given.values()) else {}
     resolved = {name: given[name] or persisted[name] for name in SECRET_NAMES}
-    return {"SECRET_KEY": resolved["FLASK_SECRET_KEY"], "JWT_SECRET_KEY": resolved["JWT_SECRET_KEY"]}
+    return {
+        "SECRET_KEY": resolved["FLASK_SECRET_KEY"],
+        "JWT_SECRET_KEY": resolved["JWT_SECRET_KEY"],
+    }
 
 
 def _persisted_dev_secrets(instance_dir: Path) -> dict[str, str]:
@@ -118,7 +121,7 @@ def _persisted_dev_secrets(instance_dir: Path) -> dict[str, str]:
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return default
     try:
         return int(raw)

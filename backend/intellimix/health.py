@@ -63,7 +63,7 @@ def health() -> tuple[dict[str, Any], int]:
         "ai": check_ai(),
     }
     down = [name for name, check in checks.items() if check["status"] == "down"]
-    body = {
+    body: dict[str, Any] = {
         "status": "down" if down else "ok",
         "checks": checks,
         "version": version("intellimix"),

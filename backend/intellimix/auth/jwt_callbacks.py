@@ -46,4 +46,6 @@ def init_jwt(app: Flask) -> None:
 
     @jwt.unauthorized_loader
     def missing(_reason: str) -> tuple[Response, int]:
-        return _unauthorized("AUTH_REQUIRED", "Send an access token: Authorization: Bearer <token>.")
+        return _unauthorized(
+            "AUTH_REQUIRED", "Send an access token: Authorization: Bearer <token>."
+        )

@@ -8,10 +8,10 @@ from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intellimix.db_types import UTCDateTime, new_id, utcnow
-from intellimix.extensions import db
+from intellimix.extensions import Base
 
 
-class User(db.Model):
+class User(Base):
     __tablename__ = "users"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -31,7 +31,7 @@ class User(db.Model):
         }
 
 
-class TokenFamily(db.Model):
+class TokenFamily(Base):
     """One login session: every refresh token rotated from one login shares a family."""
 
     __tablename__ = "token_families"
@@ -43,7 +43,7 @@ class TokenFamily(db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(String(32))
 
 
-class RefreshToken(db.Model):
+class RefreshToken(Base):
     """An issued refresh token (by jti); `rotated_at` marks it spent."""
 
     __tablename__ = "refresh_tokens"
@@ -57,7 +57,7 @@ class RefreshToken(db.Model):
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class RevokedAccessToken(db.Model):
+class RevokedAccessToken(Base):
     """An access token killed before its expiry (logout)."""
 
     __tablename__ = "revoked_access_tokens"

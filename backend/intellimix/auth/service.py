@@ -47,9 +47,7 @@ def register(data: RegisterRequest) -> tuple[User, dict[str, str]]:
         db.session.flush()
     except IntegrityError as exc:
         db.session.rollback()
-        raise Conflict(
-            "An account with this email already exists.", code="EMAIL_TAKEN"
-        ) from exc
+        raise Conflict("An account with this email already exists.", code="EMAIL_TAKEN") from exc
     tokens = _start_session(user)
     db.session.commit()
     log.info("user registered", extra={"user_id": user.id})
@@ -59,7 +57,9 @@ def register(data: RegisterRequest) -> tuple[User, dict[str, str]]:
 def login(data: LoginRequest) -> tuple[User, dict[str, str]]:
     user = db.session.scalar(select(User).where(User.email == data.email))
     # Hash even for unknown emails so response time does not reveal which accounts exist.
-    stored_hash = user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    stored_hash = (
+        user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
+    )
     password_ok = check_password_hash(stored_hash, data.password)
     if user is None or not password_ok or not user.is_active:
         raise Unauthorized(BAD_CREDENTIALS, code="INVALID_CREDENTIALS")
@@ -85,7 +85,9 @@ def refresh(refresh_token: str) -> dict[str, str]:
     if spent.rowcount != 1:  # type: ignore[attr-defined]
         _revoke_family(family, reason="reuse")
         db.session.commit()
-        log.warning("refresh token reuse detected; session revoked", extra={"user_id": family.user_id})
+        log.warning(
+            "refresh token reuse detected; session revoked", extra={"user_id": family.user_id}
+        )
         raise TokenInvalid("This refresh token was already used; the session has been ended.")
     user = db.session.get(User, family.user_id)
     if user is None or not user.is_active:
@@ -129,6 +131,7 @@ def is_access_token_revoked(claims: dict[str, Any]) -> bool:
 def _start_session(user: User) -> dict[str, str]:
     family = TokenFamily(id=new_id(), user_id=user.id)
     db.session.add(family)
+    db.session.flush()  # the family row must exist before its first refresh token
     return _issue_pair(user, family)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intellimix.db_types import JSONType, UTCDateTime, new_id, utcnow
-from intellimix.extensions import db
+from intellimix.extensions import Base
 
 MESSAGE_ROLES = ("user", "assistant", "system")
 MESSAGE_STATUSES = ("queued", "running", "completed", "failed")
@@ -23,7 +23,7 @@ DRAFT_STATUSES = (
 )
 
 
-class ChatThread(db.Model):
+class ChatThread(Base):
     __tablename__ = "chat_threads"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
@@ -35,7 +35,7 @@ class ChatThread(db.Model):
     last_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-class ChatMessage(db.Model):
+class ChatMessage(Base):
     """Immutable once final (status completed or failed)."""
 
     __tablename__ = "chat_messages"
@@ -50,16 +50,14 @@ class ChatMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class PlanDraft(db.Model):
+class PlanDraft(Base):
     __tablename__ = "plan_drafts"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     thread_id: Mapped[str] = mapped_column(
         ForeignKey("chat_threads.id", ondelete="CASCADE"), index=True
     )
-    parent_id: Mapped[str | None] = mapped_column(
-        ForeignKey("plan_drafts.id", ondelete="SET NULL")
-    )
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("plan_drafts.id", ondelete="SET NULL"))
     source_message_id: Mapped[str | None] = mapped_column(
         ForeignKey("chat_messages.id", ondelete="SET NULL")
     )
@@ -72,7 +70,7 @@ class PlanDraft(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class MixVersion(db.Model):
+class MixVersion(Base):
     """Immutable: the plan exactly as rendered and what the render produced."""
 
     __tablename__ = "mix_versions"

@@ -9,12 +9,12 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intellimix.db_types import JSONType, UTCDateTime, new_id, utcnow
-from intellimix.extensions import db
+from intellimix.extensions import Base
 
 JOB_STATUSES = ("processing", "success", "failed")
 
 
-class Job(db.Model):
+class Job(Base):
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_user_created", "user_id", "created_at"),)
 

@@ -9,13 +9,13 @@ from sqlalchemy import Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intellimix.db_types import JSONType, UTCDateTime, new_id, utcnow
-from intellimix.extensions import db
+from intellimix.extensions import Base
 
 TRACK_SOURCES = ("upload", "generated", "demo", "url")
 TRACK_STATUSES = ("pending", "analyzing", "ready", "failed")
 
 
-class Track(db.Model):
+class Track(Base):
     __tablename__ = "tracks"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

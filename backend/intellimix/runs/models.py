@@ -9,14 +9,14 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intellimix.db_types import JSONType, UTCDateTime, new_id, utcnow
-from intellimix.extensions import db
+from intellimix.extensions import Base
 
 RUN_KINDS = ("analyze_track", "plan", "render", "generate")
 RUN_STATUSES = ("queued", "running", "completed", "failed", "cancelled")
 TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
 
 
-class Run(db.Model):
+class Run(Base):
     __tablename__ = "runs"
     __table_args__ = (
         Index("ix_runs_status_lease", "status", "lease_expires_at"),
@@ -25,9 +25,7 @@ class Run(db.Model):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    thread_id: Mapped[str | None] = mapped_column(
-        ForeignKey("chat_threads.id", ondelete="CASCADE")
-    )
+    thread_id: Mapped[str | None] = mapped_column(ForeignKey("chat_threads.id", ondelete="CASCADE"))
     user_message_id: Mapped[str | None] = mapped_column(
         ForeignKey("chat_messages.id", ondelete="SET NULL")
     )
@@ -53,7 +51,7 @@ class Run(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
-class RunEvent(db.Model):
+class RunEvent(Base):
     """The durable event log: seq 1, 2, 3… per run; data is the full run snapshot."""
 
     __tablename__ = "run_events"

@@ -1,0 +1,47 @@
+"""GET /api/v1/health measures each component; 503 names what is down."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.database
+def test_healthy_embedded_default(client, db_backend):
+    response = client.get("/api/v1/health")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ok"
+    assert body["version"]
+    assert body["checks"]["database"] == {
+        "status": "ok",
+        "detail": "sqlite" if db_backend == "sqlite" else "postgresql",
+    }
+    for name in ("queue", "worker", "ai"):
+        assert body["checks"][name]["status"] == "disabled"
+
+
+def test_unreachable_postgres_is_503_naming_database(make_app):
+    app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://postgres@127.0.0.1:1/nowhere")
+    response = app.test_client().get("/api/v1/health")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["checks"]["database"]["status"] == "down"
+    assert body["down"] == ["database"]
+    assert "password" not in body["checks"]["database"]["detail"]
+
+
+def test_redis_configured_and_reachable(make_app, redis_url, redis_db):
+    app = make_app(MIX_CHAT_QUEUE_URL=redis_url)
+    body = app.test_client().get("/api/v1/health").get_json()
+    assert body["checks"]["queue"]["status"] == "ok"
+
+
+def test_redis_configured_but_unreachable_is_503_naming_queue(make_app):
+    app = make_app(MIX_CHAT_QUEUE_URL="redis://127.0.0.1:1/0")
+    response = app.test_client().get("/api/v1/health")
+    assert response.status_code == 503
+    assert response.get_json()["down"] == ["queue"]
+
+
+def test_health_needs_no_token(client):
+    assert client.get("/api/v1/health").status_code == 200
