@@ -7,6 +7,7 @@ import logging
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 run_id_var: ContextVar[str | None] = ContextVar("run_id", default=None)
@@ -14,13 +15,15 @@ run_id_var: ContextVar[str | None] = ContextVar("run_id", default=None)
 _TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s run=%(run_id)s] %(message)s"
 
 
-class ContextFilter(logging.Filter):
-    """Copies the current request and run ids onto each record."""
+_base_record_factory = logging.getLogRecordFactory()
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get() or "-"
-        record.run_id = run_id_var.get() or "-"
-        return True
+
+def _record_with_context(*args: Any, **kwargs: Any) -> logging.LogRecord:
+    """Stamp the current request and run ids on each record when it is created."""
+    record = _base_record_factory(*args, **kwargs)
+    record.request_id = request_id_var.get() or "-"
+    record.run_id = run_id_var.get() or "-"
+    return record
 
 
 class JsonFormatter(logging.Formatter):
@@ -45,12 +48,12 @@ class JsonFormatter(logging.Formatter):
 
 def configure_logging(*, level: str, fmt: str) -> None:
     """Install one stderr handler on the root logger (idempotent across app instances)."""
+    logging.setLogRecordFactory(_record_with_context)
     root = logging.getLogger()
     handler = next((h for h in root.handlers if getattr(h, "_intellimix", False)), None)
     if handler is None:
         handler = logging.StreamHandler(sys.stderr)
         handler._intellimix = True  # type: ignore[attr-defined]
-        handler.addFilter(ContextFilter())
         root.addHandler(handler)
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT_FORMAT))
     root.setLevel(level)
