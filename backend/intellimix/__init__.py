@@ -36,7 +36,8 @@ def _init_extensions(app: Flask) -> None:
 
     config = app.config
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config))
-    config["JWT_TOKEN_LOCATION"] = ["headers"]
+    config["JWT_TOKEN_LOCATION"] = ["headers"]  # the SSE route alone also reads ?token=
+    config["JWT_QUERY_STRING_NAME"] = "token"
     config["RATELIMIT_HEADERS_ENABLED"] = True
     config.setdefault("RATELIMIT_KEY_PREFIX", "intellimix")
     db.init_app(app)
@@ -51,6 +52,10 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     redis_handle.init_app(app)
 
+    from intellimix.runs import init_runs
+
+    init_runs(app)
+
 
 def _engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
     timeout = config["HEALTH_CHECK_TIMEOUT_SECONDS"]
@@ -64,8 +69,10 @@ def _register_blueprints(app: Flask) -> None:
 
     from intellimix import health
     from intellimix.auth.routes import bp as auth_bp
+    from intellimix.runs.routes import bp as runs_bp
 
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     api.register_blueprint(health.bp)
     api.register_blueprint(auth_bp)
+    api.register_blueprint(runs_bp)
     app.register_blueprint(api)

@@ -69,3 +69,21 @@ def serve(host: str, port: int, workers: int) -> None:
             "intellimix.wsgi:app",
         ],
     )
+
+
+@main.command()
+@click.option("--interactive-slots", type=int, default=None, help="Threads for plan runs.")
+@click.option("--heavy-slots", type=int, default=None, help="Processes for analysis/render runs.")
+def worker(interactive_slots: int | None, heavy_slots: int | None) -> None:
+    """Execute runs from the queue (Redis Streams, or the database when embedded)."""
+    from intellimix.runs.worker import Worker
+
+    app = _create_app()
+    config = app.config  # type: ignore[attr-defined]
+    Worker(
+        app,  # type: ignore[arg-type]
+        interactive_slots=config["WORKER_INTERACTIVE_SLOTS"]
+        if interactive_slots is None
+        else interactive_slots,
+        heavy_slots=config["WORKER_HEAVY_SLOTS"] if heavy_slots is None else heavy_slots,
+    ).run()

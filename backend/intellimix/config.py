@@ -62,6 +62,19 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "MAX_TRACK_SECONDS": _int(env, "MAX_TRACK_SECONDS", 1200),
         "FILE_TOKEN_TTL_SECONDS": _int(env, "FILE_TOKEN_TTL_SECONDS", 900),
         "HEALTH_CHECK_TIMEOUT_SECONDS": _int(env, "HEALTH_CHECK_TIMEOUT_SECONDS", 3),
+        "MIX_CHAT_QUEUE_PREFIX": env.get("MIX_CHAT_QUEUE_PREFIX", "intellimix"),
+        "RUN_EXECUTOR_MODULES": _csv(env.get("RUN_EXECUTOR_MODULES", "")),
+        "MAX_RUN_ATTEMPTS": _int(env, "MAX_RUN_ATTEMPTS", 3),
+        "RUN_LEASE_SECONDS": _float(env, "RUN_LEASE_SECONDS", 30.0),
+        "RUN_VISIBILITY_TIMEOUT_SECONDS": _float(env, "RUN_VISIBILITY_TIMEOUT_SECONDS", 60.0),
+        "RUN_SHUTDOWN_GRACE_SECONDS": _float(env, "RUN_SHUTDOWN_GRACE_SECONDS", 20.0),
+        "WORKER_HEARTBEAT_SECONDS": _float(env, "WORKER_HEARTBEAT_SECONDS", 5.0),
+        "WORKER_INTERACTIVE_SLOTS": _int(env, "WORKER_INTERACTIVE_SLOTS", 2),
+        "WORKER_HEAVY_SLOTS": _int(env, "WORKER_HEAVY_SLOTS", 1),
+        "EMBEDDED_WORKER": env.get("EMBEDDED_WORKER", "true").lower() in ("1", "true", "yes"),
+        "EMBEDDED_POLL_SECONDS": _float(env, "EMBEDDED_POLL_SECONDS", 0.05),
+        "MIX_CHAT_SSE_HEARTBEAT_SECONDS": _float(env, "MIX_CHAT_SSE_HEARTBEAT_SECONDS", 15.0),
+        "MIX_CHAT_SSE_MAX_SECONDS": _float(env, "MIX_CHAT_SSE_MAX_SECONDS", 3600.0),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "LOG_FORMAT": env.get("LOG_FORMAT", "json" if app_env == "production" else "text"),
     }
@@ -127,6 +140,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
 
 
 def _csv(raw: str) -> list[str]:

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from typing import Any
 
 from flask import Blueprint, current_app
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
+from intellimix.db_types import utcnow
 from intellimix.extensions import db, redis_handle
+from intellimix.runs.models import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
 
 Check = dict[str, str]
+WORKER_STALE_INTERVALS = 3
 
 
 def _status(status: str, detail: str) -> Check:
@@ -44,7 +48,23 @@ def check_queue() -> Check:
 
 
 def check_worker() -> Check:
-    return _status("disabled", "no run worker is part of this build yet")
+    """A worker is alive when its heartbeat is younger than a few heartbeat intervals."""
+    window = timedelta(
+        seconds=WORKER_STALE_INTERVALS * current_app.config["WORKER_HEARTBEAT_SECONDS"]
+    )
+    try:
+        newest = db.session.scalar(select(func.max(WorkerHeartbeat.last_seen_at)))
+    except Exception as exc:
+        db.session.rollback()
+        return _status("down", f"heartbeats unreadable ({type(exc).__name__})")
+    if newest is None:
+        return _status("down", "no worker has reported")
+    if newest.tzinfo is None:  # SQLite returns aggregates without the column type
+        newest = datetime.fromisoformat(str(newest)).replace(tzinfo=UTC)
+    age = utcnow() - newest
+    if age > window:
+        return _status("down", f"last worker heartbeat {age.total_seconds():.0f} s ago")
+    return _status("ok", f"last heartbeat {age.total_seconds():.1f} s ago")
 
 
 def check_ai() -> Check:

@@ -53,3 +53,19 @@ def field_errors(exc: ValidationError) -> list[dict[str, str]]:
         }
         for error in exc.errors(include_url=False, include_input=False)
     ]
+
+
+def pagination(*, default_limit: int = 20, max_limit: int = 100) -> tuple[int, int]:
+    """`page` (from 1) and `limit` query parameters, validated."""
+    values = {}
+    for name, default, upper in (("page", 1, None), ("limit", default_limit, max_limit)):
+        raw = request.args.get(name, str(default))
+        if not raw.isdigit() or int(raw) < 1 or (upper is not None and int(raw) > upper):
+            bound = f"between 1 and {upper}" if upper else "a positive integer"
+            raise ValidationFailed(
+                details={
+                    "fields": [{"field": name, "message": f"must be {bound}", "type": "query"}]
+                }
+            )
+        values[name] = int(raw)
+    return values["page"], values["limit"]

@@ -5,7 +5,7 @@ from intellimix.chats.models import ChatMessage, ChatThread, MixVersion, PlanDra
 from intellimix.history.models import Job
 from intellimix.library.models import Track
 from intellimix.planner.models import UserMemory
-from intellimix.runs.models import Run, RunEvent
+from intellimix.runs.models import Run, RunEvent, WorkerHeartbeat
 
 __all__ = [
     "ChatMessage",
@@ -21,4 +21,5 @@ __all__ = [
     "Track",
     "User",
     "UserMemory",
+    "WorkerHeartbeat",
 ]

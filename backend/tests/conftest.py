@@ -182,6 +182,18 @@ def app(make_app: Any, db_backend: str) -> Flask:
 
 
 @pytest.fixture
+def live_worker(app: Flask) -> str:
+    """A fresh worker heartbeat, as a running worker writes it, so /health sees a worker."""
+    from intellimix.db_types import utcnow
+    from intellimix.runs.models import WorkerHeartbeat
+
+    with app.app_context():
+        db.session.add(WorkerHeartbeat(id="test-host:1", lanes={"heavy": 1}, last_seen_at=utcnow()))
+        db.session.commit()
+    return "test-host:1"
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

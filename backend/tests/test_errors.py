@@ -51,7 +51,7 @@ BAD_BODIES = {
 
 
 @pytest.mark.parametrize("case", sorted(BAD_BODIES))
-def test_bad_bodies_on_every_route(app, api, case):
+def test_bad_bodies_on_every_route(app, api, live_worker, case):
     token = api.register()["access_token"]
     content_type, payload = BAD_BODIES[case]
     for path, methods in api_routes(app):

@@ -51,14 +51,15 @@ def server(tmp_path):
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            _get_json(f"{base}/api/v1/health")
-            break
+            if _get_json(f"{base}/api/v1/health")[0] == 200:  # API and embedded worker both up
+                break
         except (urllib.error.URLError, ConnectionError):
-            assert process.poll() is None, process.stdout.read().decode()
-            time.sleep(0.2)
+            pass
+        assert process.poll() is None, process.stdout.read().decode()
+        time.sleep(0.2)
     else:
         process.kill()
-        pytest.fail("intellimix serve did not answer within 60 s")
+        pytest.fail("intellimix serve was not healthy within 60 s")
     yield base, tmp_path / "instance"
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=30)
@@ -69,6 +70,7 @@ def test_serve_migrates_and_answers_health(server):
     status, body = _get_json(f"{base}/api/v1/health")
     assert status == 200
     assert body["checks"]["database"]["status"] == "ok"
+    assert body["checks"]["worker"]["status"] == "ok"  # the embedded worker beside the API
     assert (instance / "intellimix.db").exists()
     assert (instance / "secrets.json").exists()
     request = urllib.request.Request(

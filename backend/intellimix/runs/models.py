@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intellimix.db_types import JSONType, UTCDateTime, new_id, utcnow
@@ -52,14 +52,31 @@ class Run(Base):
 
 
 class RunEvent(Base):
-    """The durable event log: seq 1, 2, 3… per run; data is the full run snapshot."""
+    """The durable event log: seq 1, 2, 3… per run; data is the full run snapshot.
+
+    The key is a global sequence rather than a UUID so that API processes can tail the log
+    (`id > cursor`) to fan events out when no Redis is configured.
+    """
 
     __tablename__ = "run_events"
     __table_args__ = (UniqueConstraint("run_id", "seq", name="uq_run_events_run_seq"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"))
     seq: Mapped[int] = mapped_column(Integer)
     type: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class WorkerHeartbeat(Base):
+    """One row per live worker process; /health reads how fresh the newest one is."""
+
+    __tablename__ = "worker_heartbeats"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    lanes: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -1,0 +1,5 @@
+"""`python -m intellimix` is the `intellimix` command."""
+
+from intellimix.cli import main
+
+main()

@@ -1,0 +1,132 @@
+"""Run events beyond the database: publishing, and fan-out to this process's SSE streams.
+
+With Redis, events are published on one channel and every API process listens once. In the
+embedded default the event log itself is the bus: one tailer per API process reads new rows.
+Either way each stream gets its events from an in-process hub, never one connection each.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from flask import Flask, current_app
+from sqlalchemy import func, select
+
+from intellimix.extensions import db
+from intellimix.runs.models import RunEvent
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PublishedEvent:
+    run_id: str
+    seq: int
+    type: str
+    data: dict[str, Any]
+
+
+def publish(event: RunEvent) -> None:
+    """Tell listening API processes about a committed event (best effort: the log is durable)."""
+    channel = current_app.extensions["intellimix_event_channel"]
+    client: redis.Redis | None = current_app.extensions["intellimix_redis"].client
+    if client is None:
+        return  # embedded: API processes tail the log
+    message = {"run_id": event.run_id, "seq": event.seq, "type": event.type, "data": event.data}
+    try:
+        client.publish(channel, json.dumps(message))
+    except redis.RedisError:
+        log.warning(
+            "event publish failed; streams catch up from the log", extra={"run_id": event.run_id}
+        )
+
+
+class EventHub:
+    """Per-process fan-out from one listener to many subscriber queues."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self._subscribers: dict[str, set[queue.Queue[PublishedEvent]]] = defaultdict(set)
+        self._lock = threading.Lock()
+        self._listener: threading.Thread | None = None
+
+    def subscribe(self, run_id: str) -> queue.Queue[PublishedEvent]:
+        inbox: queue.Queue[PublishedEvent] = queue.Queue()
+        with self._lock:
+            self._subscribers[run_id].add(inbox)
+            if self._listener is None or not self._listener.is_alive():
+                self._listener = threading.Thread(
+                    target=self._listen, name="run-events", daemon=True
+                )
+                self._listener.start()
+        return inbox
+
+    def unsubscribe(self, run_id: str, inbox: queue.Queue[PublishedEvent]) -> None:
+        with self._lock:
+            self._subscribers[run_id].discard(inbox)
+            if not self._subscribers[run_id]:
+                del self._subscribers[run_id]
+
+    def dispatch(self, event: PublishedEvent) -> None:
+        with self._lock:
+            inboxes = list(self._subscribers.get(event.run_id, ()))
+        for inbox in inboxes:
+            inbox.put(event)
+
+    def _listen(self) -> None:
+        client: redis.Redis | None = self.app.extensions["intellimix_redis"].client
+        while True:
+            try:
+                if client is None:
+                    self._tail_log()
+                else:
+                    self._listen_redis(client)
+            except Exception:
+                log.exception("run event listener failed; restarting in 1 s")
+                time.sleep(1)
+
+    def _listen_redis(self, client: redis.Redis) -> None:
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
+        pubsub.subscribe(self.app.extensions["intellimix_event_channel"])
+        try:
+            while True:
+                message = pubsub.get_message(timeout=1.0)
+                if message is not None:
+                    payload = json.loads(message["data"])
+                    self.dispatch(PublishedEvent(**payload))
+        finally:
+            pubsub.close()
+
+    def _tail_log(self) -> None:
+        poll = self.app.config["EMBEDDED_POLL_SECONDS"]
+        with self.app.app_context():
+            cursor = db.session.scalar(select(func.coalesce(func.max(RunEvent.id), 0))) or 0
+            db.session.rollback()
+            while True:
+                rows = db.session.scalars(
+                    select(RunEvent).where(RunEvent.id > cursor).order_by(RunEvent.id).limit(500)
+                ).all()
+                db.session.rollback()
+                for row in rows:
+                    cursor = row.id
+                    self.dispatch(PublishedEvent(row.run_id, row.seq, row.type, row.data))
+                if not rows:
+                    time.sleep(poll)
+
+
+def init_events(app: Flask) -> None:
+    app.extensions["intellimix_event_channel"] = f"{app.config['MIX_CHAT_QUEUE_PREFIX']}:run-events"
+    app.extensions["intellimix_event_hub"] = EventHub(app)
+
+
+def get_hub() -> EventHub:
+    hub: EventHub = current_app.extensions["intellimix_event_hub"]
+    return hub

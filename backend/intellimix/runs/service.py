@@ -1,0 +1,336 @@
+"""The run lifecycle. The database row is the truth; every change appends an event and publishes it.
+
+Each transition is a conditional UPDATE (who may change what, in which state), so two workers,
+or a worker and a cancelling person, can never both win.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+
+from intellimix.db_types import utcnow
+from intellimix.errors import Conflict, NotFound
+from intellimix.extensions import db
+from intellimix.runs import events
+from intellimix.runs.models import Run, RunEvent
+from intellimix.runs.queue import get_queue
+from intellimix.runs.registry import lane_of
+from intellimix.runs.serializers import run_snapshot
+
+log = logging.getLogger(__name__)
+
+
+def create_run(
+    *,
+    user_id: str,
+    kind: str,
+    input: dict[str, Any],
+    thread_id: str | None = None,
+    user_message_id: str | None = None,
+    assistant_message_id: str | None = None,
+) -> Run:
+    """Queued in the database first, then enqueued; a lost enqueue is repaired by reconcile."""
+    lane_of(kind)  # unknown kinds fail here, before anything is stored
+    run = Run(
+        user_id=user_id,
+        kind=kind,
+        input=input,
+        thread_id=thread_id,
+        user_message_id=user_message_id,
+        assistant_message_id=assistant_message_id,
+        status="queued",
+        progress=0,
+        attempts=0,
+        cancel_requested=False,
+    )
+    db.session.add(run)
+    db.session.flush()
+    event = _append_event(run, "created")
+    db.session.commit()
+    events.publish(event)
+    _enqueue(run)
+    return run
+
+
+def get_owned_run(run_id: str, user_id: str) -> Run:
+    run = db.session.scalar(select(Run).where(Run.id == run_id, Run.user_id == user_id))
+    if run is None:
+        raise NotFound("No such run.", code="RUN_NOT_FOUND")
+    return run
+
+
+def claim(run_id: str, owner: str, *, lease_seconds: float, max_attempts: int) -> Run | None:
+    """Take a queued run, or a running one whose lease expired; None when it is not ours to take."""
+    current = utcnow()
+    claimable = or_(
+        Run.status == "queued",
+        and_(Run.status == "running", Run.lease_expires_at < current),
+    )
+    taken = db.session.execute(
+        update(Run)
+        .where(Run.id == run_id, claimable, Run.cancel_requested.is_(False))
+        .where(Run.attempts < max_attempts)
+        .values(
+            status="running",
+            lease_owner=owner,
+            lease_expires_at=current + timedelta(seconds=lease_seconds),
+            attempts=Run.attempts + 1,
+            started_at=func.coalesce(Run.started_at, current),
+            error=None,
+        )
+    )
+    if _rowcount(taken) != 1:
+        db.session.rollback()
+        _settle_unclaimable(run_id, max_attempts)
+        return None
+    run = _reload(run_id)
+    event = _append_event(run, "started")
+    db.session.commit()
+    events.publish(event)
+    return run
+
+
+def heartbeat(run_id: str, owner: str, *, lease_seconds: float) -> bool:
+    """Extend our lease; False means another worker owns the run now."""
+    extended = db.session.execute(
+        update(Run)
+        .where(*_owned_by(run_id, owner))
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
+    )
+    db.session.commit()
+    return _rowcount(extended) == 1
+
+
+def progress(
+    run_id: str,
+    owner: str,
+    *,
+    stage: str,
+    percent: int,
+    label: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Run | None:
+    """Record progress; None when the lease is gone. The returned run tells of a cancel request."""
+    return _transition(
+        run_id,
+        owner,
+        "progress",
+        stage=stage,
+        progress=max(0, min(100, int(percent))),
+        label=label,
+        detail=detail,
+    )
+
+
+def complete(run_id: str, owner: str, result: dict[str, Any] | None) -> Run | None:
+    return _transition(
+        run_id,
+        owner,
+        "completed",
+        status="completed",
+        result=result or {},
+        progress=100,
+        finished_at=utcnow(),
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+
+
+def fail(
+    run_id: str, owner: str, *, code: str, message: str, retryable: bool = False
+) -> Run | None:
+    return _transition(
+        run_id,
+        owner,
+        "failed",
+        status="failed",
+        error={"code": code, "message": message, "retryable": retryable},
+        finished_at=utcnow(),
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+
+
+def finish_cancelled(run_id: str, owner: str) -> Run | None:
+    return _transition(
+        run_id,
+        owner,
+        "cancelled",
+        status="cancelled",
+        finished_at=utcnow(),
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+
+
+def release(run_id: str, owner: str) -> Run | None:
+    """Give a run back to the queue (worker shutdown); the interrupted attempt does not count."""
+    run = _transition(
+        run_id,
+        owner,
+        "released",
+        status="queued",
+        attempts=Run.attempts - 1,
+        lease_owner=None,
+        lease_expires_at=None,
+    )
+    if run is not None:
+        _enqueue(run)
+    return run
+
+
+def request_cancel(run: Run) -> Run:
+    """A queued run is cancelled at once; a running one stops at its next checkpoint."""
+    cancelled_now = db.session.execute(
+        update(Run)
+        .where(Run.id == run.id, Run.status == "queued")
+        .values(status="cancelled", cancel_requested=True, finished_at=utcnow())
+    )
+    if _rowcount(cancelled_now) != 1:
+        flagged = db.session.execute(
+            update(Run)
+            .where(Run.id == run.id, Run.status == "running", Run.cancel_requested.is_(False))
+            .values(cancel_requested=True)
+        )
+        if _rowcount(flagged) != 1:
+            db.session.rollback()
+            current = _reload(run.id)
+            if current.status == "running":  # already asked; cancelling twice is harmless
+                return current
+            raise Conflict(f"The run is already {current.status}.", code="RUN_FINISHED")
+    current = _reload(run.id)
+    event = _append_event(
+        current, "cancelled" if current.status == "cancelled" else "cancel_requested"
+    )
+    db.session.commit()
+    events.publish(event)
+    return current
+
+
+def retry(run: Run) -> Run:
+    if run.status != "failed":
+        raise Conflict("Only a failed run can be retried.", code="RUN_NOT_FAILED")
+    return create_run(
+        user_id=run.user_id,
+        kind=run.kind,
+        input=run.input,
+        thread_id=run.thread_id,
+        user_message_id=run.user_message_id,
+        assistant_message_id=run.assistant_message_id,
+    )
+
+
+def reconcile(*, max_attempts: int) -> list[str]:
+    """Repair after crashes and lost queue entries; returns the ids it re-enqueued."""
+    expired = db.session.scalars(
+        select(Run.id).where(Run.status == "running", Run.lease_expires_at < utcnow())
+    ).all()
+    for run_id in expired:
+        _settle_unclaimable(run_id, max_attempts)
+    queued = db.session.scalars(
+        select(Run).where(Run.status == "queued").order_by(Run.created_at)
+    ).all()
+    db.session.commit()
+    requeued = []
+    for run in queued:
+        _enqueue(run)
+        requeued.append(run.id)
+    # A running run with an expired lease and attempts left is claimable as it stands.
+    for run_id in expired:
+        expired_run = db.session.get(Run, run_id)
+        if expired_run is not None and expired_run.status == "running":
+            _enqueue(expired_run)
+            requeued.append(run_id)
+    return requeued
+
+
+def events_after(run_id: str, after_seq: int) -> list[RunEvent]:
+    return list(
+        db.session.scalars(
+            select(RunEvent)
+            .where(RunEvent.run_id == run_id, RunEvent.seq > after_seq)
+            .order_by(RunEvent.seq)
+        )
+    )
+
+
+def _settle_unclaimable(run_id: str, max_attempts: int) -> None:
+    """A run that died on its last allowed attempt fails with WORKER_LOST."""
+    lost = db.session.execute(
+        update(Run)
+        .where(
+            Run.id == run_id,
+            Run.status == "running",
+            Run.lease_expires_at < utcnow(),
+            Run.attempts >= max_attempts,
+        )
+        .values(
+            status="failed",
+            error={
+                "code": "WORKER_LOST",
+                "message": f"The worker running this stopped responding {max_attempts} times.",
+                "retryable": True,
+            },
+            finished_at=utcnow(),
+            lease_owner=None,
+            lease_expires_at=None,
+        )
+    )
+    if _rowcount(lost) != 1:
+        db.session.rollback()
+        return
+    run = _reload(run_id)
+    event = _append_event(run, "failed")
+    db.session.commit()
+    events.publish(event)
+    log.warning("run failed: worker lost %d times", max_attempts, extra={"run_id": run_id})
+
+
+def _transition(run_id: str, owner: str, event_type: str, **values: Any) -> Run | None:
+    changed = db.session.execute(update(Run).where(*_owned_by(run_id, owner)).values(**values))
+    if _rowcount(changed) != 1:
+        db.session.rollback()
+        return None
+    run = _reload(run_id)
+    event = _append_event(run, event_type)
+    db.session.commit()
+    events.publish(event)
+    return run
+
+
+def _owned_by(run_id: str, owner: str) -> list[ColumnElement[bool]]:
+    return [Run.id == run_id, Run.status == "running", Run.lease_owner == owner]
+
+
+def _append_event(run: Run, event_type: str) -> RunEvent:
+    """Next seq for this run. Callers have just updated (and so locked) the run's row."""
+    last = db.session.scalar(
+        select(func.coalesce(func.max(RunEvent.seq), 0)).where(RunEvent.run_id == run.id)
+    )
+    run.updated_at = utcnow()
+    event = RunEvent(run_id=run.id, seq=int(last or 0) + 1, type=event_type, data=run_snapshot(run))
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+def _reload(run_id: str) -> Run:
+    run = db.session.get(Run, run_id, populate_existing=True)
+    assert run is not None  # the caller's conditional update just matched this row
+    return run
+
+
+def _enqueue(run: Run) -> None:
+    try:
+        get_queue().enqueue(run.id, lane_of(run.kind))
+    except Exception:
+        # The run is safe in the database; reconcile re-enqueues it when the queue is back.
+        log.exception("enqueue failed; run stays queued", extra={"run_id": run.id})
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)

@@ -1,0 +1,78 @@
+"""Server-Sent Events for one run: replay after Last-Event-ID, then live, then stream_end."""
+
+from __future__ import annotations
+
+import json
+import queue
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import current_app
+
+from intellimix.extensions import db
+from intellimix.runs.events import PublishedEvent, get_hub
+from intellimix.runs.serializers import is_terminal
+from intellimix.runs.service import events_after
+
+
+def _frame(event: str, data: dict[str, Any], event_id: int | None = None) -> str:
+    head = f"id: {event_id}\n" if event_id is not None else ""
+    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+def _update(seq: int, snapshot: dict[str, Any]) -> tuple[str, bool]:
+    terminal = is_terminal(snapshot["status"])
+    return _frame("run_update", {"run": snapshot, "terminal": terminal}, seq), terminal
+
+
+def run_event_stream(run_id: str, last_seq: int) -> Iterator[str]:
+    """Yields SSE frames. Subscribes before replaying, so nothing falls between the two."""
+    config = current_app.config
+    heartbeat = config["MIX_CHAT_SSE_HEARTBEAT_SECONDS"]
+    deadline = time.monotonic() + config["MIX_CHAT_SSE_MAX_SECONDS"]
+    hub = get_hub()
+    inbox = hub.subscribe(run_id)
+
+    def catch_up() -> Iterator[tuple[str, bool]]:
+        nonlocal last_seq
+        stored = events_after(run_id, last_seq)
+        db.session.close()  # hold no connection while the stream idles
+        for row in stored:
+            last_seq = row.seq
+            yield _update(row.seq, row.data)
+
+    try:
+        yield "retry: 2000\n\n"
+        for frame, terminal in catch_up():
+            yield frame
+            if terminal:
+                yield _frame("stream_end", {"reason": "terminal"})
+                return
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                yield _frame("stream_end", {"reason": "max_duration"})
+                return
+            try:
+                event: PublishedEvent | None = inbox.get(timeout=min(heartbeat, remaining))
+            except queue.Empty:
+                event = None
+            if event is not None and event.seq == last_seq + 1:
+                last_seq = event.seq
+                frame, terminal = _update(event.seq, event.data)
+                updates = [(frame, terminal)]
+            elif event is not None and event.seq <= last_seq:
+                continue  # already sent (replay and live overlap)
+            else:
+                # A gap, or a quiet interval: the log is the truth, read what we missed.
+                updates = list(catch_up())
+                if event is None:
+                    updates.append((_frame("ping", {}), False))
+            for frame, terminal in updates:
+                yield frame
+                if terminal:
+                    yield _frame("stream_end", {"reason": "terminal"})
+                    return
+    finally:
+        hub.unsubscribe(run_id, inbox)
