@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -58,3 +60,13 @@ def configure_logging(*, level: str, fmt: str) -> None:
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(_TEXT_FORMAT))
     root.setLevel(level)
     logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+
+
+@contextmanager
+def run_logging(run_id: str) -> Iterator[None]:
+    """Log lines written inside carry `run_id`."""
+    token = run_id_var.set(run_id)
+    try:
+        yield
+    finally:
+        run_id_var.reset(token)

@@ -47,6 +47,14 @@ TEST_CONFIG: dict[str, Any] = {
     "MAX_UPLOAD_MB": 1,
     "HEALTH_CHECK_TIMEOUT_SECONDS": 2,
     "LOG_LEVEL": "WARNING",
+    "RUN_EXECUTOR_MODULES": ["tests.run_executors"],
+    "RUN_LEASE_SECONDS": 1.0,
+    "RUN_VISIBILITY_TIMEOUT_SECONDS": 1.5,
+    "RUN_SHUTDOWN_GRACE_SECONDS": 2.0,
+    "WORKER_HEARTBEAT_SECONDS": 0.5,
+    "EMBEDDED_POLL_SECONDS": 0.02,
+    "MIX_CHAT_SSE_HEARTBEAT_SECONDS": 0.5,
+    "MIX_CHAT_SSE_MAX_SECONDS": 20.0,
 }
 
 
@@ -67,6 +75,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """`database`-marked tests run on every backend; the rest on SQLite only."""
     if "db_backend" not in metafunc.fixturenames:
         return
+    if any("db_backend" in marker.args[0] for marker in metafunc.definition.iter_markers("parametrize")):
+        return  # the test chose its backend itself
     marked = metafunc.definition.get_closest_marker("database") is not None
     metafunc.parametrize("db_backend", database_backends() if marked else ["sqlite"])
 

@@ -21,6 +21,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from intellimix.extensions import db
+from intellimix.logs import run_logging
 from intellimix.runs.models import RunEvent
 
 log = logging.getLogger(__name__)
@@ -44,9 +45,8 @@ def publish(event: RunEvent) -> None:
     try:
         client.publish(channel, json.dumps(message))
     except redis.RedisError:
-        log.warning(
-            "event publish failed; streams catch up from the log", extra={"run_id": event.run_id}
-        )
+        with run_logging(event.run_id):
+            log.warning("event publish failed; streams catch up from the log")
 
 
 class EventHub:

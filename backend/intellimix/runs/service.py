@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from intellimix.db_types import utcnow
 from intellimix.errors import Conflict, NotFound
 from intellimix.extensions import db
+from intellimix.logs import run_logging
 from intellimix.runs import events
 from intellimix.runs.models import Run, RunEvent
 from intellimix.runs.queue import get_queue
@@ -287,7 +288,8 @@ def _settle_unclaimable(run_id: str, max_attempts: int) -> None:
     event = _append_event(run, "failed")
     db.session.commit()
     events.publish(event)
-    log.warning("run failed: worker lost %d times", max_attempts, extra={"run_id": run_id})
+    with run_logging(run_id):
+        log.warning("run failed: worker lost %d times", max_attempts)
 
 
 def _transition(run_id: str, owner: str, event_type: str, **values: Any) -> Run | None:
@@ -329,7 +331,8 @@ def _enqueue(run: Run) -> None:
         get_queue().enqueue(run.id, lane_of(run.kind))
     except Exception:
         # The run is safe in the database; reconcile re-enqueues it when the queue is back.
-        log.exception("enqueue failed; run stays queued", extra={"run_id": run.id})
+        with run_logging(run.id):
+            log.exception("enqueue failed; run stays queued")
 
 
 def _rowcount(result: Any) -> int:

@@ -21,7 +21,7 @@ from sqlalchemy import delete
 
 from intellimix.db_types import utcnow
 from intellimix.extensions import db
-from intellimix.logs import run_id_var
+from intellimix.logs import run_logging
 from intellimix.runs import service
 from intellimix.runs.context import RunContext
 from intellimix.runs.errors import LeaseLost, RunCancelled, RunFailure, ShutdownRequested
@@ -46,17 +46,16 @@ def execute_delivery(app: Flask, delivery: Delivery, owner: str, stopping: threa
     if run is None:
         queue.ack(delivery)  # finished, cancelled, or held by a live worker: not ours
         return
-    token = run_id_var.set(run.id)
     context = RunContext(app, run, owner, stopping)
     keeper = _LeaseKeeper(app, context)
     keeper.start()
     try:
-        log.info("run started (%s, attempt %d)", run.kind, run.attempts)
-        _execute(context)
+        with run_logging(run.id):
+            log.info("run started (%s, attempt %d)", run.kind, run.attempts)
+            _execute(context)
     finally:
         keeper.stop()
         queue.ack(delivery)
-        run_id_var.reset(token)
 
 
 def _execute(context: RunContext) -> None:
