@@ -175,6 +175,7 @@ def make_app(database_url: str, tmp_path: Path) -> Iterator[Any]:
 
     yield factory
     for app in apps:
+        app.extensions["intellimix_event_hub"].close()
         with app.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -11,7 +11,6 @@ import json
 import logging
 import queue
 import threading
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +56,7 @@ class EventHub:
         self._subscribers: dict[str, set[queue.Queue[PublishedEvent]]] = defaultdict(set)
         self._lock = threading.Lock()
         self._listener: threading.Thread | None = None
+        self._closed = threading.Event()
 
     def subscribe(self, run_id: str) -> queue.Queue[PublishedEvent]:
         inbox: queue.Queue[PublishedEvent] = queue.Queue()
@@ -75,6 +75,12 @@ class EventHub:
             if not self._subscribers[run_id]:
                 del self._subscribers[run_id]
 
+    def close(self) -> None:
+        """Stop listening (the app is going away)."""
+        self._closed.set()
+        if self._listener is not None:
+            self._listener.join(timeout=5)
+
     def dispatch(self, event: PublishedEvent) -> None:
         with self._lock:
             inboxes = list(self._subscribers.get(event.run_id, ()))
@@ -83,7 +89,7 @@ class EventHub:
 
     def _listen(self) -> None:
         client: redis.Redis | None = self.app.extensions["intellimix_redis"].client
-        while True:
+        while not self._closed.is_set():
             try:
                 if client is None:
                     self._tail_log()
@@ -91,14 +97,14 @@ class EventHub:
                     self._listen_redis(client)
             except Exception:
                 log.exception("run event listener failed; restarting in 1 s")
-                time.sleep(1)
+                self._closed.wait(1)
 
     def _listen_redis(self, client: redis.Redis) -> None:
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(self.app.extensions["intellimix_event_channel"])
         try:
-            while True:
-                message = pubsub.get_message(timeout=1.0)
+            while not self._closed.is_set():
+                message = pubsub.get_message(timeout=0.5)
                 if message is not None:
                     payload = json.loads(message["data"])
                     self.dispatch(PublishedEvent(**payload))
@@ -110,7 +116,7 @@ class EventHub:
         with self.app.app_context():
             cursor = db.session.scalar(select(func.coalesce(func.max(RunEvent.id), 0))) or 0
             db.session.rollback()
-            while True:
+            while not self._closed.is_set():
                 rows = db.session.scalars(
                     select(RunEvent).where(RunEvent.id > cursor).order_by(RunEvent.id).limit(500)
                 ).all()
@@ -119,7 +125,7 @@ class EventHub:
                     cursor = row.id
                     self.dispatch(PublishedEvent(row.run_id, row.seq, row.type, row.data))
                 if not rows:
-                    time.sleep(poll)
+                    self._closed.wait(poll)
 
 
 def init_events(app: Flask) -> None:
