@@ -75,7 +75,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """`database`-marked tests run on every backend; the rest on SQLite only."""
     if "db_backend" not in metafunc.fixturenames:
         return
-    if any("db_backend" in marker.args[0] for marker in metafunc.definition.iter_markers("parametrize")):
+    if any(
+        "db_backend" in marker.args[0] for marker in metafunc.definition.iter_markers("parametrize")
+    ):
         return  # the test chose its backend itself
     marked = metafunc.definition.get_closest_marker("database") is not None
     metafunc.parametrize("db_backend", database_backends() if marked else ["sqlite"])

@@ -59,7 +59,14 @@ def test_lifecycle_appends_contiguous_events(app, api):
     assert run.lease_owner is None and run.finished_at is not None
     types = _event_types(app, run_id)
     assert [seq for seq, _ in types] == list(range(1, len(types) + 1))
-    assert [t for _, t in types] == ["created", "started", "progress", "progress", "progress", "completed"]
+    assert [t for _, t in types] == [
+        "created",
+        "started",
+        "progress",
+        "progress",
+        "progress",
+        "completed",
+    ]
     with app.app_context():
         last = service.events_after(run_id, 0)[-1]
         assert last.data["status"] == "completed" and last.data["progress_percent"] == 100
@@ -159,9 +166,14 @@ def test_cancel_running_run_stops_at_the_next_checkpoint(app, api, tmp_path):
 
 def test_shutdown_releases_the_run_without_spending_an_attempt(make_app, db_backend):
     app = make_app(RUN_SHUTDOWN_GRACE_SECONDS=0.2)
-    user_id = app.test_client().post(
-        "/api/v1/auth/register", json={"name": "A", "email": "a@example.com", "password": "long enough"}
-    ).get_json()["user"]["id"]
+    user_id = (
+        app.test_client()
+        .post(
+            "/api/v1/auth/register",
+            json={"name": "A", "email": "a@example.com", "password": "long enough"},
+        )
+        .get_json()["user"]["id"]
+    )
     run_id = _create(app, user_id, steps=100, delay=0.01)
     stopping = threading.Event()
     worker = threading.Thread(target=_execute, args=(app, run_id, "w1", stopping))
@@ -177,7 +189,11 @@ def test_shutdown_releases_the_run_without_spending_an_attempt(make_app, db_back
 
 @pytest.mark.parametrize(
     ("kind", "code", "retryable"),
-    [("test_fail", "TEST_FAILED", False), ("test_crash", "RUN_FAILED", True), ("unknown_kind", None, None)],
+    [
+        ("test_fail", "TEST_FAILED", False),
+        ("test_crash", "RUN_FAILED", True),
+        ("unknown_kind", None, None),
+    ],
 )
 def test_failures_are_recorded_with_codes(app, api, kind, code, retryable):
     user_id, headers = _user(api)
@@ -215,7 +231,9 @@ def test_another_users_run_is_not_found(app, api, method, suffix):
     owner_id, _ = _user(api, "owner@example.com")
     run_id = _create(app, owner_id)
     _, intruder = _user(api, "intruder@example.com")
-    response = getattr(api.client, method)(f"/api/v1/mix-chat-runs/{run_id}{suffix}", headers=intruder)
+    response = getattr(api.client, method)(
+        f"/api/v1/mix-chat-runs/{run_id}{suffix}", headers=intruder
+    )
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "RUN_NOT_FOUND"
     assert _run(app, run_id).status == "queued"
@@ -226,9 +244,23 @@ def test_get_run_snapshot_shape(app, api):
     run_id = _create(app, user_id)
     run = api.client.get(f"/api/v1/mix-chat-runs/{run_id}", headers=headers).get_json()["run"]
     assert set(run) >= {
-        "id", "kind", "status", "thread_id", "user_message_id", "assistant_message_id",
-        "progress_stage", "progress_percent", "progress_label", "progress_detail", "attempts",
-        "error", "result", "created_at", "started_at", "completed_at", "updated_at",
+        "id",
+        "kind",
+        "status",
+        "thread_id",
+        "user_message_id",
+        "assistant_message_id",
+        "progress_stage",
+        "progress_percent",
+        "progress_label",
+        "progress_detail",
+        "attempts",
+        "error",
+        "result",
+        "created_at",
+        "started_at",
+        "completed_at",
+        "updated_at",
         "assistant_message",
     }
     assert run["created_at"].endswith("+00:00")
@@ -252,7 +284,9 @@ def test_sse_replays_after_last_event_id_then_ends(app, api):
         frames = until_end(parse_frames(response.response))
         assert [f.id for f in frames[:-1]] == list(range(k + 1, total + 1))
         assert all(f.event == "run_update" for f in frames[:-1])
-        assert frames[-2].data["terminal"] is True and frames[-2].data["run"]["status"] == "completed"
+        assert (
+            frames[-2].data["terminal"] is True and frames[-2].data["run"]["status"] == "completed"
+        )
         assert frames[-1].event == "stream_end" and frames[-1].id is None
         assert frames[-1].data == {"reason": "terminal"}
         response.close()
@@ -279,7 +313,8 @@ def test_sse_pings_and_ends_at_max_duration(make_app, api, db_backend):
     app = make_app(MIX_CHAT_SSE_HEARTBEAT_SECONDS=0.1, MIX_CHAT_SSE_MAX_SECONDS=0.5)
     client = app.test_client()
     body = client.post(
-        "/api/v1/auth/register", json={"name": "A", "email": "a@example.com", "password": "long enough"}
+        "/api/v1/auth/register",
+        json={"name": "A", "email": "a@example.com", "password": "long enough"},
     ).get_json()
     run_id = _create(app, body["user"]["id"])
     response = _stream(client, run_id, query=f"?token={body['access_token']}")
@@ -315,7 +350,9 @@ def test_thread_active_runs(app, api):
         db.session.add(thread)
         db.session.commit()
         thread_id = thread.id
-        active = service.create_run(user_id=user_id, kind="test_plan", input={}, thread_id=thread_id)
+        active = service.create_run(
+            user_id=user_id, kind="test_plan", input={}, thread_id=thread_id
+        )
         done = service.create_run(user_id=user_id, kind="test_plan", input={}, thread_id=thread_id)
         active_id, done_id = active.id, done.id
     _execute(app, done_id)
@@ -327,7 +364,9 @@ def test_thread_active_runs(app, api):
     everything = api.client.get(f"/api/v1/mix-chats/{thread_id}/runs", headers=headers).get_json()
     assert {item["id"] for item in everything["items"]} == {active_id, done_id}
     _, intruder = _user(api, "intruder@example.com")
-    assert api.client.get(f"/api/v1/mix-chats/{thread_id}/runs", headers=intruder).status_code == 404
+    assert (
+        api.client.get(f"/api/v1/mix-chats/{thread_id}/runs", headers=intruder).status_code == 404
+    )
     bad = api.client.get(f"/api/v1/mix-chats/{thread_id}/runs?limit=0", headers=headers)
     assert bad.status_code == 422
 
