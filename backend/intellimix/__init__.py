@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -14,6 +15,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: config → extensions → blueprints → error handlers."""
     settings = load_config()
     settings.update(config or {})
+    # SQLite cannot create its file in a folder that does not exist yet.
+    Path(settings["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=settings["INSTANCE_DIR"], static_folder=None)
     app.config.from_mapping(settings)
 
