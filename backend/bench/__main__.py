@@ -6,9 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from bench import auth_api
+from bench import auth_api, runs_events
 
-BENCHMARKS = {"auth_api": auth_api.run}
+BENCHMARKS = {"auth_api": auth_api.run, "runs_events": runs_events.run}
 
 
 def main() -> None:

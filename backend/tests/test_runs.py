@@ -116,7 +116,7 @@ def test_last_attempt_lost_fails_with_worker_lost(app, api):
         for owner in ("w1", "w2"):
             assert service.claim(run_id, owner, lease_seconds=0.05, max_attempts=2)
             time.sleep(0.1)
-        requeued = service.reconcile(max_attempts=2)
+        requeued = service.reconcile(max_attempts=2, requeue_queued=True)
     run = _run(app, run_id)
     assert run_id not in requeued
     assert run.status == "failed" and run.error["code"] == "WORKER_LOST"
@@ -129,7 +129,8 @@ def test_reconcile_requeues_queued_and_expired_runs(app, api):
     with app.app_context():
         service.claim(expired, "gone", lease_seconds=0.05, max_attempts=3)
         time.sleep(0.1)
-        assert set(service.reconcile(max_attempts=3)) == {queued, expired}
+        assert set(service.reconcile(max_attempts=3, requeue_queued=True)) == {queued, expired}
+        assert set(service.reconcile(max_attempts=3, requeue_queued=False)) == {expired}
 
 
 def test_cancel_queued_run_is_immediate(app, api):

@@ -230,3 +230,15 @@ def test_cancel_reaches_a_run_in_a_worker_process(cluster):
     assert response.status_code == 200
     _wait(_all_done(app, [run_id]), what="cancellation")
     assert _runs(app, [run_id])[run_id].status == "cancelled"
+
+
+def test_flushdb_under_a_live_worker_is_repaired_without_restart(cluster, redis_db):
+    app, processes = cluster
+    user_id = _user(app)
+    processes.worker(interactive=0, heavy=1)
+    busy = _create(app, user_id, steps=10, delay=0.1)
+    _wait(lambda: _runs(app, [busy])[busy].status == "running", what="the slot to be busy")
+    waiting = [_create(app, user_id, steps=1) for _ in range(3)]
+    redis_db.flushdb()
+    _wait(_all_done(app, [busy, *waiting]), what="every run after the flush", timeout=60)
+    assert {run.status for run in _runs(app, [busy, *waiting]).values()} == {"completed"}

@@ -24,6 +24,7 @@ from intellimix.logs import run_logging
 from intellimix.runs.models import RunEvent
 
 log = logging.getLogger(__name__)
+LISTENER_READY_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -57,16 +58,20 @@ class EventHub:
         self._lock = threading.Lock()
         self._listener: threading.Thread | None = None
         self._closed = threading.Event()
+        self._ready = threading.Event()
 
     def subscribe(self, run_id: str) -> queue.Queue[PublishedEvent]:
         inbox: queue.Queue[PublishedEvent] = queue.Queue()
         with self._lock:
             self._subscribers[run_id].add(inbox)
             if self._listener is None or not self._listener.is_alive():
+                self._ready.clear()
                 self._listener = threading.Thread(
                     target=self._listen, name="run-events", daemon=True
                 )
                 self._listener.start()
+        # A stream replays from the log after subscribing; the listener must be live by then.
+        self._ready.wait(timeout=LISTENER_READY_TIMEOUT_SECONDS)
         return inbox
 
     def unsubscribe(self, run_id: str, inbox: queue.Queue[PublishedEvent]) -> None:
@@ -102,6 +107,7 @@ class EventHub:
     def _listen_redis(self, client: redis.Redis) -> None:
         pubsub = client.pubsub(ignore_subscribe_messages=True)
         pubsub.subscribe(self.app.extensions["intellimix_event_channel"])
+        self._ready.set()
         try:
             while not self._closed.is_set():
                 message = pubsub.get_message(timeout=0.5)
@@ -116,6 +122,7 @@ class EventHub:
         with self.app.app_context():
             cursor = db.session.scalar(select(func.coalesce(func.max(RunEvent.id), 0))) or 0
             db.session.rollback()
+            self._ready.set()
             while not self._closed.is_set():
                 rows = db.session.scalars(
                     select(RunEvent).where(RunEvent.id > cursor).order_by(RunEvent.id).limit(500)

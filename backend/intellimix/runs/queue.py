@@ -34,6 +34,7 @@ class RunQueue(Protocol):
     def enqueue(self, run_id: str, lane: Lane) -> None: ...
     def fetch(self, lane: Lane, consumer: str, *, block_seconds: float) -> Delivery | None: ...
     def ack(self, delivery: Delivery) -> None: ...
+    def state_lost(self) -> bool: ...
 
 
 class RedisStreamQueue:
@@ -64,6 +65,13 @@ class RedisStreamQueue:
     def ack(self, delivery: Delivery) -> None:
         if delivery.entry_id is not None:
             self.client.xack(self.stream(delivery.lane), GROUP, delivery.entry_id)
+
+    def state_lost(self) -> bool:
+        """True once after Redis lost its data (restart without persistence, FLUSHDB).
+
+        A marker key lives beside the streams; when it is gone, so are they.
+        """
+        return bool(self.client.set(f"{self.prefix}:runs:marker", "1", nx=True))
 
     def _reclaim(self, lane: Lane, consumer: str) -> Delivery | None:
         reply: Any = self.client.xautoclaim(
@@ -132,6 +140,10 @@ class DatabaseQueue:
 
     def ack(self, delivery: Delivery) -> None:
         """Nothing to do: the row's status records the outcome."""
+
+    def state_lost(self) -> bool:
+        """The table cannot lose entries the way a flushed Redis can."""
+        return False
 
 
 def build_queue(redis_client: redis.Redis | None, config: dict) -> RunQueue:

@@ -225,16 +225,23 @@ def retry(run: Run) -> Run:
     )
 
 
-def reconcile(*, max_attempts: int) -> list[str]:
-    """Repair after crashes and lost queue entries; returns the ids it re-enqueued."""
+def reconcile(*, max_attempts: int, requeue_queued: bool) -> list[str]:
+    """Repair after crashes and lost queue entries; returns the ids it re-enqueued.
+
+    Runs whose worker died are retried or failed. Queued runs are enqueued again only when
+    asked (worker start, or the queue lost its state): a duplicate entry is harmless, but
+    re-adding a whole backlog on every pass would not be.
+    """
     expired = db.session.scalars(
         select(Run.id).where(Run.status == "running", Run.lease_expires_at < utcnow())
     ).all()
     for run_id in expired:
         _settle_unclaimable(run_id, max_attempts)
-    queued = db.session.scalars(
-        select(Run).where(Run.status == "queued").order_by(Run.created_at)
-    ).all()
+    queued = (
+        db.session.scalars(select(Run).where(Run.status == "queued").order_by(Run.created_at)).all()
+        if requeue_queued
+        else []
+    )
     db.session.commit()
     requeued = []
     for run in queued:

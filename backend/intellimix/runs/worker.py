@@ -183,7 +183,10 @@ class Worker:
         signal.signal(signal.SIGINT, lambda *_: self.stopping.set())
         with self.app.app_context():
             self._beat()
-            requeued = service.reconcile(max_attempts=self.app.config["MAX_RUN_ATTEMPTS"])
+            get_queue().state_lost()  # (re)arm the marker; everything queued is re-added below
+            requeued = service.reconcile(
+                max_attempts=self.app.config["MAX_RUN_ATTEMPTS"], requeue_queued=True
+            )
             log.info("worker %s up; reconcile re-enqueued %d run(s)", self.id, len(requeued))
         for slot in range(self.interactive_slots):
             owner = f"{self.id}:interactive:{slot}"
@@ -208,7 +211,10 @@ class Worker:
                 try:
                     self._beat()
                     if time.monotonic() - last_reconcile >= reconcile_every:
-                        service.reconcile(max_attempts=self.app.config["MAX_RUN_ATTEMPTS"])
+                        service.reconcile(
+                            max_attempts=self.app.config["MAX_RUN_ATTEMPTS"],
+                            requeue_queued=get_queue().state_lost(),
+                        )
                         last_reconcile = time.monotonic()
                 except Exception:
                     db.session.rollback()
