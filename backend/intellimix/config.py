@@ -23,9 +23,14 @@ class ConfigError(RuntimeError):
 
 
 def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Process environment over `.env` (development convenience; real variables win)."""
+    """Process environment over `.env` (development convenience; real variables win).
+
+    Test runs never read `.env`: a developer's settings must not leak into the suite.
+    """
     if environ is not None:
         return dict(environ)
+    if os.environ.get("INTELLIMIX_ENV") == "test":
+        return dict(os.environ)
     dotenv_path = find_dotenv(usecwd=True)
     file_values = {k: v for k, v in dotenv_values(dotenv_path).items() if v is not None}
     return {**file_values, **os.environ}

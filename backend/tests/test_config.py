@@ -85,10 +85,18 @@ def test_invalid_values_are_named(tmp_path, name, value):
 def test_dotenv_is_read_and_real_variables_win(tmp_path, monkeypatch):
     (tmp_path / ".env").write_text("MAX_UPLOAD_MB=7\nMAX_TRACK_SECONDS=99\n")
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INTELLIMIX_ENV", "development")
     monkeypatch.setenv("MAX_TRACK_SECONDS", "600")
     config = load_config()
     assert config["MAX_UPLOAD_MB"] == 7
     assert config["MAX_TRACK_SECONDS"] == 600
+
+
+def test_test_runs_ignore_dotenv(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("MIX_CHAT_QUEUE_URL=redis://somewhere:6379/0\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("INTELLIMIX_ENV", "test")
+    assert load_config()["MIX_CHAT_QUEUE_URL"] is None
 
 
 def test_queue_url_also_backs_rate_limits(tmp_path):
