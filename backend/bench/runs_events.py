@@ -2,10 +2,13 @@
 
 1. Publish → SSE client latency on ONE gunicorn gevent worker process, with 1 stream and with
    500 concurrent streams (50 runs × 10 streams each). Events are appended and published by the
-   service (`service.progress`) in this process; `detail.t_publish` carries the wall-clock time
-   taken just before the call, and the clients (asyncio, raw HTTP/1.1 with a chunked body, in a
-   child process so the publisher's threads do not steal their interpreter lock) record when
-   each frame arrives.
+   service (claim, `service.progress`, complete) in this process. `latency` runs from the moment
+   the service hands the event to Redis PUBLISH (stamped by wrapping `events.publish` here) to
+   the client's receipt; `e2e_latency` from just before `service.progress` (its
+   `detail.t_publish`), so it adds the database transaction. The clients (asyncio, raw HTTP/1.1
+   with a chunked body) run in a child process, so the publisher threads never delay them.
+   The publisher is the limit on this rate: `service.progress` costs ~3 ms of Python CPU, so
+   `*_published_per_s` reports the rate actually reached.
 2. Enqueue → running latency (Run.created_at → Run.started_at, both stored by the service) with
    an idle `intellimix worker` on PostgreSQL + Redis Streams, per lane.
 3. The same with the embedded queue: SQLite file database, the worker polling the runs table.
@@ -21,8 +24,9 @@ import asyncio
 import contextlib
 import http.client
 import json
-import multiprocessing
 import os
+import queue
+import random
 import resource
 import signal
 import socket
@@ -44,7 +48,7 @@ SECRET = "bench-secret-key-0123456789abcdef0123456789"
 
 EVENTS_PER_RUN = 20  # progress events per run, after the claim (seq 2); completion follows
 EVENT_INTERVAL_SECONDS = 0.05  # between two events of the same run
-PUBLISHER_THREADS = 10
+PUBLISHER_THREADS = 2  # more threads only add GIL queueing to the publish stamps, not rate
 MANY_STREAMS = 500
 MANY_RUNS = 50  # 10 streams per run
 QUEUE_RUNS_PER_LANE = 50
@@ -132,6 +136,8 @@ class _Service:
             return ""
 
     def stop(self, timeout: float = 15.0) -> None:
+        if self._log.closed:
+            return  # stopped already; its group id may belong to someone else by now
         try:
             if self.proc.poll() is None:
                 self.proc.terminate()
@@ -228,13 +234,13 @@ def _wait_for_http(service: _Service, port: int, timeout: float = 40.0) -> None:
 
 
 # --------------------------------------------------------------------------- SSE clients
-# These run in a spawned child process (see `_stream_clients`).
+# These run in a child process, `python -m bench.runs_events` (see `_ClientProcess`).
 
 
 class _StreamStats:
     def __init__(self) -> None:
-        self.seqs: list[int] = []
-        self.latencies_ms: list[float] = []
+        self.frames: list[tuple[int, float]] = []  # (seq, receive time) of each run_update
+        self.e2e_ms: list[float] = []  # from detail.t_publish (service.progress call start)
         self.pings = 0
         self.ended: str | None = None
         self.error: str | None = None
@@ -310,15 +316,23 @@ def _sse_frame(block: bytes, received: float, stats: _StreamStats, on_first: asy
         stats.ended = json.loads(fields.get("data") or "{}").get("reason", "?")
     elif event == "run_update":
         seq = int(fields["id"])
-        stats.seqs.append(seq)
+        duplicate = any(seen == seq for seen, _ in stats.frames)
+        stats.frames.append((seq, received))
         if seq == 1:
             on_first.set()
-        detail = json.loads(fields["data"])["run"].get("progress_detail") or {}
-        if "t_publish" in detail and stats.seqs.count(seq) == 1:
-            stats.latencies_ms.append((received - float(detail["t_publish"])) * 1000)
+        run = json.loads(fields["data"])["run"]
+        detail = run.get("progress_detail") or {}
+        # Only progress events: the completion snapshot still carries the last progress detail.
+        if run["status"] == "running" and "t_publish" in detail and not duplicate:
+            stats.e2e_ms.append((received - float(detail["t_publish"])) * 1000)
 
 
-async def _clients(port: int, token: str, run_ids: list[str], conn: Any, timeout: float) -> None:
+def _say(message: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
+
+
+async def _clients(port: int, token: str, run_ids: list[str], timeout: float) -> None:
     stats = [_StreamStats() for _ in run_ids]
     firsts = [asyncio.Event() for _ in run_ids]
     started = time.perf_counter()
@@ -327,15 +341,18 @@ async def _clients(port: int, token: str, run_ids: list[str], conn: Any, timeout
         for run_id, stat, first in zip(run_ids, stats, firsts, strict=True)
     ]
     await asyncio.gather(*(first.wait() for first in firsts))
-    conn.send({"ready": True, "connect_all_s": time.perf_counter() - started})
+    _say({"ready": True, "connect_all_s": time.perf_counter() - started})
+    cpu_started, wall_started = time.process_time(), time.perf_counter()
     _, pending = await asyncio.wait(tasks, timeout=timeout)
+    cpu = (time.process_time() - cpu_started) / max(1e-9, time.perf_counter() - wall_started)
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
-    conn.send(
+    _say(
         {
-            "seqs": [stat.seqs for stat in stats],
-            "latencies_ms": [ms for stat in stats for ms in stat.latencies_ms],
+            "frames": [stat.frames for stat in stats],
+            "e2e_ms": [ms for stat in stats for ms in stat.e2e_ms],
+            "cpu_pct": round(cpu * 100, 1),
             "pings": sum(stat.pings for stat in stats),
             "ended": [stat.ended for stat in stats],
             "errors": [stat.error for stat in stats if stat.error],
@@ -344,12 +361,57 @@ async def _clients(port: int, token: str, run_ids: list[str], conn: Any, timeout
     )
 
 
-def _stream_clients(port: int, token: str, run_ids: list[str], conn: Any, timeout: float) -> None:
-    """Entry point of the client process."""
+def _client_main() -> None:
+    """Entry point of the client process: the job as JSON on stdin, JSON lines on stdout."""
+    job = json.loads(sys.stdin.read())
+    _raise_open_files_limit()
     try:
-        asyncio.run(_clients(port, token, run_ids, conn, timeout))
+        asyncio.run(_clients(job["port"], job["token"], job["run_ids"], job["timeout"]))
     except Exception as exc:
-        conn.send({"error": f"{type(exc).__name__}: {exc}"})
+        _say({"error": f"{type(exc).__name__}: {exc}"})
+
+
+class _ClientProcess:
+    """The SSE clients in their own interpreter, so the publisher threads never delay them."""
+
+    def __init__(self, job: dict[str, Any], logdir: Path) -> None:
+        self._stderr = (logdir / "sse-clients.log").open("ab")
+        env = {**os.environ, "PYTHONPATH": str(BACKEND_DIR), "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.runs_events"],
+            cwd=BACKEND_DIR,
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(json.dumps(job).encode())
+        self.proc.stdin.close()
+        self._lines: queue.Queue[bytes] = queue.Queue()
+        threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True).start()
+
+    def _read(self, stdout: Any) -> None:
+        for line in stdout:
+            self._lines.put(line)
+
+    def message(self, timeout: float, waiting_for: str) -> dict[str, Any]:
+        try:
+            message: dict[str, Any] = json.loads(self._lines.get(timeout=timeout))
+        except queue.Empty:
+            raise RuntimeError(f"SSE clients: no {waiting_for} within {timeout:.0f} s") from None
+        if "error" in message:
+            raise RuntimeError(f"SSE clients failed: {message['error']}")
+        return message
+
+    def stop(self) -> None:
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        finally:
+            self._stderr.close()
 
 
 # --------------------------------------------------------------------------- 1. SSE latency
@@ -381,8 +443,47 @@ def _publish(app: Any, run_ids: list[str], offset: float, start: float, calls: l
             service.complete(run_id, "bench", {"events": EVENTS_PER_RUN})
 
 
+def _cpu_seconds(pids: list[int]) -> float | None:
+    """User + system CPU time of these processes (Linux /proc), None where unreadable."""
+    total = 0.0
+    try:
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [
+            int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        ]
+    except OSError:
+        return []
+
+
+@contextlib.contextmanager
+def _stamped_publish(stamps: dict[tuple[str, int], float]) -> Iterator[None]:
+    """Record when each event is handed to Redis PUBLISH (the service's last step)."""
+    from intellimix.runs import events
+
+    original = events.publish
+
+    def publish(event: Any) -> None:
+        stamps[(event.run_id, event.seq)] = time.time()
+        original(event)
+
+    events.publish = publish
+    try:
+        yield
+    finally:
+        events.publish = original
+
+
 def _sse_scenario(
-    app: Any, port: int, token: str, user_id: str, streams: int, runs: int
+    app: Any, api: _Service, port: int, token: str, user_id: str, streams: int, runs: int
 ) -> dict[str, Any]:
     from intellimix.extensions import db
     from intellimix.runs import service
@@ -393,23 +494,18 @@ def _sse_scenario(
         ]
         db.session.remove()
     stream_runs = [run_ids[index % runs] for index in range(streams)]
-    parent_end, child_end = multiprocessing.get_context("spawn").Pipe()
     budget = 60.0 + EVENTS_PER_RUN * EVENT_INTERVAL_SECONDS
-    client = multiprocessing.get_context("spawn").Process(
-        target=_stream_clients,
-        args=(port, token, stream_runs, child_end, budget),
-        name="bench-sse-clients",
-    )
-    client.start()
+    job = {"port": port, "token": token, "run_ids": stream_runs, "timeout": budget}
+    server_pids = _children(api.proc.pid)  # the gunicorn worker process
+    stamps: dict[tuple[str, int], float] = {}
+    client = _ClientProcess(job, api.log_path.parent)
     try:
-        if not parent_end.poll(60):
-            raise RuntimeError("SSE clients did not all receive their replay within 60 s")
-        ready = parent_end.recv()
-        if "error" in ready:
-            raise RuntimeError(f"SSE clients failed: {ready['error']}")
+        ready = client.message(60, "replay on every stream")
         time.sleep(0.2)  # let the server settle into idle waits
         groups = max(1, min(PUBLISHER_THREADS, runs))
         calls: list[float] = []
+        server_cpu = _cpu_seconds(server_pids)
+        publisher_cpu = time.process_time()
         start = time.perf_counter() + 0.05
         threads = [
             threading.Thread(
@@ -418,36 +514,38 @@ def _sse_scenario(
             )
             for g in range(groups)
         ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        with _stamped_publish(stamps):
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
         publish_seconds = time.perf_counter() - start
-        if not parent_end.poll(budget + 30):
-            raise RuntimeError("SSE clients did not report")
-        report = parent_end.recv()
-        if "error" in report:
-            raise RuntimeError(f"SSE clients failed: {report['error']}")
+        publisher_cpu = time.process_time() - publisher_cpu
+        report = client.message(budget + 30, "report")
+        server_cpu_after = _cpu_seconds(server_pids)
+        drain_seconds = time.perf_counter() - start
     finally:
-        client.join(timeout=10)
-        if client.is_alive():
-            client.kill()
-            client.join()
-        parent_end.close()
+        client.stop()
 
-    expected_live = EVENTS_PER_RUN + 2  # claim (seq 2), progress, completion
-    expected_seqs = set(range(2, 3 + EVENTS_PER_RUN))
+    live_seqs = set(range(2, EVENTS_PER_RUN + 4))  # claim (2), progress (3…), completion
+    latencies: list[float] = []
     received = lost = out_of_order = duplicates = 0
-    for seqs in report["seqs"]:
-        live = [seq for seq in seqs if seq >= 2]
-        received += len(set(live) & expected_seqs)
-        lost += len(expected_seqs - set(live))
-        duplicates += len(live) - len(set(live))
-        out_of_order += sum(1 for a, b in zip(live, live[1:], strict=False) if b <= a)
+    for run_id, frames in zip(stream_runs, report["frames"], strict=True):
+        live = [(seq, at) for seq, at in frames if seq >= 2]
+        seqs = [seq for seq, _ in live]
+        received += len(set(seqs) & live_seqs)
+        lost += len(live_seqs - set(seqs))
+        duplicates += len(seqs) - len(set(seqs))
+        out_of_order += sum(1 for a, b in zip(seqs, seqs[1:], strict=False) if b <= a)
+        seen: set[int] = set()
+        for seq, at in live:
+            if seq in seen or (run_id, seq) not in stamps:
+                continue
+            seen.add(seq)
+            latencies.append((at - stamps[(run_id, seq)]) * 1000)
     published = runs * EVENTS_PER_RUN
-    frames = streams * expected_live
     key = f"sse{streams}"
-    return {
+    results: dict[str, Any] = {
         f"{key}_streams": streams,
         f"{key}_runs": runs,
         f"{key}_connect_all_s": round(ready["connect_all_s"], 2),
@@ -455,21 +553,33 @@ def _sse_scenario(
         f"{key}_publish_seconds": round(publish_seconds, 2),
         f"{key}_published_per_s": round(published / publish_seconds, 1),
         f"{key}_frames_per_s": round(streams * EVENTS_PER_RUN / publish_seconds, 1),
-        f"{key}_events_expected": frames,
+        f"{key}_event_spacing_per_run_ms": round(publish_seconds / EVENTS_PER_RUN * 1000, 1),
+        f"{key}_events_expected": streams * len(live_seqs),
         f"{key}_events_received": received,
         f"{key}_lost": lost,
         f"{key}_duplicates": duplicates,
         f"{key}_out_of_order": out_of_order,
         f"{key}_streams_ended_terminal": sum(1 for end in report["ended"] if end == "terminal"),
         f"{key}_stream_errors": len(report["errors"]),
+        f"{key}_timed_out": report["timed_out"],
         f"{key}_pings": report["pings"],
-        **_percentiles(f"{key}_latency", report["latencies_ms"]),
+        **_percentiles(f"{key}_latency", latencies),
+        **_percentiles(f"{key}_e2e_latency", report["e2e_ms"]),
         **{
             k: v
             for k, v in _percentiles(f"{key}_progress_call", calls).items()
             if not k.endswith("_n")
         },
+        f"{key}_client_cpu_pct": report["cpu_pct"],
+        f"{key}_publisher_cpu_pct": round(100 * publisher_cpu / publish_seconds, 1),
     }
+    if server_cpu is not None and server_cpu_after is not None and server_pids:
+        results[f"{key}_server_cpu_pct"] = round(
+            100 * (server_cpu_after - server_cpu) / drain_seconds, 1
+        )
+    if report["errors"]:
+        results[f"{key}_first_error"] = report["errors"][0]
+    return results
 
 
 # --------------------------------------------------------------------------- 2./3. queue
@@ -502,6 +612,7 @@ def _queue_scenario(app: Any, user_id: str, worker: _Service, label: str) -> dic
     from intellimix.runs import service
 
     results: dict[str, Any] = {}
+    rng = random.Random(7)
     with app.app_context():
         for kind in QUEUE_KINDS.values():
             warm = service.create_run(user_id=user_id, kind=kind, input={"steps": 1, "delay": 0})
@@ -519,7 +630,8 @@ def _queue_scenario(app: Any, user_id: str, worker: _Service, label: str) -> dic
                     failures += 1
                 else:
                     samples.append(started_ms)
-                time.sleep(0.02)  # the slot goes back to waiting on its queue
+                # A random idle gap, so creations do not phase-lock with the embedded poll.
+                time.sleep(rng.uniform(0.02, 0.12))
             worker.check_alive()
             results.update(_percentiles(f"queue_{label}_{lane}_start", samples))
             results[f"queue_{label}_{lane}_failed"] = failures
@@ -539,12 +651,14 @@ def _wait_for_redis_worker(app: Any, worker: _Service, prefix: str) -> None:
     with app.app_context():
         while time.monotonic() < deadline:
             worker.check_alive()
-            beats = db.session.scalar(select(func.count()).select_from(WorkerHeartbeat))
+            beats = db.session.scalar(select(func.count()).select_from(WorkerHeartbeat)) or 0
             db.session.rollback()
             consumers = 0
             for lane in QUEUE_KINDS:
+                # A slot's first fetch creates its lane's consumer group (Redis only lists a
+                # consumer once it has read an entry).
                 with contextlib.suppress(redis.ResponseError):
-                    if client.xinfo_consumers(f"{prefix}:runs:{lane}", "workers"):
+                    if client.xinfo_groups(f"{prefix}:runs:{lane}"):
                         consumers += 1
             if beats and consumers == len(QUEUE_KINDS):
                 return
@@ -648,10 +762,10 @@ def _production_part(workdir: Path, logdir: Path) -> dict[str, Any]:
             raise RuntimeError(f"register failed: {status} {body}")
         token, user_id = body["access_token"], body["user"]["id"]
         app = create_app(config)
-        results.update(_sse_scenario(app, port, token, user_id, streams=1, runs=1))
+        results.update(_sse_scenario(app, api, port, token, user_id, streams=1, runs=1))
         api.check_alive()
         results.update(
-            _sse_scenario(app, port, token, user_id, streams=MANY_STREAMS, runs=MANY_RUNS)
+            _sse_scenario(app, api, port, token, user_id, streams=MANY_STREAMS, runs=MANY_RUNS)
         )
         api.check_alive()
         api.stop()
@@ -748,13 +862,19 @@ def run() -> dict[str, Any]:
         f"claim (seq 2), {EVENTS_PER_RUN} service.progress events "
         f"{EVENT_INTERVAL_SECONDS * 1000:.0f} ms apart from "
         f"{PUBLISHER_THREADS} publisher threads (runs staggered), then complete. "
-        "Latency = client receive time − time.time() taken just before service.progress "
-        "(so it includes the DB transaction; see progress_call), clients are asyncio raw "
-        "HTTP/1.1 chunked readers in a separate process. lost = expected live events "
-        "(seq 2..23 per stream) not received. Queue: created_at → started_at stored on the run, "
+        "The publisher is CPU-bound, so the rate reached is *_published_per_s. "
+        "latency = client receipt − the moment the service calls Redis PUBLISH (all live "
+        "events); e2e_latency = client receipt − time.time() just before service.progress "
+        "(adds the DB transaction, see progress_call). Clients: asyncio raw HTTP/1.1 chunked "
+        "readers in a separate process. lost = live events (seq 2..23 per stream) never "
+        "received. Queue: created_at → started_at stored on the run, "
         f"{QUEUE_RUNS_PER_LANE} runs per lane (test_plan → interactive, test_heavy → heavy), "
         "one at a time on an idle worker (1 interactive + 1 heavy slot) after one warm-up run "
         "per lane; redis = Redis Streams + PostgreSQL, embedded = SQLite file + runs-table "
         "polling every queue_embedded_poll_ms."
     )
     return results
+
+
+if __name__ == "__main__":
+    _client_main()

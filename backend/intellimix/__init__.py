@@ -35,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from intellimix import models  # noqa: F401  (every table registered before Alembic looks)
     from intellimix.auth.jwt_callbacks import init_jwt
-    from intellimix.extensions import cors, db, limiter, migrate, redis_handle
+    from intellimix.extensions import cors, db, init_redis, limiter, migrate
 
     config = app.config
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config))
@@ -53,7 +53,7 @@ def _init_extensions(app: Flask) -> None:
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID"],
     )
     limiter.init_app(app)
-    redis_handle.init_app(app)
+    init_redis(app)
 
     from intellimix.runs import init_runs
 

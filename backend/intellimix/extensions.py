@@ -6,7 +6,7 @@ import sqlite3
 from typing import Any
 
 import redis
-from flask import Flask
+from flask import Flask, current_app
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
@@ -41,24 +41,21 @@ cors = CORS()
 limiter = Limiter(key_func=get_remote_address)
 
 
-class RedisHandle:
-    """The app's Redis client, or None in the embedded default (no `MIX_CHAT_QUEUE_URL`)."""
-
-    def __init__(self) -> None:
-        self.client: redis.Redis | None = None
-
-    def init_app(self, app: Flask) -> None:
-        url = app.config.get("MIX_CHAT_QUEUE_URL")
-        timeout = app.config["HEALTH_CHECK_TIMEOUT_SECONDS"]
-        self.client = (
-            redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
-            if url
-            else None
-        )
-        app.extensions["intellimix_redis"] = self
+def init_redis(app: Flask) -> None:
+    """Each app gets its own client, or None in the embedded default (no `MIX_CHAT_QUEUE_URL`)."""
+    url = app.config.get("MIX_CHAT_QUEUE_URL")
+    timeout = app.config["HEALTH_CHECK_TIMEOUT_SECONDS"]
+    app.extensions["intellimix_redis"] = (
+        redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
+        if url
+        else None
+    )
 
 
-redis_handle = RedisHandle()
+def redis_client(app: Flask | None = None) -> redis.Redis | None:
+    """The Redis client of `app` (default: the current app)."""
+    client: redis.Redis | None = (app or current_app).extensions["intellimix_redis"]
+    return client
 
 
 @event.listens_for(Engine, "connect")

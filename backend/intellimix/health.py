@@ -11,7 +11,7 @@ from flask import Blueprint, current_app
 from sqlalchemy import func, select, text
 
 from intellimix.db_types import utcnow
-from intellimix.extensions import db, redis_handle
+from intellimix.extensions import db, redis_client
 from intellimix.runs.models import WorkerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def check_database() -> Check:
 
 
 def check_queue() -> Check:
-    client = redis_handle.client
+    client = redis_client()
     if client is None:
         return _status("disabled", "embedded mode: runs are fed from the database")
     try:

@@ -68,3 +68,13 @@ def test_stale_worker_heartbeat_is_down(app, client):
         db.session.commit()
     body = client.get("/api/v1/health").get_json()
     assert body["checks"]["worker"]["status"] == "down"
+
+
+def test_each_app_keeps_its_own_redis_setting(make_app, redis_url, redis_db):
+    with_redis = make_app(MIX_CHAT_QUEUE_URL=redis_url)
+    embedded = make_app()  # built later: must not switch the first app back to embedded
+    queue_of = {
+        name: app.test_client().get("/api/v1/health").get_json()["checks"]["queue"]["status"]
+        for name, app in (("redis", with_redis), ("embedded", embedded))
+    }
+    assert queue_of == {"redis": "ok", "embedded": "disabled"}

@@ -12,14 +12,14 @@ import logging
 import queue
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import redis
 from flask import Flask, current_app
 from sqlalchemy import func, select
 
-from intellimix.extensions import db
+from intellimix.extensions import db, redis_client
 from intellimix.logs import run_logging
 from intellimix.runs.models import RunEvent
 
@@ -35,15 +35,14 @@ class PublishedEvent:
     data: dict[str, Any]
 
 
-def publish(event: RunEvent) -> None:
+def publish(event: PublishedEvent) -> None:
     """Tell listening API processes about a committed event (best effort: the log is durable)."""
     channel = current_app.extensions["intellimix_event_channel"]
-    client: redis.Redis | None = current_app.extensions["intellimix_redis"].client
+    client = redis_client()
     if client is None:
         return  # embedded: API processes tail the log
-    message = {"run_id": event.run_id, "seq": event.seq, "type": event.type, "data": event.data}
     try:
-        client.publish(channel, json.dumps(message))
+        client.publish(channel, json.dumps(asdict(event)))
     except redis.RedisError:
         with run_logging(event.run_id):
             log.warning("event publish failed; streams catch up from the log")
@@ -93,7 +92,7 @@ class EventHub:
             inbox.put(event)
 
     def _listen(self) -> None:
-        client: redis.Redis | None = self.app.extensions["intellimix_redis"].client
+        client = redis_client(self.app)
         while not self._closed.is_set():
             try:
                 if client is None:

@@ -17,6 +17,7 @@ from intellimix.errors import Conflict, NotFound
 from intellimix.extensions import db
 from intellimix.logs import run_logging
 from intellimix.runs import events
+from intellimix.runs.events import PublishedEvent
 from intellimix.runs.models import Run, RunEvent
 from intellimix.runs.queue import get_queue
 from intellimix.runs.registry import lane_of
@@ -73,6 +74,7 @@ def claim(run_id: str, owner: str, *, lease_seconds: float, max_attempts: int) -
     )
     taken = db.session.execute(
         update(Run)
+        .execution_options(synchronize_session=False)
         .where(Run.id == run_id, claimable, Run.cancel_requested.is_(False))
         .where(Run.attempts < max_attempts)
         .values(
@@ -99,6 +101,7 @@ def heartbeat(run_id: str, owner: str, *, lease_seconds: float) -> bool:
     """Extend our lease; False means another worker owns the run now."""
     extended = db.session.execute(
         update(Run)
+        .execution_options(synchronize_session=False)
         .where(*_owned_by(run_id, owner))
         .values(lease_expires_at=utcnow() + timedelta(seconds=lease_seconds))
     )
@@ -188,12 +191,14 @@ def request_cancel(run: Run) -> Run:
     """A queued run is cancelled at once; a running one stops at its next checkpoint."""
     cancelled_now = db.session.execute(
         update(Run)
+        .execution_options(synchronize_session=False)
         .where(Run.id == run.id, Run.status == "queued")
         .values(status="cancelled", cancel_requested=True, finished_at=utcnow())
     )
     if _rowcount(cancelled_now) != 1:
         flagged = db.session.execute(
             update(Run)
+            .execution_options(synchronize_session=False)
             .where(Run.id == run.id, Run.status == "running", Run.cancel_requested.is_(False))
             .values(cancel_requested=True)
         )
@@ -270,6 +275,7 @@ def _settle_unclaimable(run_id: str, max_attempts: int) -> None:
     """A run that died on its last allowed attempt fails with WORKER_LOST."""
     lost = db.session.execute(
         update(Run)
+        .execution_options(synchronize_session=False)
         .where(
             Run.id == run_id,
             Run.status == "running",
@@ -300,7 +306,12 @@ def _settle_unclaimable(run_id: str, max_attempts: int) -> None:
 
 
 def _transition(run_id: str, owner: str, event_type: str, **values: Any) -> Run | None:
-    changed = db.session.execute(update(Run).where(*_owned_by(run_id, owner)).values(**values))
+    changed = db.session.execute(
+        update(Run)
+        .execution_options(synchronize_session=False)
+        .where(*_owned_by(run_id, owner))
+        .values(**values)
+    )
     if _rowcount(changed) != 1:
         db.session.rollback()
         return None
@@ -315,15 +326,18 @@ def _owned_by(run_id: str, owner: str) -> list[ColumnElement[bool]]:
     return [Run.id == run_id, Run.status == "running", Run.lease_owner == owner]
 
 
-def _append_event(run: Run, event_type: str) -> RunEvent:
-    """Next seq for this run. Callers have just updated (and so locked) the run's row."""
+def _append_event(run: Run, event_type: str) -> PublishedEvent:
+    """Next seq for this run. Callers have just updated (and so locked) the run's row.
+
+    Returns the event as published, built before the commit expires the ORM objects.
+    """
     last = db.session.scalar(
         select(func.coalesce(func.max(RunEvent.seq), 0)).where(RunEvent.run_id == run.id)
     )
-    run.updated_at = utcnow()
-    event = RunEvent(run_id=run.id, seq=int(last or 0) + 1, type=event_type, data=run_snapshot(run))
-    db.session.add(event)
-    db.session.flush()
+    event = PublishedEvent(
+        run_id=run.id, seq=int(last or 0) + 1, type=event_type, data=run_snapshot(run)
+    )
+    db.session.add(RunEvent(run_id=event.run_id, seq=event.seq, type=event.type, data=event.data))
     return event
 
 
