@@ -7,7 +7,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from dotenv import dotenv_values, find_dotenv
 
@@ -55,31 +55,31 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "MIX_CHAT_QUEUE_URL": queue_url or None,
         "PLANNER_PROVIDER": env.get("PLANNER_PROVIDER", "local"),
         "GEMINI_API_KEY": env.get("GEMINI_API_KEY") or None,
-        "JWT_ACCESS_TOKEN_MINUTES": _int(env, "JWT_ACCESS_TOKEN_MINUTES", 15),
-        "JWT_REFRESH_TOKEN_DAYS": _int(env, "JWT_REFRESH_TOKEN_DAYS", 30),
+        "JWT_ACCESS_TOKEN_MINUTES": _number(env, "JWT_ACCESS_TOKEN_MINUTES", 15),
+        "JWT_REFRESH_TOKEN_DAYS": _number(env, "JWT_REFRESH_TOKEN_DAYS", 30),
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:1"),
         "AUTH_RATE_LIMIT_PER_ADDRESS": env.get("AUTH_RATE_LIMIT_PER_ADDRESS", "60 per minute"),
         "AUTH_FAILURE_LIMIT_PER_EMAIL": env.get("AUTH_FAILURE_LIMIT_PER_EMAIL", "10 per minute"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or queue_url or "memory://",
-        "TRUSTED_PROXY_COUNT": _int(env, "TRUSTED_PROXY_COUNT", 0),
-        "MAX_UPLOAD_MB": _int(env, "MAX_UPLOAD_MB", 200),
-        "MAX_JSON_BODY_KB": _int(env, "MAX_JSON_BODY_KB", 1024),
-        "MAX_TRACK_SECONDS": _int(env, "MAX_TRACK_SECONDS", 1200),
-        "FILE_TOKEN_TTL_SECONDS": _int(env, "FILE_TOKEN_TTL_SECONDS", 900),
-        "HEALTH_CHECK_TIMEOUT_SECONDS": _int(env, "HEALTH_CHECK_TIMEOUT_SECONDS", 3),
+        "TRUSTED_PROXY_COUNT": _number(env, "TRUSTED_PROXY_COUNT", 0),
+        "MAX_UPLOAD_MB": _number(env, "MAX_UPLOAD_MB", 200),
+        "MAX_JSON_BODY_KB": _number(env, "MAX_JSON_BODY_KB", 1024),
+        "MAX_TRACK_SECONDS": _number(env, "MAX_TRACK_SECONDS", 1200),
+        "FILE_TOKEN_TTL_SECONDS": _number(env, "FILE_TOKEN_TTL_SECONDS", 900),
+        "HEALTH_CHECK_TIMEOUT_SECONDS": _number(env, "HEALTH_CHECK_TIMEOUT_SECONDS", 3),
         "MIX_CHAT_QUEUE_PREFIX": env.get("MIX_CHAT_QUEUE_PREFIX", "intellimix"),
         "RUN_EXECUTOR_MODULES": _csv(env.get("RUN_EXECUTOR_MODULES", "")),
-        "MAX_RUN_ATTEMPTS": _int(env, "MAX_RUN_ATTEMPTS", 3),
-        "RUN_LEASE_SECONDS": _float(env, "RUN_LEASE_SECONDS", 30.0),
-        "RUN_VISIBILITY_TIMEOUT_SECONDS": _float(env, "RUN_VISIBILITY_TIMEOUT_SECONDS", 60.0),
-        "RUN_SHUTDOWN_GRACE_SECONDS": _float(env, "RUN_SHUTDOWN_GRACE_SECONDS", 20.0),
-        "WORKER_HEARTBEAT_SECONDS": _float(env, "WORKER_HEARTBEAT_SECONDS", 5.0),
-        "WORKER_INTERACTIVE_SLOTS": _int(env, "WORKER_INTERACTIVE_SLOTS", 2),
-        "WORKER_HEAVY_SLOTS": _int(env, "WORKER_HEAVY_SLOTS", 1),
+        "MAX_RUN_ATTEMPTS": _number(env, "MAX_RUN_ATTEMPTS", 3),
+        "RUN_LEASE_SECONDS": _number(env, "RUN_LEASE_SECONDS", 30.0),
+        "RUN_VISIBILITY_TIMEOUT_SECONDS": _number(env, "RUN_VISIBILITY_TIMEOUT_SECONDS", 60.0),
+        "RUN_SHUTDOWN_GRACE_SECONDS": _number(env, "RUN_SHUTDOWN_GRACE_SECONDS", 20.0),
+        "WORKER_HEARTBEAT_SECONDS": _number(env, "WORKER_HEARTBEAT_SECONDS", 5.0),
+        "WORKER_INTERACTIVE_SLOTS": _number(env, "WORKER_INTERACTIVE_SLOTS", 2),
+        "WORKER_HEAVY_SLOTS": _number(env, "WORKER_HEAVY_SLOTS", 1),
         "EMBEDDED_WORKER": env.get("EMBEDDED_WORKER", "true").lower() in ("1", "true", "yes"),
-        "EMBEDDED_POLL_SECONDS": _float(env, "EMBEDDED_POLL_SECONDS", 0.05),
-        "MIX_CHAT_SSE_HEARTBEAT_SECONDS": _float(env, "MIX_CHAT_SSE_HEARTBEAT_SECONDS", 15.0),
-        "MIX_CHAT_SSE_MAX_SECONDS": _float(env, "MIX_CHAT_SSE_MAX_SECONDS", 3600.0),
+        "EMBEDDED_POLL_SECONDS": _number(env, "EMBEDDED_POLL_SECONDS", 0.05),
+        "MIX_CHAT_SSE_HEARTBEAT_SECONDS": _number(env, "MIX_CHAT_SSE_HEARTBEAT_SECONDS", 15.0),
+        "MIX_CHAT_SSE_MAX_SECONDS": _number(env, "MIX_CHAT_SSE_MAX_SECONDS", 3600.0),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "LOG_FORMAT": env.get("LOG_FORMAT", "json" if app_env == "production" else "text"),
     }
@@ -137,24 +137,19 @@ def _persisted_dev_secrets(instance_dir: Path) -> dict[str, str]:
     return stored
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
+NumberT = TypeVar("NumberT", int, float)
+
+
+def _number(env: Mapping[str, str], name: str, default: NumberT) -> NumberT:
+    """`env[name]` parsed as the type of `default`; unset or empty gives the default."""
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        return type(default)(raw)
     except ValueError as exc:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+        kind = "an integer" if isinstance(default, int) else "a number"
+        raise ConfigError(f"{name} must be {kind}, got {raw!r}") from exc
 
 
 def _csv(raw: str) -> list[str]:
