@@ -1,0 +1,32 @@
+"""Audio failures with stable codes, for the API (4xx) and for failed runs alike."""
+
+from __future__ import annotations
+
+
+class AudioError(Exception):
+    """A problem with the audio itself; `code` is stable, `message` safe to show a person."""
+
+    code = "AUDIO_ERROR"
+    status = 422
+
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.code
+        self.status = status or self.status
+
+
+class UndecodableAudio(AudioError):
+    code, status = "UNDECODABLE_AUDIO", 415
+
+
+class TooManyChannels(AudioError):
+    code, status = "TOO_MANY_CHANNELS", 415
+
+
+class EmptyAudio(AudioError):
+    code, status = "EMPTY_AUDIO", 422
+
+
+class TrackTooLong(AudioError):
+    code, status = "TRACK_TOO_LONG", 422

@@ -1,0 +1,213 @@
+"""Decode anything people have to float32, and encode what IntelliMix delivers.
+
+libsndfile (via soundfile) reads WAV, FLAC, AIFF, MP3 and Ogg (Vorbis, Opus) directly; anything
+else — AAC/M4A and the audio of MP4/MOV/WebM/MKV video — goes through ffmpeg, which comes from
+the imageio-ffmpeg wheel when none is on PATH, so no system package is needed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import librosa
+import numpy as np
+import soundfile as sf
+
+from intellimix.audio.errors import EmptyAudio, TooManyChannels, TrackTooLong, UndecodableAudio
+
+MAX_CHANNELS = 8
+PROBE_SECONDS = 2.0
+DELIVERY_SAMPLE_RATE = 48_000
+MP3_BITRATE = "320k"
+# Containers whose extension we keep when storing an original (by libsndfile format name).
+SOUNDFILE_EXTENSIONS = {
+    "WAV": "wav",
+    "WAVEX": "wav",
+    "RF64": "wav",
+    "W64": "w64",
+    "FLAC": "flac",
+    "AIFF": "aiff",
+    "MP3": "mp3",
+    "OGG": "ogg",
+    "CAF": "caf",
+}
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What a file holds, learned without decoding all of it."""
+
+    duration_s: float
+    sample_rate: int
+    channels: int
+    extension: str  # a safe extension for storing the original ("bin" when unknown)
+
+
+@dataclass(frozen=True)
+class DecodedAudio:
+    samples: np.ndarray  # (channels, frames), float32, at most 2 channels
+    sample_rate: int
+    source_channels: int
+    source_sample_rate: int
+
+    @property
+    def duration_s(self) -> float:
+        return self.samples.shape[1] / self.sample_rate
+
+
+def ffmpeg_executable() -> str:
+    """ffmpeg on PATH, else the binary shipped inside the imageio-ffmpeg wheel."""
+    found = shutil.which("ffmpeg")
+    if found:
+        return found
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def probe(path: Path, *, max_seconds: float | None = None) -> AudioInfo:
+    """Check a file is decodable audio within limits, decoding only its first seconds."""
+    info = _soundfile_info(path)
+    if info is not None:
+        duration, rate, channels = info.frames / info.samplerate, info.samplerate, info.channels
+        extension = SOUNDFILE_EXTENSIONS.get(info.format, "bin")
+        head = _read_soundfile(path, frames=int(PROBE_SECONDS * rate))
+    else:
+        head, rate = _ffmpeg_decode(path, seconds=PROBE_SECONDS)
+        channels = head.shape[0]
+        duration = _container_duration(path)
+        extension = "bin"
+    if head.size == 0:
+        raise EmptyAudio("The file holds no audio samples.")
+    _check_limits(channels=channels, duration_s=duration, max_seconds=max_seconds)
+    return AudioInfo(
+        duration_s=round(duration, 3), sample_rate=int(rate), channels=channels, extension=extension
+    )
+
+
+def decode(
+    path: Path, *, sample_rate: int | None = None, max_seconds: float | None = None
+) -> DecodedAudio:
+    """Whole file → float32 (channels ≤ 2, 3–8 downmixed to stereo), optionally resampled."""
+    info = _soundfile_info(path)
+    if info is not None and info.channels <= 2:
+        channels, rate = info.channels, info.samplerate
+        samples = _read_soundfile(path)
+    else:
+        channels = info.channels if info is not None else _ffmpeg_channel_count(path)
+        _check_limits(channels=channels, duration_s=0.0, max_seconds=None)
+        limit = None if max_seconds is None else max_seconds + 1.0  # enough to detect "too long"
+        # ffmpeg applies its standard downmix matrices for 3–8 channels.
+        samples, rate = _ffmpeg_decode(path, seconds=limit, stereo=channels > 2)
+    if samples.shape[1] == 0:
+        raise EmptyAudio("The file holds no audio samples.")
+    _check_limits(channels=channels, duration_s=samples.shape[1] / rate, max_seconds=max_seconds)
+    if not np.all(np.isfinite(samples)):
+        raise UndecodableAudio("The audio contains invalid (NaN or infinite) samples.")
+    target = sample_rate or rate
+    if target != rate:
+        samples = resample(samples, rate, target)
+    return DecodedAudio(
+        samples=samples, sample_rate=target, source_channels=channels, source_sample_rate=int(rate)
+    )
+
+
+def resample(samples: np.ndarray, source_rate: int, target_rate: int) -> np.ndarray:
+    """High-quality resampling (soxr) along the last axis."""
+    resampled = librosa.resample(
+        samples, orig_sr=source_rate, target_sr=target_rate, res_type="soxr_hq"
+    )
+    return np.ascontiguousarray(resampled, dtype=np.float32)
+
+
+def to_mono(samples: np.ndarray) -> np.ndarray:
+    """Average the channels; a 1-D input is returned as it is."""
+    return samples if samples.ndim == 1 else samples.mean(axis=0).astype(np.float32)
+
+
+def encode_wav(path: Path, samples: np.ndarray, sample_rate: int, *, bit_depth: int = 24) -> None:
+    """Write PCM WAV (24-bit by default); input is (channels, frames)."""
+    subtype = {16: "PCM_16", 24: "PCM_24", 32: "PCM_32"}[bit_depth]
+    sf.write(str(path), np.asarray(samples, dtype=np.float32).T, sample_rate, subtype=subtype)
+
+
+def encode_mp3(
+    path: Path, samples: np.ndarray, sample_rate: int, *, bitrate: str = MP3_BITRATE
+) -> None:
+    """Write a constant-bitrate MP3 through ffmpeg's LAME encoder."""
+    with tempfile.TemporaryDirectory(prefix="intellimix-mp3-") as scratch:
+        source = Path(scratch) / "source.wav"
+        sf.write(str(source), np.asarray(samples, dtype=np.float32).T, sample_rate, subtype="FLOAT")
+        _run_ffmpeg(["-i", str(source), "-codec:a", "libmp3lame", "-b:a", bitrate, str(path)])
+
+
+def _soundfile_info(path: Path) -> sf._SoundFileInfo | None:
+    """libsndfile's view of the file, or None when it is not a format libsndfile reads."""
+    try:
+        return sf.info(str(path))
+    except (sf.LibsndfileError, RuntimeError, ValueError):
+        return None
+
+
+def _read_soundfile(path: Path, *, frames: int = -1) -> np.ndarray:
+    data, _rate = sf.read(str(path), frames=frames, dtype="float32", always_2d=True)
+    return np.ascontiguousarray(data.T)
+
+
+def _ffmpeg_decode(
+    path: Path, *, seconds: float | None, stereo: bool = False
+) -> tuple[np.ndarray, int]:
+    """Decode the first audio stream to float WAV in a scratch folder, then read it."""
+    with tempfile.TemporaryDirectory(prefix="intellimix-decode-") as scratch:
+        target = Path(scratch) / "decoded.wav"
+        args = ["-i", str(path), "-vn", "-map", "0:a:0", "-c:a", "pcm_f32le"]
+        if seconds is not None:
+            args += ["-t", f"{seconds:.3f}"]
+        if stereo:
+            args += ["-ac", "2"]
+        _run_ffmpeg([*args, "-f", "wav", "-rf64", "auto", str(target)])
+        try:
+            rate = sf.info(str(target)).samplerate
+            return _read_soundfile(target), int(rate)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise UndecodableAudio("The file is not audio we can decode.") from exc
+
+
+def _ffmpeg_channel_count(path: Path) -> int:
+    """Channels of the first audio stream, from a tiny decode (no text parsing)."""
+    head, _rate = _ffmpeg_decode(path, seconds=0.1)
+    return int(head.shape[0])
+
+
+def _container_duration(path: Path) -> float:
+    """Duration from the container's metadata (mutagen), else 0 (checked again at decode)."""
+    import mutagen
+
+    try:
+        meta = mutagen.File(str(path))
+    except Exception:  # mutagen raises many types on unknown files; the decode already passed
+        return 0.0
+    length = getattr(getattr(meta, "info", None), "length", 0.0) or 0.0
+    return float(length)
+
+
+def _run_ffmpeg(args: list[str]) -> None:
+    command = [ffmpeg_executable(), "-hide_banner", "-nostdin", "-v", "error", "-y", *args]
+    result = subprocess.run(command, capture_output=True, timeout=600)
+    if result.returncode != 0:
+        raise UndecodableAudio("The file is not audio we can decode.")
+
+
+def _check_limits(*, channels: int, duration_s: float, max_seconds: float | None) -> None:
+    if channels > MAX_CHANNELS:
+        raise TooManyChannels(
+            f"Audio with {channels} channels is not supported (at most {MAX_CHANNELS})."
+        )
+    if max_seconds is not None and duration_s > max_seconds:
+        raise TrackTooLong(
+            f"The track is {duration_s:.0f} s long; the limit is {max_seconds:.0f} s."
+        )
