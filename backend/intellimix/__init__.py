@@ -56,8 +56,10 @@ def _init_extensions(app: Flask) -> None:
     init_redis(app)
 
     from intellimix.runs import init_runs
+    from intellimix.storage import init_storage
 
     init_runs(app)
+    init_storage(app)
 
 
 def _engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,10 +74,12 @@ def _register_blueprints(app: Flask) -> None:
 
     from intellimix import health
     from intellimix.auth.routes import bp as auth_bp
+    from intellimix.library.routes import bp as library_bp
     from intellimix.runs.routes import bp as runs_bp
 
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     api.register_blueprint(health.bp)
     api.register_blueprint(auth_bp)
     api.register_blueprint(runs_bp)
+    api.register_blueprint(library_bp)
     app.register_blueprint(api)

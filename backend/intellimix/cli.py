@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import FlaskGroup
@@ -30,7 +33,7 @@ def main() -> None:
     """IntelliMix — chat-native music mix studio."""
 
 
-@main.command()
+@main.command(with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
     "--port",
@@ -71,7 +74,7 @@ def serve(host: str, port: int, workers: int) -> None:
     )
 
 
-@main.command()
+@main.command(with_appcontext=False)
 @click.option("--interactive-slots", type=int, default=None, help="Threads for plan runs.")
 @click.option("--heavy-slots", type=int, default=None, help="Processes for analysis/render runs.")
 def worker(interactive_slots: int | None, heavy_slots: int | None) -> None:
@@ -87,3 +90,30 @@ def worker(interactive_slots: int | None, heavy_slots: int | None) -> None:
         else interactive_slots,
         heavy_slots=config["WORKER_HEAVY_SLOTS"] if heavy_slots is None else heavy_slots,
     ).run()
+
+
+@main.command(with_appcontext=False)
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array, in argument order.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True)
+def analyze(files: tuple[Path, ...], as_json: bool, jobs: int) -> None:
+    """Analyse audio files: tempo, beats, key, loudness, sections (no server needed)."""
+    from intellimix.audio.batch import analyze_many
+
+    results = analyze_many(list(files), jobs=jobs)
+    if as_json:
+        click.echo(json.dumps(results))
+    else:
+        for entry in results:
+            click.echo(_summary_line(entry))
+    sys.exit(1 if any("error" in entry for entry in results) else 0)
+
+
+def _summary_line(entry: dict[str, Any]) -> str:
+    if "error" in entry:
+        return f"{entry['file']}: error {entry['error']['code']}: {entry['error']['message']}"
+    a = entry["analysis"]
+    return (
+        f"{entry['file']}: {a['bpm']} BPM, {a['key']} ({a['camelot']}), "
+        f"{a['lufs_integrated']} LUFS, {a['true_peak_db']} dBTP, {a['duration_s']:.1f} s"
+    )

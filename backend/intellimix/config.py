@@ -76,6 +76,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "WORKER_HEARTBEAT_SECONDS": _number(env, "WORKER_HEARTBEAT_SECONDS", 5.0),
         "WORKER_INTERACTIVE_SLOTS": _number(env, "WORKER_INTERACTIVE_SLOTS", 2),
         "WORKER_HEAVY_SLOTS": _number(env, "WORKER_HEAVY_SLOTS", 1),
+        "WORKER_WARM_UP": env.get("WORKER_WARM_UP", "true").lower() in ("1", "true", "yes"),
         "EMBEDDED_WORKER": env.get("EMBEDDED_WORKER", "true").lower() in ("1", "true", "yes"),
         "EMBEDDED_POLL_SECONDS": _number(env, "EMBEDDED_POLL_SECONDS", 0.05),
         "MIX_CHAT_SSE_HEARTBEAT_SECONDS": _number(env, "MIX_CHAT_SSE_HEARTBEAT_SECONDS", 15.0),

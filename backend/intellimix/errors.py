@@ -69,8 +69,14 @@ def error_response(
     return jsonify(body), status
 
 
+# werkzeug's names, where the API documents a different code.
+_CODE_FOR_STATUS = {413: "PAYLOAD_TOO_LARGE"}
+
+
 def _http_code(exc: HTTPException) -> str:
     """`405 Method Not Allowed` → `METHOD_NOT_ALLOWED`."""
+    if exc.code in _CODE_FOR_STATUS:
+        return _CODE_FOR_STATUS[exc.code]
     name = exc.name or "Error"
     return "".join(ch if ch.isalnum() else "_" for ch in name.upper())
 

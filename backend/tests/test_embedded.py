@@ -40,6 +40,7 @@ def embedded(tmp_path: Path) -> Iterator[tuple[str, Flask]]:
         PYTHONPATH=str(BACKEND_DIR),
         WORKER_HEARTBEAT_SECONDS="0.5",
         EMBEDDED_POLL_SECONDS="0.02",
+        WORKER_WARM_UP="false",
         PASSWORD_HASH_METHOD="scrypt:1024:8:1",
         LOG_LEVEL="INFO",
     )

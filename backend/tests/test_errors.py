@@ -17,13 +17,15 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 def api_routes(app: Flask) -> list[tuple[str, set[str]]]:
     """(concrete path, methods) for every /api rule, placeholders filled with fresh ids."""
-    routes = []
+    methods_by_rule: dict[str, set[str]] = {}
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/api/"):
-            continue
-        path = re.sub(r"<[^>]+>", lambda _m: str(uuid.uuid4()), rule.rule)
-        routes.append((path, set(rule.methods or ()) - {"HEAD", "OPTIONS"}))
-    return routes
+        if rule.rule.startswith("/api/"):
+            methods = set(rule.methods or ()) - {"HEAD", "OPTIONS"}
+            methods_by_rule.setdefault(rule.rule, set()).update(methods)
+    return [
+        (re.sub(r"<[^>]+>", lambda _m: str(uuid.uuid4()), rule), methods)
+        for rule, methods in methods_by_rule.items()
+    ]
 
 
 def assert_envelope(response, status: int | None = None) -> dict:

@@ -44,6 +44,7 @@ def cluster(
         "AUTH_RATE_LIMIT_PER_ADDRESS": "10000 per minute",
         "PASSWORD_HASH_METHOD": "scrypt:1024:8:1",
         "EMBEDDED_WORKER": "false",
+        "WORKER_WARM_UP": "false",  # these runs are the tests' own; no analysis to warm
         "LOG_LEVEL": "INFO",
     }
     shared_app = make_app(MIX_CHAT_QUEUE_URL=redis_url, MIX_CHAT_QUEUE_PREFIX=prefix)

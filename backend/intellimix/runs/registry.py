@@ -15,7 +15,7 @@ LANES: tuple[Lane, ...] = ("interactive", "heavy")
 ExecuteFn = Callable[["RunContext"], dict[str, Any] | None]
 
 # Modules that register the product's executors; features append theirs here.
-BUILTIN_EXECUTOR_MODULES: tuple[str, ...] = ()
+BUILTIN_EXECUTOR_MODULES: tuple[str, ...] = ("intellimix.library.executors",)
 # Lanes of the product's kinds, known to API processes that never import the executors.
 KIND_LANES: dict[str, Lane] = {
     "plan": "interactive",
@@ -33,6 +33,7 @@ class Executor:
 
 
 _EXECUTORS: dict[str, Executor] = {}
+_WARM_UPS: list[Callable[[], None]] = []
 
 
 def executor(kind: str, *, lane: Lane) -> Callable[[ExecuteFn], ExecuteFn]:
@@ -43,6 +44,17 @@ def executor(kind: str, *, lane: Lane) -> Callable[[ExecuteFn], ExecuteFn]:
         return fn
 
     return register
+
+
+def warm_up(fn: Callable[[], None]) -> Callable[[], None]:
+    """Decorator: run `fn` once when a heavy worker process starts (e.g. JIT compilation)."""
+    _WARM_UPS.append(fn)
+    return fn
+
+
+def run_warm_ups() -> None:
+    for fn in _WARM_UPS:
+        fn()
 
 
 def load_executors(extra_modules: Iterable[str] = ()) -> None:

@@ -27,7 +27,7 @@ from intellimix.runs.context import RunContext
 from intellimix.runs.errors import LeaseLost, RunCancelled, RunFailure, ShutdownRequested
 from intellimix.runs.models import WorkerHeartbeat
 from intellimix.runs.queue import Delivery, get_queue
-from intellimix.runs.registry import Lane, get_executor
+from intellimix.runs.registry import Lane, get_executor, run_warm_ups
 
 log = logging.getLogger(__name__)
 FETCH_BLOCK_SECONDS = 1.0
@@ -153,6 +153,13 @@ def _heavy_slot(overrides: Mapping[str, Any], owner: str) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C reaches it too
     app = create_app(dict(overrides))
+    if app.config["WORKER_WARM_UP"]:
+        started = time.perf_counter()
+        try:
+            run_warm_ups()
+            log.info("heavy slot %s warm in %.1f s", owner, time.perf_counter() - started)
+        except Exception:  # a cold slot is slower, not broken
+            log.exception("warm-up failed; the first run pays the compilation")
     consume(app, "heavy", owner, stopping)
 
 

@@ -1,0 +1,131 @@
+"""Track analysis (DESIGN §6): load → check → stages → one JSON-ready dict.
+
+Loudness is measured on the decoded signal at its own rate (BS.1770 is defined per channel at
+any rate); rhythm, key and structure work on a 22.05 kHz mono mix, which holds everything they
+need and halves their cost.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from intellimix.audio import loudness, rhythm, structure, tonal
+from intellimix.audio.errors import EmptyAudio
+from intellimix.audio.io import decode, resample, to_mono
+
+ANALYSIS_SAMPLE_RATE = 22_050
+MIN_ANALYSIS_SECONDS = 1.0
+PEAK_POINTS = 1000
+
+Progress = Callable[[str, float, str], None]
+
+
+def analyze_file(
+    path: Path,
+    *,
+    max_seconds: float | None = None,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Decode a file and analyse it."""
+    report = progress or _silent
+    clock = _Stopwatch(timings)
+    report("decode", 2, "Decoding audio")
+    with clock("decode"):
+        decoded = decode(path, max_seconds=max_seconds)
+    return analyze_audio(
+        decoded.samples,
+        decoded.sample_rate,
+        source_channels=decoded.source_channels,
+        progress=report,
+        timings=timings,
+    )
+
+
+def analyze_audio(
+    samples: np.ndarray,
+    sample_rate: int,
+    *,
+    source_channels: int | None = None,
+    progress: Progress | None = None,
+    timings: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Every field of DESIGN §6 for a (channels, frames) float signal."""
+    report = progress or _silent
+    clock = _Stopwatch(timings)
+    duration_s = samples.shape[-1] / sample_rate
+    if duration_s < MIN_ANALYSIS_SECONDS:
+        raise EmptyAudio(f"The audio is {duration_s:.2f} s long; analysis needs at least 1 s.")
+
+    report("loudness", 10, "Measuring loudness")
+    with clock("loudness"):
+        loudness_report = loudness.measure_loudness(samples, sample_rate)
+    with clock("downmix"):
+        mono = resample(to_mono(samples), sample_rate, ANALYSIS_SAMPLE_RATE)
+    report("rhythm", 30, "Finding tempo, beats and downbeats")
+    with clock("rhythm"):
+        rhythm_report = rhythm.analyze_rhythm(mono, ANALYSIS_SAMPLE_RATE)
+    report("key", 55, "Detecting the key")
+    with clock("key"):
+        key_report = tonal.detect_key(mono, ANALYSIS_SAMPLE_RATE)
+    report("structure", 75, "Finding sections and spectral balance")
+    with clock("structure"):
+        balance = structure.spectral_balance(mono, ANALYSIS_SAMPLE_RATE)
+        stereo = structure.stereo_image(samples)
+        energy = structure.energy_curve(mono, ANALYSIS_SAMPLE_RATE)
+        sections = structure.sections(
+            mono,
+            ANALYSIS_SAMPLE_RATE,
+            downbeats=rhythm_report["downbeats"],
+            phrases=rhythm_report["phrases"],
+            duration_s=duration_s,
+        )
+        peaks = structure.waveform_peaks(samples, points=PEAK_POINTS)
+    report("done", 98, "Analysis complete")
+    return {
+        "duration_s": round(duration_s, 3),
+        "sample_rate": sample_rate,
+        "channels": source_channels or samples.shape[0],
+        **rhythm_report,
+        **key_report,
+        **loudness_report,
+        "spectral_balance": balance,
+        **stereo,
+        "sections": sections,
+        "energy_curve": energy,
+        "peaks": peaks,
+    }
+
+
+def warm_up() -> None:
+    """Pay librosa's numba compilation once per process, not on the first real track."""
+    rate = ANALYSIS_SAMPLE_RATE
+    t = np.arange(4 * rate) / rate
+    clicks = (np.sin(2 * np.pi * 220 * t) * (np.mod(t, 0.5) < 0.05)).astype(np.float32)
+    analyze_audio(np.stack([clicks, clicks]), rate)
+
+
+class _Stopwatch:
+    """Adds each stage's wall time (seconds) to `timings` when one is given."""
+
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+
+    @contextmanager
+    def __call__(self, stage: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            if self.timings is not None:
+                self.timings[stage] = round(time.perf_counter() - started, 4)
+
+
+def _silent(_stage: str, _percent: float, _label: str) -> None:
+    """Progress sink when nobody listens."""

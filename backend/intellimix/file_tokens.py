@@ -1,0 +1,36 @@
+"""Short-lived signed tokens for one file, so an <audio> element can fetch it without a header."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from intellimix.errors import Unauthorized
+
+SALT = "intellimix-file-token"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def sign_file(*, user_id: str, scope: str, object_id: str, name: str = "") -> str:
+    """A token good for exactly this object (and file name) of this user."""
+    return str(_serializer().dumps({"u": user_id, "s": scope, "o": object_id, "n": name}))
+
+
+def verify_file_token(token: str, *, scope: str, object_id: str, name: str = "") -> str:
+    """The user id the token was issued to, if it grants this very file; else 401."""
+    try:
+        claims: dict[str, Any] = _serializer().loads(
+            token, max_age=current_app.config["FILE_TOKEN_TTL_SECONDS"]
+        )
+    except SignatureExpired as exc:
+        raise Unauthorized("The file link has expired.", code="FILE_TOKEN_EXPIRED") from exc
+    except BadSignature as exc:
+        raise Unauthorized("The file link is not valid.", code="FILE_TOKEN_INVALID") from exc
+    if (claims.get("s"), claims.get("o"), claims.get("n")) != (scope, object_id, name):
+        raise Unauthorized("The file link is not valid for this file.", code="FILE_TOKEN_INVALID")
+    return str(claims["u"])

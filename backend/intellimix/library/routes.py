@@ -1,0 +1,105 @@
+"""/api/v1/tracks: upload, list, detail, rename, delete, peaks, audio."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request, send_file
+from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_request
+
+from intellimix.errors import NotFound
+from intellimix.file_tokens import verify_file_token
+from intellimix.http import pagination, parse_body
+from intellimix.library import service
+from intellimix.library.schemas import TrackPatch
+from intellimix.library.serializers import track_to_dict
+from intellimix.runs.serializers import run_snapshot
+from intellimix.storage import get_storage
+
+bp = Blueprint("library", __name__, url_prefix="/tracks")
+
+AUDIO_MIMETYPES = {
+    "wav": "audio/wav",
+    "w64": "audio/x-w64",
+    "flac": "audio/flac",
+    "aiff": "audio/aiff",
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+    "caf": "audio/x-caf",
+}
+
+
+@bp.post("")
+@jwt_required()
+def upload_track() -> tuple[dict[str, Any], int]:
+    track, run = service.upload(get_jwt_identity(), request.files.get("file"))
+    return {"track": track_to_dict(track), "run": run_snapshot(run)}, 202
+
+
+@bp.get("")
+@jwt_required()
+def list_tracks() -> dict[str, Any]:
+    page, limit = pagination()
+    tracks, total = service.search(
+        get_jwt_identity(), request.args.get("q", ""), page=page, limit=limit
+    )
+    pages = (total + limit - 1) // limit
+    return {
+        "items": [track_to_dict(track) for track in tracks],
+        "page": page,
+        "limit": limit,
+        "total": total,
+        "pages": pages,
+        "has_more": page < pages,
+    }
+
+
+@bp.get("/<track_id>")
+@jwt_required()
+def get_track(track_id: str) -> dict[str, Any]:
+    return {
+        "track": track_to_dict(service.get_owned_track(track_id, get_jwt_identity()), detail=True)
+    }
+
+
+@bp.patch("/<track_id>")
+@jwt_required()
+def rename_track(track_id: str) -> dict[str, Any]:
+    track = service.get_owned_track(track_id, get_jwt_identity())
+    return {"track": track_to_dict(service.rename(track, parse_body(TrackPatch)), detail=True)}
+
+
+@bp.delete("/<track_id>")
+@jwt_required()
+def delete_track(track_id: str) -> Response:
+    service.delete(service.get_owned_track(track_id, get_jwt_identity()))
+    return Response(status=204)
+
+
+@bp.get("/<track_id>/peaks")
+@jwt_required()
+def track_peaks(track_id: str) -> dict[str, Any]:
+    track = service.get_owned_track(track_id, get_jwt_identity())
+    return {"track_id": track.id, "duration_s": track.duration_s, "peaks": service.peaks(track)}
+
+
+@bp.get("/<track_id>/audio")
+def track_audio(track_id: str) -> Response:
+    """The original file, with HTTP Range; Bearer token or the signed `audio_url`."""
+    token = request.args.get("token")
+    if token:
+        user_id = verify_file_token(token, scope="track-audio", object_id=track_id)
+    else:
+        verify_jwt_in_request(locations=["headers"])
+        user_id = get_jwt_identity()
+    track = service.get_owned_track(track_id, user_id)
+    if not track.media_file:
+        raise NotFound("This track has no stored audio.", code="TRACK_NO_AUDIO")
+    extension = track.media_file.rsplit(".", 1)[-1]
+    return send_file(
+        get_storage().path(track.media_file),
+        mimetype=AUDIO_MIMETYPES.get(extension, "application/octet-stream"),
+        conditional=True,  # Range → 206, If-None-Match → 304
+        download_name=track.original_filename or f"{track.id}.{extension}",
+        max_age=0,
+    )

@@ -1,0 +1,50 @@
+"""Tracks as the API shows them, with a fresh signed audio URL each time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from intellimix.db_types import isoformat
+from intellimix.file_tokens import sign_file
+from intellimix.library.models import Track
+
+# What a list row shows of the analysis; detail shows all of it but the waveform peaks,
+# which have their own endpoint.
+SUMMARY_FIELDS = (
+    "bpm",
+    "bpm_confidence",
+    "key",
+    "key_confidence",
+    "camelot",
+    "meter",
+    "lufs_integrated",
+    "true_peak_db",
+    "loudness_range_lu",
+)
+
+
+def track_to_dict(track: Track, *, detail: bool = False) -> dict[str, Any]:
+    analysis = track.analysis or {}
+    shown = (
+        {k: v for k, v in analysis.items() if k != "peaks"}
+        if detail
+        else {k: analysis[k] for k in SUMMARY_FIELDS if k in analysis}
+    )
+    token = sign_file(user_id=track.user_id, scope="track-audio", object_id=track.id)
+    return {
+        "id": track.id,
+        "title": track.title,
+        "artist": track.artist,
+        "source": track.source,
+        "original_filename": track.original_filename,
+        "duration_s": track.duration_s,
+        "sample_rate": track.sample_rate,
+        "channels": track.channels,
+        "status": track.status,
+        "analysis": shown or None,
+        "audio_url": url_for("api.library.track_audio", track_id=track.id, token=token),
+        "created_at": isoformat(track.created_at),
+        "updated_at": isoformat(track.updated_at),
+    }
