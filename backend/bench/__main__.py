@@ -6,9 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-from bench import auth_api, runs_events
+from bench import analysis, auth_api, runs_events
 
-BENCHMARKS = {"auth_api": auth_api.run, "runs_events": runs_events.run}
+BENCHMARKS = {"auth_api": auth_api.run, "runs_events": runs_events.run, "analysis": analysis.run}
 
 
 def main() -> None:

@@ -45,6 +45,7 @@ TEST_CONFIG: dict[str, Any] = {
     "RATELIMIT_STORAGE_URI": "memory://",
     "MAX_JSON_BODY_KB": 16,
     "MAX_UPLOAD_MB": 1,
+    "MAX_TRACK_SECONDS": 30,
     "HEALTH_CHECK_TIMEOUT_SECONDS": 2,
     "LOG_LEVEL": "WARNING",
     "RUN_EXECUTOR_MODULES": ["tests.run_executors"],
