@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from intellimix.audio import loudness, rhythm, structure, tonal
-from intellimix.audio.errors import EmptyAudio
+from intellimix.audio.errors import TooShortForAnalysis
 from intellimix.audio.io import decode, resample, to_mono
 
 ANALYSIS_SAMPLE_RATE = 22_050
-MIN_ANALYSIS_SECONDS = 1.0
+MIN_ANALYSIS_SECONDS = 2.0  # a beat needs a couple of seconds to show
 PEAK_POINTS = 1000
 
 Progress = Callable[[str, float, str], None]
@@ -61,7 +61,9 @@ def analyze_audio(
     clock = _Stopwatch(timings)
     duration_s = samples.shape[-1] / sample_rate
     if duration_s < MIN_ANALYSIS_SECONDS:
-        raise EmptyAudio(f"The audio is {duration_s:.2f} s long; analysis needs at least 1 s.")
+        raise TooShortForAnalysis(
+            f"The audio is {duration_s:.2f} s long; analysis needs at least {MIN_ANALYSIS_SECONDS:.0f} s."
+        )
 
     report("loudness", 10, "Measuring loudness")
     with clock("loudness"):

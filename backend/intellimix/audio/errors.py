@@ -28,5 +28,11 @@ class EmptyAudio(AudioError):
     code, status = "EMPTY_AUDIO", 422
 
 
+class TooShortForAnalysis(EmptyAudio):
+    """Too little audio to find a beat in (rhythm needs a couple of seconds)."""
+
+    code, status = "TOO_SHORT_FOR_ANALYSIS", 422
+
+
 class TrackTooLong(AudioError):
     code, status = "TRACK_TOO_LONG", 422

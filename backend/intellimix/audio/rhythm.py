@@ -18,7 +18,9 @@
 
 Silence, a steady tone or noise without a pulse is no error: it gives `bpm` None,
 confidence 0 and empty lists. Audio shorter than 2 s raises `TooShortForAnalysis` (code
-"TOO_SHORT_FOR_ANALYSIS", an `EmptyAudio`), empty audio `EmptyAudio`.
+"TOO_SHORT_FOR_ANALYSIS", an `EmptyAudio`), empty audio `EmptyAudio`; a 2-D array is taken as
+(channels, frames) and downmixed. Knobs out of range (`min_bpm`, `max_bpm`, `phrase_bars`)
+are programming errors: ValueError.
 
 How: one STFT and mel projection at 22050 Hz give full-band and low/mid/high spectral
 flux; a tempogram of each picks the tempo among the strongest periodicity, its double and
@@ -37,13 +39,14 @@ import numpy as np
 import scipy.ndimage
 import scipy.stats
 
-from intellimix.audio.errors import AudioError, EmptyAudio
+from intellimix.audio.errors import AudioError, EmptyAudio, TooShortForAnalysis
 
 ANALYSIS_SR = 22050
 N_FFT = 1024
 HOP = 256
 FPS = ANALYSIS_SR / HOP  # onset-envelope frames per second (≈ 86.1, 11.6 ms per frame)
 N_MELS = 64
+BLOCK_FRAMES = 2048  # STFT frames computed at once (24 s of audio)
 MIN_DURATION_S = 2.0
 # More rows than this is not a (channels, frames) signal but most likely (frames, channels).
 MAX_CHANNELS = 8
@@ -67,24 +70,25 @@ MIN_STEADY_INLIERS = 0.8
 MIN_PULSE_CLARITY = 0.25
 
 
-class TooShortForAnalysis(EmptyAudio):
-    """Audio shorter than MIN_DURATION_S: too little to find a beat in."""
-
-    code, status = "TOO_SHORT_FOR_ANALYSIS", 422
-
 
 class Bar(TypedDict):
+    """One bar: `index` counts from 0 at the first downbeat."""
+
     index: int
     start_s: float
     end_s: float
 
 
 class Phrase(TypedDict):
+    """A cue point at a downbeat and the number of bars until the next one."""
+
     start_s: float
     bars: int
 
 
 class RhythmAnalysis(TypedDict):
+    """What analyze_rhythm returns; see the module docstring for each field."""
+
     bpm: float | None
     bpm_confidence: float
     beats: list[float]
@@ -131,12 +135,25 @@ def _prepare(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     return x
 
 
+def _log_mel(y: np.ndarray) -> np.ndarray:
+    """Log-mel spectrogram with frames centred on t = frame * HOP, computed block by block."""
+    # Blocks keep the complex STFT of a long track out of memory (a whole 3-minute one would
+    # be 64 MB); the frames are the same as one centred librosa.stft would give.
+    padded = np.pad(y, N_FFT // 2)
+    n_frames = 1 + (padded.size - N_FFT) // HOP
+    mel_fb = librosa.filters.mel(sr=ANALYSIS_SR, n_fft=N_FFT, n_mels=N_MELS)
+    mel = np.empty((N_MELS, n_frames), dtype=np.float32)
+    for start in range(0, n_frames, BLOCK_FRAMES):
+        stop = min(n_frames, start + BLOCK_FRAMES)
+        block = padded[start * HOP : (stop - 1) * HOP + N_FFT]
+        spectrum = librosa.stft(block, n_fft=N_FFT, hop_length=HOP, center=False)
+        mel[:, start:stop] = mel_fb @ (spectrum.real**2 + spectrum.imag**2)
+    return np.asarray(librosa.power_to_db(mel, ref=np.max, top_db=80.0))
+
+
 def _envelopes(y: np.ndarray) -> _Envelopes:
     """One STFT, one mel projection; full-band and per-band log-mel spectral flux."""
-    spectrum = librosa.stft(y, n_fft=N_FFT, hop_length=HOP)
-    power = spectrum.real**2 + spectrum.imag**2
-    mel_fb = librosa.filters.mel(sr=ANALYSIS_SR, n_fft=N_FFT, n_mels=N_MELS)
-    log_mel = librosa.power_to_db(mel_fb @ power, ref=np.max, top_db=80.0)
+    log_mel = _log_mel(y)
     mel_hz = librosa.mel_frequencies(n_mels=N_MELS, fmax=ANALYSIS_SR / 2)
     low_end = int(np.searchsorted(mel_hz, LOW_MAX_HZ))
     high_start = int(np.searchsorted(mel_hz, HIGH_MIN_HZ))
