@@ -44,7 +44,7 @@ TEST_CONFIG: dict[str, Any] = {
     "AUTH_FAILURE_LIMIT_PER_EMAIL": "10000 per minute",
     "RATELIMIT_STORAGE_URI": "memory://",
     "MAX_JSON_BODY_KB": 16,
-    "MAX_UPLOAD_MB": 1,
+    "MAX_UPLOAD_MB": 4,
     "MAX_TRACK_SECONDS": 30,
     "HEALTH_CHECK_TIMEOUT_SECONDS": 2,
     "LOG_LEVEL": "WARNING",
