@@ -52,6 +52,10 @@ def warm_up(fn: Callable[[], None]) -> Callable[[], None]:
     return fn
 
 
+def registered_warm_ups() -> list[Callable[[], None]]:
+    return list(_WARM_UPS)
+
+
 def run_warm_ups() -> None:
     for fn in _WARM_UPS:
         fn()
