@@ -23,10 +23,31 @@ from .audio.media import tone, transcode, video_with_audio, write_wav
 pytestmark = pytest.mark.database
 
 ANALYSIS_FIELDS = {
-    "duration_s", "sample_rate", "channels", "bpm", "bpm_confidence", "beats", "downbeats",
-    "bars", "phrases", "meter", "key", "key_confidence", "camelot", "lufs_integrated",
-    "loudness_range_lu", "true_peak_db", "sample_peak_db", "crest_db", "plr_db",
-    "spectral_balance", "stereo_width", "correlation", "sections", "energy_curve", "peaks",
+    "duration_s",
+    "sample_rate",
+    "channels",
+    "bpm",
+    "bpm_confidence",
+    "beats",
+    "downbeats",
+    "bars",
+    "phrases",
+    "meter",
+    "key",
+    "key_confidence",
+    "camelot",
+    "lufs_integrated",
+    "loudness_range_lu",
+    "true_peak_db",
+    "sample_peak_db",
+    "crest_db",
+    "plr_db",
+    "spectral_balance",
+    "stereo_width",
+    "correlation",
+    "sections",
+    "energy_curve",
+    "peaks",
 }
 
 
@@ -79,14 +100,22 @@ def test_upload_analyse_and_read_back(app, client, user, beat_wav):
     peaks = client.get(f"/api/v1/tracks/{track['id']}/peaks", headers=headers).get_json()
     assert len(peaks["peaks"]) == 1000 and len(peaks["peaks"][0]) == 2
     listed = client.get("/api/v1/tracks", headers=headers).get_json()
-    assert listed["total"] == 1 and listed["items"][0]["analysis"]["bpm"] == detail["analysis"]["bpm"]
+    assert (
+        listed["total"] == 1 and listed["items"][0]["analysis"]["bpm"] == detail["analysis"]["bpm"]
+    )
 
 
 def test_tags_win_over_the_file_name(client, user, tmp_path):
     _, headers = user
     wav = write_wav(tmp_path / "x.wav", tone(seconds=2), 44100)
-    tagged = transcode(wav, tmp_path / "tagged.mp3", "-metadata", "title=Night Drive",
-                       "-metadata", "artist=Kavinsky")
+    tagged = transcode(
+        wav,
+        tmp_path / "tagged.mp3",
+        "-metadata",
+        "title=Night Drive",
+        "-metadata",
+        "artist=Kavinsky",
+    )
     track = _upload(client, headers, tagged, name="whatever_name.mp3").get_json()["track"]
     assert (track["title"], track["artist"]) == ("Night Drive", "Kavinsky")
     untagged = _upload(client, headers, wav, name="sunrise_mix.wav").get_json()["track"]
@@ -94,25 +123,37 @@ def test_tags_win_over_the_file_name(client, user, tmp_path):
 
 
 @pytest.mark.parametrize("channels, sample_rate", [(1, 8000), (6, 44100)])
-def test_low_rate_mono_and_surround_are_accepted(app, client, user, tmp_path, channels, sample_rate):
+def test_low_rate_mono_and_surround_are_accepted(
+    app, client, user, tmp_path, channels, sample_rate
+):
     _, headers = user
-    path = write_wav(tmp_path / "odd.wav", tone(seconds=4, channels=channels, sample_rate=sample_rate), sample_rate)
+    path = write_wav(
+        tmp_path / "odd.wav",
+        tone(seconds=4, channels=channels, sample_rate=sample_rate),
+        sample_rate,
+    )
     response = _upload(client, headers, path)
     assert response.status_code == 202
     body = response.get_json()
     assert body["track"]["channels"] == channels
     _analyse(app, body["run"]["id"])
-    detail = client.get(f"/api/v1/tracks/{body['track']['id']}", headers=headers).get_json()["track"]
+    detail = client.get(f"/api/v1/tracks/{body['track']['id']}", headers=headers).get_json()[
+        "track"
+    ]
     assert detail["status"] == "ready"
     assert detail["analysis"]["channels"] == channels
 
 
 def test_video_upload_uses_its_audio(app, client, user, tmp_path):
     _, headers = user
-    clip = video_with_audio(write_wav(tmp_path / "a.wav", tone(seconds=3), 44100), tmp_path / "clip.mp4")
+    clip = video_with_audio(
+        write_wav(tmp_path / "a.wav", tone(seconds=3), 44100), tmp_path / "clip.mp4"
+    )
     body = _upload(client, headers, clip).get_json()
     _analyse(app, body["run"]["id"])
-    detail = client.get(f"/api/v1/tracks/{body['track']['id']}", headers=headers).get_json()["track"]
+    detail = client.get(f"/api/v1/tracks/{body['track']['id']}", headers=headers).get_json()[
+        "track"
+    ]
     assert detail["status"] == "ready" and abs(detail["duration_s"] - 3.0) < 0.15
 
 
@@ -126,7 +167,9 @@ def _bad_file(kind: str, tmp_path: Path) -> Path:
         path = tmp_path / "zero.wav"
         sf.write(str(path), np.zeros((0, 2), dtype=np.float32), 44100)
     elif kind == "too_long":
-        path = write_wav(tmp_path / "long.wav", tone(seconds=31, channels=1, sample_rate=8000), 8000)
+        path = write_wav(
+            tmp_path / "long.wav", tone(seconds=31, channels=1, sample_rate=8000), 8000
+        )
     elif kind == "nine_channels":
         path = write_wav(tmp_path / "nine.wav", tone(seconds=0.5, channels=9), 44100)
     elif kind == "over_size_limit":
@@ -158,8 +201,9 @@ def test_bad_uploads_get_the_documented_4xx(app, client, user, tmp_path, kind, s
 
 def test_upload_needs_a_file_field(client, user):
     _, headers = user
-    response = client.post("/api/v1/tracks", data={"other": "x"}, headers=headers,
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/api/v1/tracks", data={"other": "x"}, headers=headers, content_type="multipart/form-data"
+    )
     assert response.status_code == 422
     assert response.get_json()["error"]["details"]["fields"][0]["field"] == "file"
 
@@ -171,7 +215,9 @@ def test_truncated_mp3_never_takes_a_worker_down(app, client, user, tmp_path, be
     cut.write_bytes(full.read_bytes()[: full.stat().st_size // 3])
     body = _upload(client, headers, cut).get_json()
     _analyse(app, body["run"]["id"])
-    run = client.get(f"/api/v1/mix-chat-runs/{body['run']['id']}", headers=headers).get_json()["run"]
+    run = client.get(f"/api/v1/mix-chat-runs/{body['run']['id']}", headers=headers).get_json()[
+        "run"
+    ]
     assert run["status"] in ("completed", "failed")
     if run["status"] == "failed":
         assert run["error"]["code"] and "Traceback" not in run["error"]["message"]
@@ -189,8 +235,9 @@ def test_search_rename_and_pagination(client, user, tmp_path):
     page = client.get("/api/v1/tracks?limit=2&page=2", headers=headers).get_json()
     assert (page["total"], page["pages"], len(page["items"]), page["has_more"]) == (3, 2, 1, False)
     track_id = found["items"][0]["id"]
-    renamed = client.patch(f"/api/v1/tracks/{track_id}", json={"title": "  Renamed ", "artist": ""},
-                           headers=headers).get_json()["track"]
+    renamed = client.patch(
+        f"/api/v1/tracks/{track_id}", json={"title": "  Renamed ", "artist": ""}, headers=headers
+    ).get_json()["track"]
     assert (renamed["title"], renamed["artist"]) == ("Renamed", None)
 
 
@@ -208,7 +255,9 @@ def test_invalid_renames(client, user, tmp_path, payload):
 
 def test_peaks_before_analysis_is_a_conflict(client, user, tmp_path):
     _, headers = user
-    track_id = _upload(client, headers, write_wav(tmp_path / "t.wav", tone(seconds=1.5), 44100)).get_json()["track"]["id"]
+    track_id = _upload(
+        client, headers, write_wav(tmp_path / "t.wav", tone(seconds=1.5), 44100)
+    ).get_json()["track"]["id"]
     response = client.get(f"/api/v1/tracks/{track_id}/peaks", headers=headers)
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "TRACK_NOT_READY"
 
@@ -216,33 +265,43 @@ def test_peaks_before_analysis_is_a_conflict(client, user, tmp_path):
 def test_audio_with_range_bearer_and_signed_url(make_app, db_backend, tmp_path):
     app = make_app(FILE_TOKEN_TTL_SECONDS=1)
     client = app.test_client()
-    tokens = client.post("/api/v1/auth/register", json={"name": "A", "email": "a@example.com",
-                                                         "password": "long enough"}).get_json()
+    tokens = client.post(
+        "/api/v1/auth/register",
+        json={"name": "A", "email": "a@example.com", "password": "long enough"},
+    ).get_json()
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
     wav = write_wav(tmp_path / "t.wav", tone(seconds=1.5), 44100)
     track = _upload(client, headers, wav).get_json()["track"]
     whole = client.get(f"/api/v1/tracks/{track['id']}/audio", headers=headers)
     assert whole.status_code == 200 and whole.data == wav.read_bytes()
     assert whole.mimetype == "audio/wav" and whole.headers["Accept-Ranges"] == "bytes"
-    part = client.get(f"/api/v1/tracks/{track['id']}/audio", headers={**headers, "Range": "bytes=100-199"})
+    part = client.get(
+        f"/api/v1/tracks/{track['id']}/audio", headers={**headers, "Range": "bytes=100-199"}
+    )
     assert part.status_code == 206 and part.data == wav.read_bytes()[100:200]
     assert part.headers["Content-Range"] == f"bytes 100-199/{wav.stat().st_size}"
     signed = client.get(track["audio_url"])  # no Authorization header: the <audio> element case
     assert signed.status_code == 200
     tampered = client.get(track["audio_url"][:-3] + "abc")
-    assert tampered.status_code == 401 and tampered.get_json()["error"]["code"] == "FILE_TOKEN_INVALID"
+    assert (
+        tampered.status_code == 401 and tampered.get_json()["error"]["code"] == "FILE_TOKEN_INVALID"
+    )
     other = _upload(client, headers, wav).get_json()["track"]
     crossed = client.get(f"/api/v1/tracks/{other['id']}/audio?" + track["audio_url"].split("?")[1])
     assert crossed.status_code == 401
     time.sleep(2.1)
     expired = client.get(track["audio_url"])
-    assert expired.status_code == 401 and expired.get_json()["error"]["code"] == "FILE_TOKEN_EXPIRED"
+    assert (
+        expired.status_code == 401 and expired.get_json()["error"]["code"] == "FILE_TOKEN_EXPIRED"
+    )
     assert client.get(f"/api/v1/tracks/{track['id']}/audio").status_code == 401
 
 
 def test_delete_removes_row_and_files(app, client, user, tmp_path):
     _, headers = user
-    track = _upload(client, headers, write_wav(tmp_path / "t.wav", tone(seconds=1.5), 44100)).get_json()["track"]
+    track = _upload(
+        client, headers, write_wav(tmp_path / "t.wav", tone(seconds=1.5), 44100)
+    ).get_json()["track"]
     folder = Path(app.config["STORAGE_DIR"]) / "tracks" / track["id"]
     assert folder.is_dir()
     assert client.delete(f"/api/v1/tracks/{track['id']}", headers=headers).status_code == 204
@@ -252,10 +311,14 @@ def test_delete_removes_row_and_files(app, client, user, tmp_path):
 
 def test_analysis_of_a_deleted_track_fails_cleanly(app, client, user, tmp_path):
     _, headers = user
-    body = _upload(client, headers, write_wav(tmp_path / "t.wav", tone(seconds=1.5), 44100)).get_json()
+    body = _upload(
+        client, headers, write_wav(tmp_path / "t.wav", tone(seconds=1.5), 44100)
+    ).get_json()
     client.delete(f"/api/v1/tracks/{body['track']['id']}", headers=headers)
     _analyse(app, body["run"]["id"])
-    run = client.get(f"/api/v1/mix-chat-runs/{body['run']['id']}", headers=headers).get_json()["run"]
+    run = client.get(f"/api/v1/mix-chat-runs/{body['run']['id']}", headers=headers).get_json()[
+        "run"
+    ]
     assert run["status"] == "failed" and run["error"]["code"] == "TRACK_NOT_FOUND"
 
 
@@ -269,7 +332,14 @@ def test_another_users_track_is_not_found(api, tmp_path, method, suffix):
     track = _upload(api.client, api.bearer(owner["access_token"]), wav).get_json()["track"]
     intruder = api.bearer(api.register(email="intruder@example.com")["access_token"])
     kwargs = {"json": {"title": "mine"}} if method == "patch" else {}
-    response = getattr(api.client, method)(f"/api/v1/tracks/{track['id']}{suffix}", headers=intruder, **kwargs)
+    response = getattr(api.client, method)(
+        f"/api/v1/tracks/{track['id']}{suffix}", headers=intruder, **kwargs
+    )
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "TRACK_NOT_FOUND"
-    assert api.client.get(f"/api/v1/tracks/{track['id']}", headers=api.bearer(owner["access_token"])).status_code == 200
+    assert (
+        api.client.get(
+            f"/api/v1/tracks/{track['id']}", headers=api.bearer(owner["access_token"])
+        ).status_code
+        == 200
+    )

@@ -62,7 +62,8 @@ def analyze_audio(
     duration_s = samples.shape[-1] / sample_rate
     if duration_s < MIN_ANALYSIS_SECONDS:
         raise TooShortForAnalysis(
-            f"The audio is {duration_s:.2f} s long; analysis needs at least {MIN_ANALYSIS_SECONDS:.0f} s."
+            f"The audio is {duration_s:.2f} s long; "
+            f"analysis needs at least {MIN_ANALYSIS_SECONDS:.0f} s."
         )
 
     report("loudness", 10, "Measuring loudness")

@@ -53,26 +53,36 @@ def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float | None:
     _check_rate(sample_rate)
     if _peak(x) == 0.0:
         return None
-    blocks = _window_powers(_cumulative_power(x, sample_rate), sample_rate,
-                            window_s=MOMENTARY_WINDOW_S, hop_s=BLOCK_HOP_S)
+    blocks = _window_powers(
+        _cumulative_power(x, sample_rate),
+        sample_rate,
+        window_s=MOMENTARY_WINDOW_S,
+        hop_s=BLOCK_HOP_S,
+    )
     return _gated_loudness(blocks)
 
 
-def momentary_loudness(samples: np.ndarray, sample_rate: int, *,
-                       hop_s: float = BLOCK_HOP_S) -> np.ndarray:
+def momentary_loudness(
+    samples: np.ndarray, sample_rate: int, *, hop_s: float = BLOCK_HOP_S
+) -> np.ndarray:
     """Ungated 400 ms loudness in LUFS every `hop_s` (−inf for digital silence)."""
     return short_term_loudness(samples, sample_rate, window_s=MOMENTARY_WINDOW_S, hop_s=hop_s)
 
 
-def short_term_loudness(samples: np.ndarray, sample_rate: int, *,
-                        window_s: float = SHORT_TERM_WINDOW_S,
-                        hop_s: float = BLOCK_HOP_S) -> np.ndarray:
+def short_term_loudness(
+    samples: np.ndarray,
+    sample_rate: int,
+    *,
+    window_s: float = SHORT_TERM_WINDOW_S,
+    hop_s: float = BLOCK_HOP_S,
+) -> np.ndarray:
     """Ungated LUFS of each whole window [k·hop_s, k·hop_s + window_s); −inf where silent."""
     x = _as_channels(samples)
     _check_rate(sample_rate)
     _check_positive(window_s=window_s, hop_s=hop_s)
-    powers = _window_powers(_cumulative_power(x, sample_rate), sample_rate,
-                            window_s=window_s, hop_s=hop_s)
+    powers = _window_powers(
+        _cumulative_power(x, sample_rate), sample_rate, window_s=window_s, hop_s=hop_s
+    )
     return _power_to_lufs(powers)
 
 
@@ -82,13 +92,18 @@ def loudness_range(samples: np.ndarray, sample_rate: int) -> float | None:
     _check_rate(sample_rate)
     if _peak(x) == 0.0:
         return None
-    short_term = _window_powers(_cumulative_power(x, sample_rate), sample_rate,
-                                window_s=SHORT_TERM_WINDOW_S, hop_s=BLOCK_HOP_S)
+    short_term = _window_powers(
+        _cumulative_power(x, sample_rate),
+        sample_rate,
+        window_s=SHORT_TERM_WINDOW_S,
+        hop_s=BLOCK_HOP_S,
+    )
     return _loudness_range(short_term)
 
 
-def true_peak_db(samples: np.ndarray, sample_rate: int, *,
-                 oversample: int = TRUE_PEAK_OVERSAMPLE) -> float:
+def true_peak_db(
+    samples: np.ndarray, sample_rate: int, *, oversample: int = TRUE_PEAK_OVERSAMPLE
+) -> float:
     """Highest true peak over all channels in dBTP (−inf for digital silence)."""
     x = _as_channels(samples)
     _check_rate(sample_rate)
@@ -111,10 +126,10 @@ def measure_loudness(samples: np.ndarray, sample_rate: int) -> LoudnessMeasureme
         # Digital silence: nothing is defined, and skipping the filters avoids log(0) entirely.
         return _rounded(None, None, None, None, None, None)
     cumulative = _cumulative_power(x, sample_rate)
-    blocks = _window_powers(cumulative, sample_rate,
-                            window_s=MOMENTARY_WINDOW_S, hop_s=BLOCK_HOP_S)
-    short_term = _window_powers(cumulative, sample_rate,
-                                window_s=SHORT_TERM_WINDOW_S, hop_s=BLOCK_HOP_S)
+    blocks = _window_powers(cumulative, sample_rate, window_s=MOMENTARY_WINDOW_S, hop_s=BLOCK_HOP_S)
+    short_term = _window_powers(
+        cumulative, sample_rate, window_s=SHORT_TERM_WINDOW_S, hop_s=BLOCK_HOP_S
+    )
     lufs = _gated_loudness(blocks)
     factor = _oversample_factor(sample_rate, TRUE_PEAK_OVERSAMPLE)
     true_peak = _amplitude_db(_true_peak(x, factor, peak=peak))
@@ -125,14 +140,23 @@ def measure_loudness(samples: np.ndarray, sample_rate: int) -> LoudnessMeasureme
     return _rounded(lufs, _loudness_range(short_term), true_peak, sample_peak, crest, plr)
 
 
-def _rounded(lufs: float | None, lra: float | None, true_peak: float | None,
-             sample_peak: float | None, crest: float | None,
-             plr: float | None) -> LoudnessMeasurement:
+def _rounded(
+    lufs: float | None,
+    lra: float | None,
+    true_peak: float | None,
+    sample_peak: float | None,
+    crest: float | None,
+    plr: float | None,
+) -> LoudnessMeasurement:
     """The measurement dict with each value rounded (derived values use unrounded inputs)."""
     return LoudnessMeasurement(
-        lufs_integrated=_round(lufs), loudness_range_lu=_round(lra),
-        true_peak_db=_round(true_peak), sample_peak_db=_round(sample_peak),
-        crest_db=_round(crest), plr_db=_round(plr))
+        lufs_integrated=_round(lufs),
+        loudness_range_lu=_round(lra),
+        true_peak_db=_round(true_peak),
+        sample_peak_db=_round(sample_peak),
+        crest_db=_round(crest),
+        plr_db=_round(plr),
+    )
 
 
 def _round(value: float | None) -> float | None:
@@ -150,14 +174,17 @@ def _as_channels(samples: np.ndarray) -> np.ndarray:
     if not isinstance(samples, np.ndarray) or not np.issubdtype(samples.dtype, np.floating):
         raise AudioError("Samples must be a floating-point numpy array.", code="INVALID_SAMPLES")
     if samples.ndim not in (1, 2):
-        raise AudioError("Samples must be shaped (frames,) or (channels, frames).",
-                         code="INVALID_SAMPLES")
+        raise AudioError(
+            "Samples must be shaped (frames,) or (channels, frames).", code="INVALID_SAMPLES"
+        )
     x = samples.reshape(1, -1) if samples.ndim == 1 else samples
     if x.shape[0] == 0 or x.shape[1] == 0:
         raise EmptyAudio("The audio has no samples.")
     if x.shape[0] > len(_CHANNEL_WEIGHTS):
-        raise TooManyChannels(f"Loudness is measured on up to {len(_CHANNEL_WEIGHTS)} channels "
-                              f"(got {x.shape[0]}); samples are shaped (channels, frames).")
+        raise TooManyChannels(
+            f"Loudness is measured on up to {len(_CHANNEL_WEIGHTS)} channels "
+            f"(got {x.shape[0]}); samples are shaped (channels, frames)."
+        )
     if not math.isfinite(_peak(x)):
         raise AudioError("The audio contains NaN or infinite samples.", code="INVALID_SAMPLES")
     return x
@@ -165,18 +192,21 @@ def _as_channels(samples: np.ndarray) -> np.ndarray:
 
 def _check_rate(sample_rate: int) -> None:
     """Refuse sample rates that are not positive integers."""
-    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int | np.integer) \
-            or sample_rate <= 0:
-        raise AudioError("The sample rate must be a positive integer.",
-                         code="INVALID_SAMPLE_RATE")
+    if (
+        isinstance(sample_rate, bool)
+        or not isinstance(sample_rate, int | np.integer)
+        or sample_rate <= 0
+    ):
+        raise AudioError("The sample rate must be a positive integer.", code="INVALID_SAMPLE_RATE")
 
 
 def _check_positive(**knobs: float) -> None:
     """Refuse non-positive or non-finite durations."""
     for name, value in knobs.items():
         if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
-            raise AudioError(f"{name} must be a positive number of seconds.",
-                             code="INVALID_PARAMETER")
+            raise AudioError(
+                f"{name} must be a positive number of seconds.", code="INVALID_PARAMETER"
+            )
 
 
 # --- K-weighted power and gating ----------------------------------------------------------
@@ -190,8 +220,7 @@ def _check_positive(**knobs: float) -> None:
 def _k_weighting_sos(sample_rate: int) -> np.ndarray:
     """pyloudnorm's BS.1770-4 K-weighting biquads at this rate, as second-order sections."""
     stages = pyloudnorm.Meter(sample_rate, filter_class="DeMan")._filters.values()
-    return np.array([np.concatenate([stage.passband_gain * stage.b, stage.a])
-                     for stage in stages])
+    return np.array([np.concatenate([stage.passband_gain * stage.b, stage.a]) for stage in stages])
 
 
 def _cumulative_power(x: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -210,8 +239,9 @@ def _cumulative_power(x: np.ndarray, sample_rate: int) -> np.ndarray:
     return np.cumsum(cumulative, out=cumulative)
 
 
-def _window_powers(cumulative: np.ndarray, sample_rate: int, *,
-                   window_s: float, hop_s: float) -> np.ndarray:
+def _window_powers(
+    cumulative: np.ndarray, sample_rate: int, *, window_s: float, hop_s: float
+) -> np.ndarray:
     """Mean weighted power of each complete window [k·hop, k·hop + window)."""
     frames = cumulative.size - 1
     width = max(1, round(window_s * sample_rate))
@@ -291,8 +321,12 @@ def _interpolation_matrix(factor: int) -> tuple[np.ndarray, int, int]:
     half = 10 * factor
     fir = scipy.signal.firwin(2 * half + 1, 1.0 / factor, window=("kaiser", 5.0)) * factor
     # Output n + p/factor = Σ_o fir[half + p − factor·o] · x[n + o], for taps inside the FIR.
-    taps = [(p, o) for p in range(1, factor) for o in range(-half, half + 1)
-            if 0 <= half + p - factor * o <= 2 * half]
+    taps = [
+        (p, o)
+        for p in range(1, factor)
+        for o in range(-half, half + 1)
+        if 0 <= half + p - factor * o <= 2 * half
+    ]
     first = min(o for _, o in taps)
     last = max(o for _, o in taps)
     phases = np.zeros((last - first + 1, factor - 1))
@@ -301,7 +335,7 @@ def _interpolation_matrix(factor: int) -> tuple[np.ndarray, int, int]:
     block = _TRUE_PEAK_BLOCK
     matrix = np.zeros((block + last - first, block * (factor - 1)), dtype=np.float32)
     for i in range(block):
-        matrix[i:i + last - first + 1, i * (factor - 1):(i + 1) * (factor - 1)] = phases
+        matrix[i : i + last - first + 1, i * (factor - 1) : (i + 1) * (factor - 1)] = phases
     matrix.flags.writeable = False  # shared by every caller through the cache
     return matrix, first, last
 
@@ -319,10 +353,10 @@ def _true_peak(x: np.ndarray, factor: int, *, peak: float | None = None) -> floa
     for channel in x:
         # Zeros outside the signal, as resample_poly assumes, so onsets can overshoot.
         padded = np.zeros(rows * block + last - first, dtype=np.float32)
-        padded[-first:-first + channel.size] = channel
+        padded[-first : -first + channel.size] = channel
         view = sliding_window_view(padded, width)[::block]
         for start in range(0, rows, _TRUE_PEAK_ROWS):
-            between = np.ascontiguousarray(view[start:start + _TRUE_PEAK_ROWS]) @ matrix
+            between = np.ascontiguousarray(view[start : start + _TRUE_PEAK_ROWS]) @ matrix
             best = max(best, float(between.max()), float(-between.min()))
     return best
 

@@ -70,7 +70,6 @@ MIN_STEADY_INLIERS = 0.8
 MIN_PULSE_CLARITY = 0.25
 
 
-
 class Bar(TypedDict):
     """One bar: `index` counts from 0 at the first downbeat."""
 

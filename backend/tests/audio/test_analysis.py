@@ -14,10 +14,31 @@ from intellimix.runs import registry
 from .drum_signals import synth_drum_track
 
 FIELDS = [
-    "duration_s", "sample_rate", "channels", "bpm", "bpm_confidence", "beats", "downbeats",
-    "bars", "phrases", "meter", "key", "key_confidence", "camelot", "lufs_integrated",
-    "loudness_range_lu", "true_peak_db", "sample_peak_db", "crest_db", "plr_db",
-    "spectral_balance", "stereo_width", "correlation", "sections", "energy_curve", "peaks",
+    "duration_s",
+    "sample_rate",
+    "channels",
+    "bpm",
+    "bpm_confidence",
+    "beats",
+    "downbeats",
+    "bars",
+    "phrases",
+    "meter",
+    "key",
+    "key_confidence",
+    "camelot",
+    "lufs_integrated",
+    "loudness_range_lu",
+    "true_peak_db",
+    "sample_peak_db",
+    "crest_db",
+    "plr_db",
+    "spectral_balance",
+    "stereo_width",
+    "correlation",
+    "sections",
+    "energy_curve",
+    "peaks",
 ]
 
 
@@ -31,7 +52,9 @@ def test_every_field_on_a_drum_track(sample_rate):
     json.dumps(analysis, allow_nan=False)  # stored as JSON/JSONB: no NaN or infinity anywhere
     assert analysis["sample_rate"] == sample_rate and analysis["channels"] == 2
     assert abs(analysis["bpm"] - 128.0) < 0.1
-    assert analysis["lufs_integrated"] < 0 and analysis["true_peak_db"] >= analysis["sample_peak_db"]
+    assert (
+        analysis["lufs_integrated"] < 0 and analysis["true_peak_db"] >= analysis["sample_peak_db"]
+    )
     assert analysis["sections"][0]["start_s"] == 0.0
     assert analysis["sections"][-1]["end_s"] == pytest.approx(analysis["duration_s"], abs=0.01)
     assert set(stages) == {"loudness", "downmix", "rhythm", "key", "structure"}
@@ -52,5 +75,7 @@ def test_too_short_to_analyse():
 
 def test_workers_warm_the_analysis_once_at_start():
     registry.load_executors()
-    assert any(fn.__module__ == "intellimix.library.executors" for fn in registry.registered_warm_ups())
+    assert any(
+        fn.__module__ == "intellimix.library.executors" for fn in registry.registered_warm_ups()
+    )
     warm_up()  # compiles (or loads from NUMBA_CACHE_DIR) what the first real track would
