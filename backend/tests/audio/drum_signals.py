@@ -73,6 +73,17 @@ PATTERNS: dict[str, tuple[int, Pattern]] = {
             "bass": {0: 1.0},
         },
     ),
+    # Deep house with a rolling off-beat bass: the bass and open hat sit between the kicks, so
+    # the off-beats carry as much low-end onset as the beats (a beat tracker's classic trap).
+    "house_offbeat": (
+        4,
+        {
+            "kick": _every([0, 4, 8, 12], 1.0),
+            "snare": _every([4, 12], 0.6),
+            "open_hat": _every([2, 6, 10, 14], 0.7),
+            "bass": {0: 1.0, 2: 0.9, 6: 0.9, 10: 0.9, 14: 0.9},
+        },
+    ),
     # A waltz: kick and bass on 1, snare on 2 and 3, 8th hats.
     "waltz": (
         3,

@@ -22,6 +22,8 @@ TRACKS = [
     ("hiphop", 90, 44100),
     ("dnb", 174, 22050),
     ("dnb", 174, 44100),
+    ("house_offbeat", 122, 22050),
+    ("house_offbeat", 126, 44100),
 ]
 TRACK_IDS = [f"{style}-{bpm}-{sr}" for style, bpm, sr in TRACKS]
 WINDOW_S = 0.07  # mir_eval's default beat tolerance, used for downbeats too
