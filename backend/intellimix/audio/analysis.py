@@ -70,7 +70,8 @@ def analyze_audio(
     with clock("loudness"):
         loudness_report = loudness.measure_loudness(samples, sample_rate)
     with clock("downmix"):
-        mono = resample(to_mono(samples), sample_rate, ANALYSIS_SAMPLE_RATE)
+        source_mono = to_mono(samples)
+        mono = resample(source_mono, sample_rate, ANALYSIS_SAMPLE_RATE)
     report("rhythm", 30, "Finding tempo, beats and downbeats")
     with clock("rhythm"):
         rhythm_report = rhythm.analyze_rhythm(mono, ANALYSIS_SAMPLE_RATE)
@@ -79,7 +80,8 @@ def analyze_audio(
         key_report = tonal.detect_key(mono, ANALYSIS_SAMPLE_RATE)
     report("structure", 75, "Finding sections and spectral balance")
     with clock("structure"):
-        balance = structure.spectral_balance(mono, ANALYSIS_SAMPLE_RATE)
+        # At the source rate: the `high` band reaches 20 kHz, above the analysis rate's Nyquist.
+        balance = structure.spectral_balance(source_mono, sample_rate)
         stereo = structure.stereo_image(samples)
         energy = structure.energy_curve(mono, ANALYSIS_SAMPLE_RATE)
         sections = structure.sections(

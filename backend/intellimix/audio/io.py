@@ -80,7 +80,7 @@ def probe(path: Path, *, max_seconds: float | None = None) -> AudioInfo:
         head, rate = _ffmpeg_decode(path, seconds=PROBE_SECONDS)
         channels = head.shape[0]
         duration = _container_duration(path)
-        extension = "bin"
+        extension = _sniff_container(path)
     if head.size == 0:
         raise EmptyAudio("The file holds no audio samples.")
     _check_limits(channels=channels, duration_s=duration, max_seconds=max_seconds)
@@ -181,6 +181,20 @@ def _ffmpeg_channel_count(path: Path) -> int:
     """Channels of the first audio stream, from a tiny decode (no text parsing)."""
     head, _rate = _ffmpeg_decode(path, seconds=0.1)
     return int(head.shape[0])
+
+
+def _sniff_container(path: Path) -> str:
+    """The container from its magic bytes, so a stored original keeps a playable extension."""
+    with path.open("rb") as handle:
+        head = handle.read(64)
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand.startswith(b"M4A"):
+            return "m4a"
+        return "mov" if brand == b"qt  " else "mp4"
+    if head.startswith(b"\x1aE\xdf\xa3"):  # EBML: Matroska or its WebM profile
+        return "webm" if b"webm" in head else "mkv"
+    return "bin"
 
 
 def _container_duration(path: Path) -> float:

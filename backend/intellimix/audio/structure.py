@@ -475,7 +475,7 @@ def sections(
     phrases: Sequence[Mapping[str, Any]],
     duration_s: float,
 ) -> list[Section]:
-    """Labelled sections tiling [0, duration_s] (times in ms), cut at phrase starts or bars."""
+    """Labelled sections tiling [0, duration_s] in seconds, cut at phrase starts or bars."""
     y = _as_mono(mono)
     sr = _check_rate(sample_rate)
     if not (_is_number(duration_s) and math.isfinite(duration_s) and duration_s > 0):

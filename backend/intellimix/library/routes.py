@@ -26,6 +26,11 @@ AUDIO_MIMETYPES = {
     "mp3": "audio/mpeg",
     "ogg": "audio/ogg",
     "caf": "audio/x-caf",
+    "m4a": "audio/mp4",
+    "mp4": "video/mp4",
+    "mov": "video/quicktime",
+    "webm": "video/webm",
+    "mkv": "video/x-matroska",
 }
 
 

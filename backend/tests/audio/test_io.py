@@ -139,3 +139,15 @@ def test_encode_mp3_320k(tmp_path):
     assert mutagen.mp3.MP3(str(path)).info.bitrate == 320_000
     decoded = io.decode(path)
     np.testing.assert_allclose(decoded.duration_s, 2.0, atol=0.08)
+
+
+@pytest.mark.parametrize(
+    ("extension", "stored_as"),
+    [("m4a", "m4a"), ("mp4", "mp4"), ("mov", "mov"), ("webm", "webm"), ("mkv", "mkv")],
+)
+def test_originals_keep_a_playable_extension(tmp_path, source_wav, extension, stored_as):
+    if extension == "m4a":
+        path = transcode(source_wav, tmp_path / "song.m4a", "-c:a", "aac")
+    else:
+        path = video_with_audio(source_wav, tmp_path / f"clip.{extension}")
+    assert io.probe(path).extension == stored_as
