@@ -19,6 +19,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(settings["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=settings["INSTANCE_DIR"], static_folder=None)
     app.config.from_mapping(settings)
+    # `//x` is not quietly rewritten to `/x`: a path that does not match answers 404, never 308.
+    app.url_map.merge_slashes = False
 
     from intellimix import requests
 
@@ -74,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
 
     from intellimix import health
     from intellimix.auth.routes import bp as auth_bp
+    from intellimix.history.routes import bp as history_bp
     from intellimix.library.routes import bp as library_bp
     from intellimix.runs.routes import bp as runs_bp
 
@@ -82,4 +85,5 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(auth_bp)
     api.register_blueprint(runs_bp)
     api.register_blueprint(library_bp)
+    api.register_blueprint(history_bp)
     app.register_blueprint(api)

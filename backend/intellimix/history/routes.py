@@ -1,0 +1,76 @@
+"""/api/v1/history and /api/v1/files: what runs produced, and the files themselves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, request, send_file
+from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_request
+
+from intellimix.file_tokens import verify_file_token
+from intellimix.history import service
+from intellimix.history.serializers import job_to_dict
+from intellimix.http import pagination
+from intellimix.storage import get_storage
+
+bp = Blueprint("history", __name__)
+
+CONTENT_TYPES = {
+    "wav": "audio/wav",
+    "mp3": "audio/mpeg",
+    "flac": "audio/flac",
+    "json": "application/json",
+}
+
+
+@bp.get("/history")
+@jwt_required()
+def list_history() -> dict[str, Any]:
+    page, limit = pagination()
+    jobs, total = service.list_jobs(
+        get_jwt_identity(), type=request.args.get("type") or None, page=page, limit=limit
+    )
+    pages = (total + limit - 1) // limit
+    return {
+        "items": [job_to_dict(job) for job in jobs],
+        "page": page,
+        "limit": limit,
+        "total": total,
+        "pages": pages,
+        "has_more": page < pages,
+    }
+
+
+@bp.get("/history/<job_id>")
+@jwt_required()
+def get_job(job_id: str) -> dict[str, Any]:
+    return {"job": job_to_dict(service.get_owned_job(job_id, get_jwt_identity()))}
+
+
+@bp.delete("/history/<job_id>")
+@jwt_required()
+def delete_job(job_id: str) -> Response:
+    service.delete_job(service.get_owned_job(job_id, get_jwt_identity()))
+    return Response(status=204)
+
+
+@bp.get("/files/<job_id>/<filename>")
+def job_file(job_id: str, filename: str) -> Response:
+    """One produced file, by Bearer token or the signed url of exactly this file; Range works."""
+    token = request.args.get("token")
+    if token:
+        user_id = verify_file_token(token, scope="job-file", object_id=job_id, name=filename)
+    else:
+        verify_jwt_in_request(locations=["headers"])
+        user_id = get_jwt_identity()
+    job = service.get_owned_job(job_id, user_id)
+    record = service.file_record(job, filename)
+    path = get_storage().path(f"{service.job_folder(job.id)}/{record['name']}")
+    return send_file(
+        path,
+        mimetype=CONTENT_TYPES.get(record["format"], "application/octet-stream"),
+        conditional=True,
+        as_attachment=request.args.get("download") == "1",
+        download_name=record["name"],
+        max_age=0,
+    )

@@ -1,0 +1,84 @@
+"""Jobs (history) and their files: created by runs, read and deleted by their owner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from intellimix.db_types import utcnow
+from intellimix.errors import NotFound
+from intellimix.extensions import db
+from intellimix.history.models import Job
+from intellimix.storage import get_storage
+
+FILE_ROLES = ("mix", "mix_mp3", "stem", "cues", "qa", "track", "original")
+
+
+def job_folder(job_id: str) -> str:
+    return f"jobs/{job_id}"
+
+
+def create_job(*, user_id: str, type: str, input: dict[str, Any], run_id: str | None) -> Job:
+    job = Job(
+        user_id=user_id, type=type, input=input, run_id=run_id, status="processing", outputs=[]
+    )
+    db.session.add(job)
+    db.session.commit()
+    return job
+
+
+def add_file(job: Job, source: Path, *, name: str, role: str) -> dict[str, Any]:
+    """Move a produced file into the job's folder and record it (name is app-chosen, flat)."""
+    if role not in FILE_ROLES or "/" in name or name.startswith("."):
+        raise ValueError(f"bad job file {name!r} ({role})")
+    target = get_storage().move_into(source, f"{job_folder(job.id)}/{name}")
+    record = {
+        "name": name,
+        "role": role,
+        "format": name.rsplit(".", 1)[-1],
+        "size_bytes": target.stat().st_size,
+    }
+    job.outputs = [*(f for f in job.outputs if f["name"] != name), record]
+    return record
+
+
+def finish_job(job: Job, *, error: dict[str, Any] | None = None) -> None:
+    job.status = "failed" if error else "success"
+    job.error = error
+    job.completed_at = utcnow()
+    db.session.commit()
+
+
+def get_owned_job(job_id: str, user_id: str) -> Job:
+    job = db.session.scalar(select(Job).where(Job.id == job_id, Job.user_id == user_id))
+    if job is None:
+        raise NotFound("No such job.", code="JOB_NOT_FOUND")
+    return job
+
+
+def list_jobs(user_id: str, *, type: str | None, page: int, limit: int) -> tuple[list[Job], int]:
+    statement = select(Job).where(Job.user_id == user_id)
+    if type:
+        statement = statement.where(Job.type == type)
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    jobs = db.session.scalars(
+        statement.order_by(Job.created_at.desc(), Job.id).offset((page - 1) * limit).limit(limit)
+    ).all()
+    return list(jobs), total
+
+
+def delete_job(job: Job) -> None:
+    folder = job_folder(job.id)
+    db.session.delete(job)
+    db.session.commit()
+    get_storage().delete_tree(folder)
+
+
+def file_record(job: Job, name: str) -> dict[str, Any]:
+    """The stored record of one of the job's files; the request's name is only compared."""
+    for record in job.outputs or []:
+        if record["name"] == name:
+            return dict(record)
+    raise NotFound("No such file in this job.", code="FILE_NOT_FOUND")
