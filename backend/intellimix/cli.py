@@ -117,3 +117,51 @@ def _summary_line(entry: dict[str, Any]) -> str:
         f"{entry['file']}: {a['bpm']} BPM, {a['key']} ({a['camelot']}), "
         f"{a['lufs_integrated']} LUFS, {a['true_peak_db']} dBTP, {a['duration_s']:.1f} s"
     )
+
+
+@main.command(with_appcontext=False)
+@click.argument("plan_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--tracks",
+    "tracks_dir",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder holding <track_id>.<ext> for every track of the plan.",
+)
+@click.option(
+    "-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option("--reference", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def render(plan_file: Path, tracks_dir: Path, out_dir: Path, reference: Path | None) -> None:
+    """Render a MixPlan to mix.wav, mix.mp3, stems/, qa.json and cues.json (no server needed)."""
+    from pydantic import ValidationError
+
+    from intellimix.audio.mixdown import render_plan
+    from intellimix.http import field_errors
+    from intellimix.planner.plan import TrackFacts, validate_plan
+    from intellimix.render_sources import TrackResolutionError, resolve_tracks
+
+    try:
+        raw = json.loads(plan_file.read_text())
+        track_ids = [segment["track_id"] for segment in raw["segments"]]
+        sources = resolve_tracks(track_ids, tracks_dir)
+        facts = {
+            track_id: TrackFacts(
+                duration_s=float(source.analysis["duration_s"]), bpm=source.analysis.get("bpm")
+            )
+            for track_id, source in sources.items()
+        }
+        plan = validate_plan(raw, facts)
+    except (ValueError, KeyError, TypeError) as exc:
+        if isinstance(exc, ValidationError):
+            for error in field_errors(exc):
+                click.echo(f"{error['field']}: {error['message']}", err=True)
+            sys.exit(2)
+        raise click.UsageError(f"{plan_file} is not a MixPlan: {exc}") from exc
+    except TrackResolutionError as exc:
+        click.echo(f"{exc.code}: {exc.message}", err=True)
+        sys.exit(2)
+    outcome = render_plan(plan.model_dump(), sources, out_dir, reference=reference)
+    verdict = "passed" if outcome.qa["passed"] else "FAILED"
+    click.echo(f"{out_dir}: QA {verdict} after {len(outcome.qa['attempts'])} attempt(s)")
+    sys.exit(0 if outcome.qa["passed"] else 1)

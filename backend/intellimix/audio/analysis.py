@@ -7,9 +7,7 @@ need and halves their cost.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import numpy as np
 from intellimix.audio import loudness, rhythm, structure, tonal
 from intellimix.audio.errors import TooShortForAnalysis
 from intellimix.audio.io import decode, resample, to_mono
+from intellimix.audio.stopwatch import Stopwatch
 
 ANALYSIS_SAMPLE_RATE = 22_050
 MIN_ANALYSIS_SECONDS = 2.0  # a beat needs a couple of seconds to show
@@ -35,7 +34,7 @@ def analyze_file(
 ) -> dict[str, Any]:
     """Decode a file and analyse it."""
     report = progress or _silent
-    clock = _Stopwatch(timings)
+    clock = Stopwatch(timings)
     report("decode", 2, "Decoding audio")
     with clock("decode"):
         decoded = decode(path, max_seconds=max_seconds)
@@ -58,7 +57,7 @@ def analyze_audio(
 ) -> dict[str, Any]:
     """Every field of DESIGN §6 for a (channels, frames) float signal."""
     report = progress or _silent
-    clock = _Stopwatch(timings)
+    clock = Stopwatch(timings)
     duration_s = samples.shape[-1] / sample_rate
     if duration_s < MIN_ANALYSIS_SECONDS:
         raise TooShortForAnalysis(
@@ -114,22 +113,6 @@ def warm_up() -> None:
     t = np.arange(4 * rate) / rate
     clicks = (np.sin(2 * np.pi * 220 * t) * (np.mod(t, 0.5) < 0.05)).astype(np.float32)
     analyze_audio(np.stack([clicks, clicks]), rate)
-
-
-class _Stopwatch:
-    """Adds each stage's wall time (seconds) to `timings` when one is given."""
-
-    def __init__(self, timings: dict[str, float] | None) -> None:
-        self.timings = timings
-
-    @contextmanager
-    def __call__(self, stage: str) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            if self.timings is not None:
-                self.timings[stage] = round(time.perf_counter() - started, 4)
 
 
 def _silent(_stage: str, _percent: float, _label: str) -> None:

@@ -15,7 +15,10 @@ LANES: tuple[Lane, ...] = ("interactive", "heavy")
 ExecuteFn = Callable[["RunContext"], dict[str, Any] | None]
 
 # Modules that register the product's executors; features append theirs here.
-BUILTIN_EXECUTOR_MODULES: tuple[str, ...] = ("intellimix.library.executors",)
+BUILTIN_EXECUTOR_MODULES: tuple[str, ...] = (
+    "intellimix.library.executors",
+    "intellimix.chats.executors",
+)
 # Lanes of the product's kinds, known to API processes that never import the executors.
 KIND_LANES: dict[str, Lane] = {
     "plan": "interactive",

@@ -1,0 +1,163 @@
+"""Plan → delivered files: load → render → master → encode → QA, re-mastering when QA fails.
+
+Writes `mix.wav` (24-bit), `mix.mp3` (320 kbps), `stems/<track_id>.wav` (the pre-master lanes),
+`qa.json` (every attempt) and `cues.json` into one folder.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from intellimix.audio import io, master, qa, render
+from intellimix.audio.stopwatch import Stopwatch
+
+MAX_ATTEMPTS = 3  # the first render and at most two corrected ones
+
+Progress = Callable[[str, float, str], None]
+
+
+@dataclass(frozen=True)
+class TrackSource:
+    """A track file and its analysis (at least `bpm`, `beats`, `downbeats`)."""
+
+    path: Path
+    analysis: Mapping[str, Any]
+
+
+@dataclass
+class MixdownOutcome:
+    out_dir: Path
+    mix_wav: Path
+    mix_mp3: Path
+    stems: dict[str, Path]
+    qa_json: Path
+    cues_json: Path
+    qa: dict[str, Any]
+    timeline: list[dict[str, Any]]
+    cues: list[dict[str, Any]]
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def render_plan(
+    plan: Mapping[str, Any],
+    tracks: Mapping[str, TrackSource],
+    out_dir: Path,
+    *,
+    reference: Path | None = None,
+    progress: Progress | None = None,
+) -> MixdownOutcome:
+    """Render a validated plan (as a plain mapping) into `out_dir`."""
+    report = progress or _silent
+    timings: dict[str, float] = {}
+    clock = Stopwatch(timings)
+    target = plan["target"]
+    rate = int(target["sample_rate"])
+    bit_depth = int(target.get("bit_depth", 24))
+    target_lufs = float(target.get("lufs", -14.0))
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    report("load", 2, "Decoding the tracks")
+    with clock("load"):
+        audio = {
+            track_id: render.TrackAudio(
+                samples=io.decode(source.path, sample_rate=rate).samples,
+                sample_rate=rate,
+                analysis=source.analysis,
+            )
+            for track_id, source in tracks.items()
+            if track_id in {segment["track_id"] for segment in plan["segments"]}
+        }
+        reference_audio = io.decode(reference, sample_rate=rate).samples if reference else None
+
+    rendered = render.render_mix(plan, audio, progress=_scaled(report, 5, 60), timings=timings)
+    with clock("encode_stems"):
+        stems = _write_stems(rendered, out_dir, bit_depth=bit_depth)
+
+    attempts: list[dict[str, Any]] = []
+    correction: dict[str, Any] = {}
+    mix_wav, mix_mp3 = out_dir / "mix.wav", out_dir / "mix.mp3"
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        report("master", 62 + 10 * (attempt - 1), f"Mastering (attempt {attempt})")
+        with clock(f"master_{attempt}"):
+            mastered = master.master(
+                rendered.mix,
+                rate,
+                target_lufs=target_lufs + correction.get("lufs_offset_db", 0.0),
+                ceiling_db=float(target.get("true_peak_db", -1.0)),
+                ceiling_margin_db=correction.get("ceiling_margin_db"),
+                reference=reference_audio,
+                reference_rate=rate if reference_audio is not None else None,
+            )
+        report("encode", 66 + 10 * (attempt - 1), "Encoding WAV and MP3")
+        with clock(f"encode_{attempt}"):
+            io.encode_wav(
+                mix_wav, mastered.samples, rate, bit_depth=int(target.get("bit_depth", 24))
+            )
+            io.encode_mp3(mix_mp3, mastered.samples, rate)
+        report("qa", 70 + 10 * (attempt - 1), "Checking the delivered files")
+        with clock(f"qa_{attempt}"):
+            checked = qa.check_render(
+                mix_wav=mix_wav,
+                mix_mp3=mix_mp3,
+                stems=stems,
+                plan=plan,
+                timeline=rendered.timeline,
+                premaster=rendered.mix,
+                premaster_rate=rate,
+            )
+        attempts.append({"attempt": attempt, "master": mastered.report, "qa": checked})
+        suggestion = qa.suggest_correction(checked)
+        if checked["passed"] or not suggestion["retry"]:
+            break  # done, or nothing a re-master could fix (tempo, silence, stems)
+        correction = {
+            "lufs_offset_db": correction.get("lufs_offset_db", 0.0)
+            + suggestion.get("lufs_offset_db", 0.0),
+            "ceiling_margin_db": suggestion.get(
+                "ceiling_margin_db", correction.get("ceiling_margin_db")
+            ),
+        }
+
+    report("done", 99, "Mix ready")
+    qa_report = {"passed": attempts[-1]["qa"]["passed"], "attempts": attempts}
+    qa_json, cues_json = out_dir / "qa.json", out_dir / "cues.json"
+    qa_json.write_text(json.dumps(qa_report, indent=2, allow_nan=False))
+    cues_json.write_text(
+        json.dumps({"cues": rendered.cues, "timeline": rendered.timeline}, indent=2)
+    )
+    return MixdownOutcome(
+        out_dir=out_dir,
+        mix_wav=mix_wav,
+        mix_mp3=mix_mp3,
+        stems=stems,
+        qa_json=qa_json,
+        cues_json=cues_json,
+        qa=qa_report,
+        timeline=rendered.timeline,
+        cues=rendered.cues,
+        timings=timings,
+    )
+
+
+def _write_stems(
+    rendered: render.RenderResult, out_dir: Path, *, bit_depth: int
+) -> dict[str, Path]:
+    folder = out_dir / "stems"
+    folder.mkdir(exist_ok=True)
+    paths = {}
+    for track_id, samples in rendered.stems.items():
+        paths[track_id] = folder / f"{track_id}.wav"
+        io.encode_wav(paths[track_id], samples, rendered.sample_rate, bit_depth=bit_depth)
+    return paths
+
+
+def _scaled(report: Progress, low: float, high: float) -> Progress:
+    """Map a stage's own 0–100 progress into [low, high] of the whole render."""
+    return lambda stage, percent, label: report(stage, low + (high - low) * percent / 100, label)
+
+
+def _silent(_stage: str, _percent: float, _label: str) -> None:
+    """Progress sink when nobody listens."""

@@ -1,0 +1,124 @@
+"""The `render` run: an approved plan → mastered files, a Job in history and a MixVersion."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from intellimix.chats.models import MixVersion
+from intellimix.extensions import db
+from intellimix.history import service as history
+from intellimix.http import field_errors
+from intellimix.library.models import Track
+from intellimix.planner.plan import MixPlan, TrackFacts, validate_plan
+from intellimix.runs.context import RunContext
+from intellimix.runs.errors import RunFailure
+from intellimix.runs.registry import executor
+from intellimix.storage import get_storage
+
+
+@executor("render", lane="heavy")
+def render(context: RunContext) -> dict[str, Any]:
+    from intellimix.audio.mixdown import TrackSource, render_plan
+
+    plan, tracks = _plan_and_tracks(context)
+    reference = _reference(context)
+    job = history.create_job(
+        user_id=context.user_id,
+        type="render",
+        input={"plan": context.input["plan"]},
+        run_id=context.run_id,
+    )
+    scratch = get_storage().scratch_path()
+    try:
+        outcome = render_plan(
+            plan.model_dump(),
+            {
+                t.id: TrackSource(get_storage().path(t.media_file or ""), t.analysis or {})
+                for t in tracks
+            },
+            scratch,
+            reference=reference,
+            progress=lambda stage, percent, label: context.progress(stage, percent, label),
+        )
+        history.add_file(job, outcome.mix_wav, name="mix.wav", role="mix")
+        history.add_file(job, outcome.mix_mp3, name="mix.mp3", role="mix_mp3")
+        for track_id, path in outcome.stems.items():
+            history.add_file(job, path, name=f"stem_{track_id}.wav", role="stem")
+        history.add_file(job, outcome.qa_json, name="qa.json", role="qa")
+        history.add_file(job, outcome.cues_json, name="cues.json", role="cues")
+        version = _store_version(context, job, plan, outcome.qa)
+        history.finish_job(job)
+    except BaseException as exc:
+        db.session.rollback()
+        failed = db.session.get(type(job), job.id)
+        if failed is not None:
+            history.finish_job(
+                failed,
+                error={
+                    "code": getattr(exc, "code", "RENDER_FAILED"),
+                    "message": "The render did not finish.",
+                },
+            )
+        raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {
+        "job_id": job.id,
+        "version_id": version.id if version else None,
+        "qa_passed": outcome.qa["passed"],
+    }
+
+
+def _plan_and_tracks(context: RunContext) -> tuple[MixPlan, list[Track]]:
+    raw = context.input.get("plan")
+    track_ids = {s.get("track_id") for s in (raw or {}).get("segments", []) if isinstance(s, dict)}
+    tracks = list(
+        db.session.scalars(
+            select(Track).where(
+                Track.user_id == context.user_id, Track.id.in_(track_ids), Track.status == "ready"
+            )
+        )
+    )
+    facts = {
+        t.id: TrackFacts(duration_s=float(t.duration_s or 0), bpm=(t.analysis or {}).get("bpm"))
+        for t in tracks
+    }
+    try:
+        return validate_plan(raw, facts), tracks
+    except ValidationError as exc:
+        problems = "; ".join(f"{e['field']}: {e['message']}" for e in field_errors(exc))
+        raise RunFailure("INVALID_PLAN", f"The plan cannot be rendered: {problems}") from exc
+
+
+def _reference(context: RunContext) -> Path | None:
+    reference_id = context.input.get("reference_track_id")
+    if not reference_id:
+        return None
+    track = db.session.get(Track, reference_id)
+    if track is None or track.user_id != context.user_id or not track.media_file:
+        raise RunFailure("TRACK_NOT_FOUND", "The reference track does not exist.")
+    return get_storage().path(track.media_file)
+
+
+def _store_version(
+    context: RunContext, job: Any, plan: MixPlan, qa: dict[str, Any]
+) -> MixVersion | None:
+    if not context.thread_id:
+        return None  # a render outside a chat keeps its Job in history only
+    version = MixVersion(
+        thread_id=context.thread_id,
+        parent_id=context.input.get("parent_version_id"),
+        draft_id=context.input.get("draft_id"),
+        job_id=job.id,
+        plan=plan.model_dump(),
+        outputs=list(job.outputs),  # file objects; urls are signed fresh when read
+        qa=qa,
+    )
+    db.session.add(version)
+    db.session.commit()
+    return version
