@@ -129,9 +129,19 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
     return samples if samples.ndim == 1 else samples.mean(axis=0).astype(np.float32)
 
 
-def encode_wav(path: Path, samples: np.ndarray, sample_rate: int, *, bit_depth: int = 24) -> None:
-    """Write PCM WAV (24-bit by default); input is (channels, frames)."""
-    subtype = {16: "PCM_16", 24: "PCM_24", 32: "PCM_32"}[bit_depth]
+def encode_wav(
+    path: Path,
+    samples: np.ndarray,
+    sample_rate: int,
+    *,
+    bit_depth: int = 24,
+    floating: bool = False,
+) -> None:
+    """Write WAV from (channels, frames): PCM (24-bit by default) or 32-bit float.
+
+    Float keeps values beyond full scale (pre-master stems), which PCM would clip.
+    """
+    subtype = "FLOAT" if floating else {16: "PCM_16", 24: "PCM_24", 32: "PCM_32"}[bit_depth]
     sf.write(str(path), np.asarray(samples, dtype=np.float32).T, sample_rate, subtype=subtype)
 
 

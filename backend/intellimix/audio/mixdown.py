@@ -75,7 +75,7 @@ def render_plan(
 
     rendered = render.render_mix(plan, audio, progress=_scaled(report, 5, 60), timings=timings)
     with clock("encode_stems"):
-        stems = _write_stems(rendered, out_dir, bit_depth=bit_depth)
+        stems = _write_stems(rendered, out_dir)
 
     attempts: list[dict[str, Any]] = []
     correction: dict[str, Any] = {}
@@ -94,9 +94,7 @@ def render_plan(
             )
         report("encode", 66 + 10 * (attempt - 1), "Encoding WAV and MP3")
         with clock(f"encode_{attempt}"):
-            io.encode_wav(
-                mix_wav, mastered.samples, rate, bit_depth=int(target.get("bit_depth", 24))
-            )
+            io.encode_wav(mix_wav, mastered.samples, rate, bit_depth=bit_depth)
             io.encode_mp3(mix_mp3, mastered.samples, rate)
         report("qa", 70 + 10 * (attempt - 1), "Checking the delivered files")
         with clock(f"qa_{attempt}"):
@@ -142,15 +140,14 @@ def render_plan(
     )
 
 
-def _write_stems(
-    rendered: render.RenderResult, out_dir: Path, *, bit_depth: int
-) -> dict[str, Path]:
+def _write_stems(rendered: render.RenderResult, out_dir: Path) -> dict[str, Path]:
+    """Pre-master lanes as 32-bit float WAV: they may exceed full scale and must sum exactly."""
     folder = out_dir / "stems"
     folder.mkdir(exist_ok=True)
     paths = {}
     for track_id, samples in rendered.stems.items():
         paths[track_id] = folder / f"{track_id}.wav"
-        io.encode_wav(paths[track_id], samples, rendered.sample_rate, bit_depth=bit_depth)
+        io.encode_wav(paths[track_id], samples, rendered.sample_rate, floating=True)
     return paths
 
 
