@@ -6,9 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
-from bench import analysis, auth_api, runs_events
+from bench import analysis, auth_api, render, runs_events
 
-BENCHMARKS = {"auth_api": auth_api.run, "runs_events": runs_events.run, "analysis": analysis.run}
+BENCHMARKS = {
+    "auth_api": auth_api.run,
+    "runs_events": runs_events.run,
+    "analysis": analysis.run,
+    "render": render.run,
+}
 
 
 def main() -> None:

@@ -19,10 +19,10 @@ RATE = 44_100
 REPEATS = 3
 
 
-def _music(seconds: float, rate: int) -> np.ndarray:
-    """Kick on every beat at 126 BPM, an off-beat bass and A-minor chords, slightly wide."""
+def music(seconds: float, rate: int, *, bpm: float = 126.0) -> np.ndarray:
+    """Kick on every beat, an off-beat bass and A-minor chords, slightly wide."""
     t = np.arange(int(seconds * rate)) / rate
-    beat = 60.0 / 126.0
+    beat = 60.0 / bpm
     phase = np.mod(t, beat)
     kick = np.sin(2 * np.pi * (50 + 80 * np.exp(-phase * 30)) * phase) * np.exp(-phase * 12)
     off = np.mod(t + beat / 2, beat)
@@ -44,7 +44,7 @@ def run() -> dict[str, Any]:
     totals, stages = [], []
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "three_minutes.wav"
-        sf.write(str(path), _music(SECONDS, RATE).T, RATE, subtype="PCM_16")
+        sf.write(str(path), music(SECONDS, RATE).T, RATE, subtype="PCM_16")
         for _ in range(REPEATS):
             timings: dict[str, float] = {}
             began = time.perf_counter()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,51 +75,53 @@ def render_plan(
         reference_audio = io.decode(reference, sample_rate=rate).samples if reference else None
 
     rendered = render.render_mix(plan, audio, progress=_scaled(report, 5, 60), timings=timings)
-    with clock("encode_stems"):
-        stems = _write_stems(rendered, out_dir)
+    # File writing and LAME (a subprocess) overlap the CPU-bound mastering on the other core.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mixdown-io") as background:
+        stems_written = background.submit(_write_stems, rendered, out_dir)
 
-    attempts: list[dict[str, Any]] = []
-    correction: dict[str, Any] = {}
-    mix_wav, mix_mp3 = out_dir / "mix.wav", out_dir / "mix.mp3"
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        report("master", 62 + 10 * (attempt - 1), f"Mastering (attempt {attempt})")
-        with clock(f"master_{attempt}"):
-            mastered = master.master(
-                rendered.mix,
-                rate,
-                target_lufs=target_lufs + correction.get("lufs_offset_db", 0.0),
-                ceiling_db=float(target.get("true_peak_db", -1.0)),
-                ceiling_margin_db=correction.get("ceiling_margin_db"),
-                reference=reference_audio,
-                reference_rate=rate if reference_audio is not None else None,
-            )
-        report("encode", 66 + 10 * (attempt - 1), "Encoding WAV and MP3")
-        with clock(f"encode_{attempt}"):
-            io.encode_wav(mix_wav, mastered.samples, rate, bit_depth=bit_depth)
-            io.encode_mp3(mix_mp3, mastered.samples, rate)
-        report("qa", 70 + 10 * (attempt - 1), "Checking the delivered files")
-        with clock(f"qa_{attempt}"):
-            checked = qa.check_render(
-                mix_wav=mix_wav,
-                mix_mp3=mix_mp3,
-                stems=stems,
-                plan=plan,
-                timeline=rendered.timeline,
-                premaster=rendered.mix,
-                premaster_rate=rate,
-            )
-        attempts.append({"attempt": attempt, "master": mastered.report, "qa": checked})
-        suggestion = qa.suggest_correction(checked)
-        if checked["passed"] or not suggestion["retry"]:
-            break  # done, or nothing a re-master could fix (tempo, silence, stems)
-        correction = {
-            "lufs_offset_db": correction.get("lufs_offset_db", 0.0)
-            + suggestion.get("lufs_offset_db", 0.0),
-            "ceiling_margin_db": suggestion.get(
-                "ceiling_margin_db", correction.get("ceiling_margin_db")
-            ),
-        }
-
+        attempts: list[dict[str, Any]] = []
+        correction: dict[str, Any] = {}
+        mix_wav, mix_mp3 = out_dir / "mix.wav", out_dir / "mix.mp3"
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            report("master", 62 + 10 * (attempt - 1), f"Mastering (attempt {attempt})")
+            with clock(f"master_{attempt}"):
+                mastered = master.master(
+                    rendered.mix,
+                    rate,
+                    target_lufs=target_lufs + correction.get("lufs_offset_db", 0.0),
+                    ceiling_db=float(target.get("true_peak_db", -1.0)),
+                    ceiling_margin_db=correction.get("ceiling_margin_db"),
+                    reference=reference_audio,
+                    reference_rate=rate if reference_audio is not None else None,
+                )
+            report("encode", 66 + 10 * (attempt - 1), "Encoding WAV and MP3")
+            with clock(f"encode_{attempt}"):
+                mp3_written = background.submit(io.encode_mp3, mix_mp3, mastered.samples, rate)
+                io.encode_wav(mix_wav, mastered.samples, rate, bit_depth=bit_depth)
+                stems = stems_written.result()
+                mp3_written.result()
+            report("qa", 70 + 10 * (attempt - 1), "Checking the delivered files")
+            with clock(f"qa_{attempt}"):
+                checked = qa.check_render(
+                    mix_wav=mix_wav,
+                    mix_mp3=mix_mp3,
+                    stems=stems,
+                    plan=plan,
+                    timeline=rendered.timeline,
+                    premaster=rendered.mix,
+                    premaster_rate=rate,
+                )
+            attempts.append({"attempt": attempt, "master": mastered.report, "qa": checked})
+            suggestion = qa.suggest_correction(checked)
+            if checked["passed"] or not suggestion["retry"]:
+                break  # done, or nothing a re-master could fix (tempo, silence, stems)
+            correction = {
+                "lufs_offset_db": correction.get("lufs_offset_db", 0.0)
+                + suggestion.get("lufs_offset_db", 0.0),
+                "ceiling_margin_db": suggestion.get(
+                    "ceiling_margin_db", correction.get("ceiling_margin_db")
+                ),
+            }
     report("done", 99, "Mix ready")
     qa_report = {"passed": attempts[-1]["qa"]["passed"], "attempts": attempts}
     qa_json, cues_json = out_dir / "qa.json", out_dir / "cues.json"
