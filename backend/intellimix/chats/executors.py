@@ -9,14 +9,16 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
+from intellimix.audio.errors import AudioError
 from intellimix.chats.models import MixVersion
 from intellimix.extensions import db
 from intellimix.history import service as history
+from intellimix.history.models import Job
 from intellimix.http import field_errors
 from intellimix.library.models import Track
 from intellimix.planner.plan import MixPlan, TrackFacts, validate_plan
 from intellimix.runs.context import RunContext
-from intellimix.runs.errors import RunFailure
+from intellimix.runs.errors import RunCancelled, RunFailure
 from intellimix.runs.registry import executor
 from intellimix.storage import get_storage
 
@@ -53,17 +55,14 @@ def render(context: RunContext) -> dict[str, Any]:
         history.add_file(job, outcome.cues_json, name="cues.json", role="cues")
         version = _store_version(context, job, plan, outcome.qa)
         history.finish_job(job)
-    except BaseException as exc:
-        db.session.rollback()
-        failed = db.session.get(type(job), job.id)
-        if failed is not None:
-            history.finish_job(
-                failed,
-                error={
-                    "code": getattr(exc, "code", "RENDER_FAILED"),
-                    "message": "The render did not finish.",
-                },
-            )
+    except AudioError as exc:
+        _fail_job(job.id, exc.code, exc.message)
+        raise RunFailure(exc.code, exc.message) from exc
+    except RunCancelled:
+        _fail_job(job.id, "RUN_CANCELLED", "The render was cancelled.")
+        raise
+    except BaseException:
+        _fail_job(job.id, "RENDER_FAILED", "The render did not finish.")
         raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -72,6 +71,13 @@ def render(context: RunContext) -> dict[str, Any]:
         "version_id": version.id if version else None,
         "qa_passed": outcome.qa["passed"],
     }
+
+
+def _fail_job(job_id: str, code: str, message: str) -> None:
+    db.session.rollback()
+    job = db.session.get(Job, job_id)
+    if job is not None:
+        history.finish_job(job, error={"code": code, "message": message})
 
 
 def _plan_and_tracks(context: RunContext) -> tuple[MixPlan, list[Track]]:
@@ -106,7 +112,7 @@ def _reference(context: RunContext) -> Path | None:
 
 
 def _store_version(
-    context: RunContext, job: Any, plan: MixPlan, qa: dict[str, Any]
+    context: RunContext, job: Job, plan: MixPlan, qa: dict[str, Any]
 ) -> MixVersion | None:
     if not context.thread_id:
         return None  # a render outside a chat keeps its Job in history only
