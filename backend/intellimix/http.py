@@ -69,3 +69,16 @@ def pagination(*, default_limit: int = 20, max_limit: int = 100) -> tuple[int, i
             )
         values[name] = int(raw)
     return values["page"], values["limit"]
+
+
+def paginated(items: list[Any], *, page: int, limit: int, total: int) -> dict[str, Any]:
+    """The list envelope of DESIGN §4: `{items, page, limit, total, pages, has_more}`."""
+    pages = (total + limit - 1) // limit
+    return {
+        "items": items,
+        "page": page,
+        "limit": limit,
+        "total": total,
+        "pages": pages,
+        "has_more": page < pages,
+    }

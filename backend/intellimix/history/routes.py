@@ -10,7 +10,7 @@ from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_req
 from intellimix.file_tokens import verify_file_token
 from intellimix.history import service
 from intellimix.history.serializers import job_to_dict
-from intellimix.http import pagination
+from intellimix.http import paginated, pagination
 from intellimix.storage import get_storage
 
 bp = Blueprint("history", __name__)
@@ -30,15 +30,7 @@ def list_history() -> dict[str, Any]:
     jobs, total = service.list_jobs(
         get_jwt_identity(), type=request.args.get("type") or None, page=page, limit=limit
     )
-    pages = (total + limit - 1) // limit
-    return {
-        "items": [job_to_dict(job) for job in jobs],
-        "page": page,
-        "limit": limit,
-        "total": total,
-        "pages": pages,
-        "has_more": page < pages,
-    }
+    return paginated([job_to_dict(job) for job in jobs], page=page, limit=limit, total=total)
 
 
 @bp.get("/history/<job_id>")

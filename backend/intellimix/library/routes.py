@@ -9,7 +9,7 @@ from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_req
 
 from intellimix.errors import NotFound
 from intellimix.file_tokens import verify_file_token
-from intellimix.http import pagination, parse_body
+from intellimix.http import paginated, pagination, parse_body
 from intellimix.library import service
 from intellimix.library.schemas import TrackPatch
 from intellimix.library.serializers import track_to_dict
@@ -48,15 +48,9 @@ def list_tracks() -> dict[str, Any]:
     tracks, total = service.search(
         get_jwt_identity(), request.args.get("q", ""), page=page, limit=limit
     )
-    pages = (total + limit - 1) // limit
-    return {
-        "items": [track_to_dict(track) for track in tracks],
-        "page": page,
-        "limit": limit,
-        "total": total,
-        "pages": pages,
-        "has_more": page < pages,
-    }
+    return paginated(
+        [track_to_dict(track) for track in tracks], page=page, limit=limit, total=total
+    )
 
 
 @bp.get("/<track_id>")

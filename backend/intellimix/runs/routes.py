@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from intellimix.chats.models import ChatMessage, ChatThread
 from intellimix.errors import ApiError, NotFound
 from intellimix.extensions import db
-from intellimix.http import pagination
+from intellimix.http import paginated, pagination
 from intellimix.runs import service
 from intellimix.runs.models import Run
 from intellimix.runs.serializers import run_snapshot
@@ -79,15 +79,7 @@ def thread_runs(thread_id: str) -> dict[str, Any]:
     runs = db.session.scalars(
         query.order_by(Run.created_at.desc()).offset((page - 1) * limit).limit(limit)
     ).all()
-    pages = (total + limit - 1) // limit
-    return {
-        "items": [run_snapshot(run) for run in runs],
-        "page": page,
-        "limit": limit,
-        "total": total,
-        "pages": pages,
-        "has_more": page < pages,
-    }
+    return paginated([run_snapshot(run) for run in runs], page=page, limit=limit, total=total)
 
 
 def _last_event_id() -> int:
