@@ -10,7 +10,6 @@ from intellimix.db_types import isoformat
 from intellimix.file_tokens import sign_file
 from intellimix.history.models import Job
 
-API_STATUSES = {"processing": "processing", "success": "success", "failed": "failed"}
 MAIN_ROLES = ("mix_mp3", "mix", "track")
 
 
@@ -30,7 +29,7 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         "id": job.id,
         "type": job.type,
         "generation_type": job.type,
-        "status": API_STATUSES.get(job.status, job.status),
+        "status": job.status,  # processing | success | failed
         "input_payload": job.input,
         "output_url": main["url"] if main else None,
         "outputs": outputs,
