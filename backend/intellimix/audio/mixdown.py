@@ -96,10 +96,10 @@ def render_plan(
                 )
             report("encode", 66 + 10 * (attempt - 1), "Encoding WAV and MP3")
             with clock(f"encode_{attempt}"):
+                # LAME keeps running in the background while QA checks the WAV.
                 mp3_written = background.submit(io.encode_mp3, mix_mp3, mastered.samples, rate)
                 io.encode_wav(mix_wav, mastered.samples, rate, bit_depth=bit_depth)
                 stems = stems_written.result()
-                mp3_written.result()
             report("qa", 70 + 10 * (attempt - 1), "Checking the delivered files")
             with clock(f"qa_{attempt}"):
                 checked = qa.check_render(
@@ -110,6 +110,7 @@ def render_plan(
                     timeline=rendered.timeline,
                     premaster=rendered.mix,
                     premaster_rate=rate,
+                    mp3_ready=mp3_written.result,
                 )
             attempts.append({"attempt": attempt, "master": mastered.report, "qa": checked})
             suggestion = qa.suggest_correction(checked)

@@ -43,7 +43,8 @@ orchestrator that retries a bounded number of times (DESIGN §6):
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, NamedTuple, TypedDict
 
@@ -106,8 +107,13 @@ def check_render(
     timeline: Sequence[Mapping[str, Any]],
     premaster: np.ndarray | None = None,
     premaster_rate: int | None = None,
+    mp3_ready: Callable[[], object] | None = None,
 ) -> QAReport:
-    """Measure the decoded mix files (and stems) against the plan's target and timeline."""
+    """Measure the decoded mix files (and stems) against the plan's target and timeline.
+
+    `mp3_ready` (e.g. a Future's `result`) is awaited before the MP3 is read, so a caller can
+    still be encoding it while the WAV is checked.
+    """
     target = _target(plan)
     spans = _spans(timeline)
     if premaster is not None:
@@ -118,22 +124,28 @@ def check_render(
     mono = io.resample(io.to_mono(x), rate, ANALYSIS_RATE)
     measured: dict[str, Any] = {"sample_rate": rate, "duration_s": _num(duration_s)}
 
-    checks = [_tempo(mono, target.bpm, measured)]
-    if target.key is not None:
-        checks.append(_key(mono, target.key, measured))
-    checks += [
-        _loudness(x, rate, target.lufs, measured),
-        _true_peak("true_peak_wav", x, rate, target.true_peak_db, measured),
-        _mp3(mix_mp3, target.true_peak_db, measured),
-        _clipping(x, rate, measured),
-        _silence(x, rate, spans, measured),
-        _duration(duration_s, spans, target.bpm),
-    ]
-    if stems:
-        if premaster is not None and premaster_rate is not None:
-            checks.append(_stems_sum(stems, premaster, premaster_rate, measured))
-        else:
-            checks.append(_stems_decode(stems, duration_s, target.bpm))
+    # The MP3 and the stems are decoded and measured on a second thread while this one
+    # analyses the WAV: decoding and numpy release the interpreter lock.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa") as pool:
+        mp3_check = pool.submit(_mp3_when_ready, mp3_ready, mix_mp3, target.true_peak_db, measured)
+        stems_check = None
+        if stems and premaster is not None and premaster_rate is not None:
+            stems_check = pool.submit(_stems_sum, stems, premaster, premaster_rate, measured)
+        elif stems:
+            stems_check = pool.submit(_stems_decode, stems, duration_s, target.bpm)
+        checks = [_tempo(mono, target.bpm, measured)]
+        if target.key is not None:
+            checks.append(_key(mono, target.key, measured))
+        checks += [
+            _loudness(x, rate, target.lufs, measured),
+            _true_peak("true_peak_wav", x, rate, target.true_peak_db, measured),
+            mp3_check.result(),
+            _clipping(x, rate, measured),
+            _silence(x, rate, spans, measured),
+            _duration(duration_s, spans, target.bpm),
+        ]
+        if stems_check is not None:
+            checks.append(stems_check.result())
     return QAReport(passed=all(c["passed"] for c in checks), checks=checks, measured=measured)
 
 
@@ -224,6 +236,14 @@ def _true_peak(
         f"{peak:.2f} dBTP against a ceiling of {limit:g}." if math.isfinite(peak) else "Silent."
     )
     return _check(name, peak <= limit, _num(peak), {"max": limit}, detail)
+
+
+def _mp3_when_ready(
+    ready: Callable[[], object] | None, path: Path, limit: float, measured: dict[str, Any]
+) -> Check:
+    if ready is not None:
+        ready()
+    return _mp3(path, limit, measured)
 
 
 def _mp3(path: Path, limit: float, measured: dict[str, Any]) -> Check:
