@@ -8,7 +8,8 @@ import math
 import pytest
 from pydantic import ValidationError
 
-from intellimix.planner.plan import TrackFacts, stretch_for, validate_plan
+from intellimix.audio.render import stretch_ratio
+from intellimix.planner.plan import TrackFacts, validate_plan
 
 TRACKS = {"a": TrackFacts(duration_s=120.0, bpm=120.0), "b": TrackFacts(duration_s=90.0, bpm=128.0)}
 PLAN = {
@@ -90,8 +91,8 @@ def test_invalid_plans_name_the_field(path, value, loc):
 
 def test_transition_length_accounts_for_stretch():
     # 30 s of a 128 BPM track at 124 BPM lasts 30.97 s; 16 beats at 124 BPM is 7.74 s: fine.
-    assert stretch_for(124.0, 128.0) == pytest.approx(124 / 128)
-    assert stretch_for(124.0, 124.5) == 1.0  # within 0.5%: no stretch
+    assert stretch_ratio(124.0, 128.0) == pytest.approx(124 / 128)
+    assert stretch_ratio(124.0, 124.5) == 1.0  # within 0.5%: no stretch
     short = _with(("segments", 1, "source_end_s"), 29.0)  # 14 s: half is 7.0 s < 7.74 s
     with pytest.raises(ValidationError):
         validate_plan(short, TRACKS)

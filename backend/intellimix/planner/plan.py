@@ -8,7 +8,6 @@ points inside the track, transition lengths against stretched segment lengths) r
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -16,10 +15,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from intellimix.audio.render import stretch_ratio
 from intellimix.audio.tonal import InvalidKey, normalize_key
 
 TransitionType = Literal["cut", "crossfade", "bass_swap", "filter_sweep", "echo_out"]
-STRETCH_TOLERANCE = 0.005  # within 0.5% no stretch is applied (DESIGN §5)
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -117,16 +116,8 @@ class TrackFacts:
     bpm: float | None
 
 
-def stretch_for(target_bpm: float, track_bpm: float | None) -> float:
-    """Tempo ratio applied to a segment; 1.0 when unknown or within 0.5% (DESIGN §5)."""
-    if not track_bpm or not math.isfinite(track_bpm):
-        return 1.0
-    ratio = target_bpm / track_bpm
-    return 1.0 if abs(ratio - 1.0) <= STRETCH_TOLERANCE else ratio
-
-
 def output_length_s(segment: Segment, target_bpm: float, track_bpm: float | None) -> float:
-    return (segment.source_end_s - segment.source_start_s) / stretch_for(target_bpm, track_bpm)
+    return (segment.source_end_s - segment.source_start_s) / stretch_ratio(target_bpm, track_bpm)
 
 
 def validate_plan(data: Any, tracks: Mapping[str, TrackFacts] | None = None) -> MixPlan:
