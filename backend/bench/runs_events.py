@@ -41,6 +41,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from intellimix.cli import gunicorn_command
+
 BACKEND_DIR = Path(__file__).resolve().parent.parent
 PG_SERVER_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -735,18 +737,7 @@ def _production_part(workdir: Path, logdir: Path) -> dict[str, Any]:
         port = _free_port()
         api = _Service(
             "gunicorn",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                "python:intellimix.gunicorn_conf",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "intellimix.wsgi:app",
-            ],
+            gunicorn_command(bind=f"127.0.0.1:{port}", workers=1),
             env,
             logdir,
         )

@@ -33,6 +33,22 @@ def main() -> None:
     """IntelliMix — chat-native music mix studio."""
 
 
+def gunicorn_command(*, bind: str, workers: int) -> list[str]:
+    """The production server as a command line: gunicorn, gevent workers, our settings."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "python:intellimix.gunicorn_conf",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "intellimix.wsgi:app",
+    ]
+
+
 @main.command(with_appcontext=False)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
@@ -57,21 +73,7 @@ def serve(host: str, port: int, workers: int) -> None:
         upgrade(directory=app.config["MIGRATIONS_DIR"])  # type: ignore[attr-defined]
     click.echo(f"IntelliMix on http://{host}:{port}", err=True)
     # exec gives gunicorn a fresh interpreter, so gevent patches before anything else is imported.
-    os.execv(
-        sys.executable,
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "--config",
-            "python:intellimix.gunicorn_conf",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(workers),
-            "intellimix.wsgi:app",
-        ],
-    )
+    os.execv(sys.executable, gunicorn_command(bind=f"{host}:{port}", workers=workers))
 
 
 @main.command(with_appcontext=False)

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from intellimix.cli import gunicorn_command
+
 from .sse_client import Frame, parse_frames
 
 BACKEND_DIR = Path(__file__).resolve().parent.parent
@@ -68,18 +70,7 @@ class Processes:
         port = free_port()
         process = self._spawn(
             "api",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                "python:intellimix.gunicorn_conf",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "1",
-                "intellimix.wsgi:app",
-            ],
+            gunicorn_command(bind=f"127.0.0.1:{port}", workers=1),
         )
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
