@@ -6,9 +6,11 @@ import pytest
 
 from intellimix.planner.intent import (
     GENRES,
+    MAX_BPM,
     MAX_DURATION_S,
     MIN_DURATION_S,
     PHRASE_BARS,
+    SHORT_PHRASE_BARS,
     GenerationSpec,
     PromptError,
     bars_to_seconds,
@@ -332,14 +334,47 @@ def test_different_prompts_get_different_seeds() -> None:
 @pytest.mark.parametrize("seconds", [30, 60, 95, 180, 240, 420, 600])
 def test_structure_length_matches_duration(genre: str, seconds: float) -> None:
     spec = parse_prompt(GENRES[genre].aliases[0], duration_s=seconds)  # type: ignore[index]
-    assert all(s.bars % PHRASE_BARS == 0 for s in spec.structure)
     assert spec.duration_s == pytest.approx(bars_to_seconds(spec.total_bars, spec.bpm), abs=0.01)
     names = [s.section for s in spec.structure]
     assert names[0] == "intro" and names[-1] == "outro" and len(names) >= 3
     assert MIN_DURATION_S <= spec.duration_s <= MAX_DURATION_S
-    minimum = bars_to_seconds(3 * PHRASE_BARS, spec.bpm)
-    if seconds >= minimum:
+    if seconds >= bars_to_seconds(3 * PHRASE_BARS, spec.bpm):
+        assert all(s.bars % PHRASE_BARS == 0 for s in spec.structure)
         assert abs(spec.duration_s - seconds) <= _phrase_s(spec)
+    else:  # a short track is built from 4-bar phrases, so it stays close to what was asked
+        short_phrase_s = bars_to_seconds(SHORT_PHRASE_BARS, spec.bpm)
+        assert all(s.bars % SHORT_PHRASE_BARS == 0 for s in spec.structure)
+        assert abs(spec.duration_s - max(seconds, 3 * short_phrase_s)) <= short_phrase_s
+
+
+@pytest.mark.parametrize(
+    ("reference", "prompt", "expected"),
+    [
+        ({"reference_bpm": 127.3, "reference_key": "gm"}, "techno", (127.3, "G minor")),
+        (
+            {"reference_bpm": 127.3, "reference_key": "G minor"},
+            "techno at 131 bpm",
+            (131, "G minor"),
+        ),
+        ({"reference_bpm": 90.0, "reference_key": "8A"}, "lo-fi in F major", (90, "F major")),
+        ({"reference_bpm": 400.0}, "techno", (MAX_BPM, "F minor")),
+    ],
+)
+def test_reference_replaces_defaults_but_prompt_wins(
+    reference: dict[str, object], prompt: str, expected: tuple[float, str]
+) -> None:
+    spec = parse_prompt(prompt, **reference)  # type: ignore[arg-type]
+    assert (spec.bpm, spec.key) == expected
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [{"reference_bpm": 0.0}, {"reference_bpm": float("nan")}, {"reference_key": "H major"}],
+)
+def test_unusable_reference_is_a_prompt_error(reference: dict[str, object]) -> None:
+    with pytest.raises(PromptError) as caught:
+        parse_prompt("techno", **reference)  # type: ignore[arg-type]
+    assert (caught.value.code, caught.value.field) == ("INVALID_REFERENCE", "reference")
 
 
 @pytest.mark.parametrize("phrases", [3, 4, 5, 8, 16, 17, 40])

@@ -50,6 +50,9 @@ MIN_BPM, MAX_BPM = 60.0, 200.0
 MIN_DURATION_S, MAX_DURATION_S = 15.0, 600.0
 BEATS_PER_BAR = 4  # everything generated is in 4/4
 PHRASE_BARS = 8
+# Tracks shorter than three 8-bar phrases (a 30-second sketch at 80 bpm) are built from 4-bar
+# phrases instead, so a short request gets a short track rather than a minute and a half.
+SHORT_PHRASE_BARS = 4
 MAX_SEED = 2**63 - 1
 DEFAULT_GENRE: GenreId = "house"
 
@@ -436,7 +439,7 @@ class _Model(BaseModel):
 
 class Section(_Model):
     section: Annotated[str, Field(min_length=1, max_length=40)]
-    bars: Annotated[int, Field(ge=PHRASE_BARS, multiple_of=PHRASE_BARS)]
+    bars: Annotated[int, Field(ge=SHORT_PHRASE_BARS, multiple_of=SHORT_PHRASE_BARS)]
 
 
 class GenerationSpec(_Model):
@@ -668,9 +671,12 @@ def _priority(name: str) -> int:
 
 
 def fit_arrangement(
-    arrangement: tuple[tuple[str, int], ...] | list[tuple[str, int]], phrases: int
+    arrangement: tuple[tuple[str, int], ...] | list[tuple[str, int]],
+    phrases: int,
+    *,
+    phrase_bars: int = PHRASE_BARS,
 ) -> list[tuple[str, int]]:
-    """The arrangement stretched or shrunk to `phrases` 8-bar phrases (at least 3).
+    """The arrangement stretched or shrunk to `phrases` phrases of `phrase_bars` (at least 3).
 
     Growing repeats the middle (everything between intro and outro), then lengthens the most
     important sections (drops, choruses) by a phrase each. Shrinking shortens the longest
@@ -679,7 +685,7 @@ def fit_arrangement(
     """
     phrases = max(phrases, 3)
     names = [name for name, _ in arrangement]
-    counts = [bars // PHRASE_BARS for _, bars in arrangement]
+    counts = [bars // phrase_bars for _, bars in arrangement]
     total = sum(counts)
     if phrases > total:
         block_names, block_counts = names[1:-1], counts[1:-1]
@@ -707,15 +713,18 @@ def fit_arrangement(
             merged[-1] = (name, merged[-1][1] + count)
         else:
             merged.append((name, count))
-    return [(name, count * PHRASE_BARS) for name, count in merged]
+    return [(name, count * phrase_bars) for name, count in merged]
 
 
 def _structure(
     genre: GenreProfile, bpm: float, target_s: float | None, notes: list[str]
 ) -> list[tuple[str, int]]:
-    phrase_s = bars_to_seconds(PHRASE_BARS, bpm)
+    phrase_bars = PHRASE_BARS
+    if target_s is not None and target_s < 3 * bars_to_seconds(PHRASE_BARS, bpm):
+        phrase_bars = SHORT_PHRASE_BARS
+    phrase_s = bars_to_seconds(phrase_bars, bpm)
     if target_s is None:
-        phrases = genre.arrangement_bars() // PHRASE_BARS
+        phrases = genre.arrangement_bars() // phrase_bars
     else:
         phrases = max(round(target_s / phrase_s), 1)
     while phrases > 1 and phrases * phrase_s > MAX_DURATION_S + 1e-9:
@@ -729,7 +738,7 @@ def _structure(
                 f"{_fmt(bpm)} bpm; using {_fmt(3 * phrase_s)} s"
             )
         phrases = 3
-    return fit_arrangement(genre.arrangement, phrases)
+    return fit_arrangement(genre.arrangement, phrases, phrase_bars=phrase_bars)
 
 
 def _fmt(value: float) -> str:
@@ -748,6 +757,27 @@ def _check_seed(seed: int | None) -> None:
         raise PromptError(
             "INVALID_SEED", f"The seed must be between 0 and {MAX_SEED}.", field="seed"
         )
+
+
+def _checked_reference(bpm: float | None, key: str | None) -> tuple[float | None, str | None]:
+    """A reference track's tempo and key, checked; an unreadable one is the caller's error."""
+    if bpm is not None and (
+        isinstance(bpm, bool)
+        or not isinstance(bpm, int | float)
+        or not math.isfinite(bpm)
+        or bpm <= 0
+    ):
+        raise PromptError(
+            "INVALID_REFERENCE", "The reference track has no usable tempo.", field="reference"
+        )
+    if key is None:
+        return bpm, None
+    try:
+        return bpm, normalize_key(key)
+    except InvalidKey as exc:
+        raise PromptError(
+            "INVALID_REFERENCE", "The reference track has no usable key.", field="reference"
+        ) from exc
 
 
 def prompt_seed(prompt: str) -> int:
@@ -796,12 +826,19 @@ def _instruments(text: str, genre: GenreProfile, notes: list[str]) -> list[str]:
 
 
 def parse_prompt(
-    prompt: str, *, seed: int | None = None, duration_s: float | None = None
+    prompt: str,
+    *,
+    seed: int | None = None,
+    duration_s: float | None = None,
+    reference_bpm: float | None = None,
+    reference_key: str | None = None,
 ) -> GenerationSpec:
     """Read a generation prompt as a GenerationSpec (see the module docstring for the rules).
 
     `seed` and `duration_s`, when given, come from the caller's own fields and win over the
-    prompt; `duration_s` is clamped like a duration written in the prompt.
+    prompt; `duration_s` is clamped like a duration written in the prompt. `reference_bpm` and
+    `reference_key` (a reference track's measured tempo and key) replace the genre's defaults,
+    but a tempo or key written in the prompt still wins.
     """
     if not isinstance(prompt, str):
         raise PromptError("INVALID_PROMPT", "The prompt must be text.", field="prompt")
@@ -823,6 +860,7 @@ def parse_prompt(
             "INVALID_DURATION", "duration_s must be a finite number of seconds.", field="duration_s"
         )
 
+    reference_bpm, reference_key = _checked_reference(reference_bpm, reference_key)
     folded = _fold(prompt)
     text = _normalize(folded)
     notes: list[str] = []
@@ -839,6 +877,9 @@ def parse_prompt(
         bpm = min(max(asked, MIN_BPM), MAX_BPM)
         if bpm != asked:
             notes.append(f"bpm {_fmt(asked)} clamped to {_fmt(bpm)}")
+    elif reference_bpm is not None:
+        bpm = min(max(reference_bpm, MIN_BPM), MAX_BPM)
+        notes.append(f"bpm {_fmt(bpm)} from the reference track")
 
     genre = _choose_genre(text, bpm, named_mood, notes)
     low, high = genre.bpm_range
@@ -855,6 +896,9 @@ def parse_prompt(
     key_found = _find_key(folded)
     if key_found:
         key = key_found[0]
+    elif reference_key is not None:
+        key = reference_key
+        notes.append(f"key {key} from the reference track")
     else:
         key = genre.key
         notes.append(f"no key named; {genre.label} default {key}")
@@ -896,9 +940,11 @@ def parse_prompt(
     if target is None:
         notes.append(f"no duration named; {genre.label} arrangement of {total_bars} bars")
     elif 0.05 < abs(length - target) <= bars_to_seconds(PHRASE_BARS, bpm):
+        whole = all(bars % PHRASE_BARS == 0 for _, bars in structure)
+        phrase = PHRASE_BARS if whole else SHORT_PHRASE_BARS
         notes.append(
             f"duration {_fmt(target)} s fitted to {_fmt(length)} s "
-            f"({total_bars} bars in whole 8-bar phrases at {_fmt(bpm)} bpm)"
+            f"({total_bars} bars in whole {phrase}-bar phrases at {_fmt(bpm)} bpm)"
         )
 
     return GenerationSpec(
