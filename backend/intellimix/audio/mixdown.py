@@ -1,7 +1,8 @@
 """Plan → delivered files: load → render → master → encode → QA, re-mastering when QA fails.
 
 Writes `mix.wav` (24-bit), `mix.mp3` (320 kbps), `stems/<track_id>.wav` (the pre-master lanes),
-`qa.json` (every attempt) and `cues.json` into one folder.
+`qa.json` (every attempt) and `cues.json` into one folder. `deliver` — master, encode, QA,
+re-master — is shared with the track generator, which delivers its own premaster the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from intellimix.audio import io, master, qa, render
 from intellimix.audio.stopwatch import Stopwatch
@@ -58,7 +61,6 @@ def render_plan(
     target = plan["target"]
     rate = int(target["sample_rate"])
     bit_depth = int(target.get("bit_depth", 24))
-    target_lufs = float(target.get("lufs", -14.0))
     out_dir.mkdir(parents=True, exist_ok=True)
 
     report("load", 2, "Decoding the tracks")
@@ -75,40 +77,109 @@ def render_plan(
         reference_audio = io.decode(reference, sample_rate=rate).samples if reference else None
 
     rendered = render.render_mix(plan, audio, progress=_scaled(report, 5, 60), timings=timings)
-    # File writing and LAME (a subprocess) overlap the CPU-bound mastering on the other core.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mixdown-io") as background:
-        stems_written = background.submit(_write_stems, rendered, out_dir)
+    delivered = deliver(
+        rendered.mix,
+        rate,
+        plan=plan,
+        timeline=rendered.timeline,
+        out_dir=out_dir,
+        name="mix",
+        stem_writer=lambda: write_stems(rendered.stems, rate, out_dir),
+        reference=reference_audio,
+        bit_depth=bit_depth,
+        progress=_scaled(report, 62, 98),
+        clock=clock,
+    )
+    report("done", 99, "Mix ready")
+    cues_json = out_dir / "cues.json"
+    cues_json.write_text(
+        json.dumps({"cues": rendered.cues, "timeline": rendered.timeline}, indent=2)
+    )
+    return MixdownOutcome(
+        out_dir=out_dir,
+        mix_wav=delivered.wav,
+        mix_mp3=delivered.mp3,
+        stems=delivered.stems,
+        qa_json=delivered.qa_json,
+        cues_json=cues_json,
+        qa=delivered.qa,
+        timeline=rendered.timeline,
+        cues=rendered.cues,
+        timings=timings,
+    )
 
-        attempts: list[dict[str, Any]] = []
-        correction: dict[str, Any] = {}
-        mix_wav, mix_mp3 = out_dir / "mix.wav", out_dir / "mix.mp3"
+
+@dataclass
+class Delivery:
+    """The delivered files of one master → encode → QA loop, and what QA found."""
+
+    wav: Path
+    mp3: Path
+    stems: dict[str, Path]
+    qa_json: Path
+    qa: dict[str, Any]  # {"passed", "attempts": [{"attempt", "master", "qa"}]}
+
+    @property
+    def master_report(self) -> dict[str, Any]:
+        return dict(self.qa["attempts"][-1]["master"])
+
+
+def deliver(
+    premaster: np.ndarray,
+    rate: int,
+    *,
+    plan: Mapping[str, Any],
+    timeline: list[dict[str, Any]],
+    out_dir: Path,
+    name: str,
+    stem_writer: Callable[[], dict[str, Path]],
+    reference: np.ndarray | None,
+    bit_depth: int,
+    progress: Progress,
+    clock: Stopwatch,
+) -> Delivery:
+    """Master, encode `<name>.wav` and `<name>.mp3`, QA the files; re-master while QA says so.
+
+    `plan["target"]` holds the loudness, ceiling, tempo and key QA checks against; the
+    stems are written by `stem_writer` on a background thread, overlapping the mastering.
+    """
+    target = plan["target"]
+    target_lufs = float(target.get("lufs", -14.0))
+    wav, mp3 = out_dir / f"{name}.wav", out_dir / f"{name}.mp3"
+    attempts: list[dict[str, Any]] = []
+    correction: dict[str, Any] = {}
+    step = 100.0 / MAX_ATTEMPTS
+    # File writing and LAME (a subprocess) overlap the CPU-bound mastering on the other core.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="deliver-io") as background:
+        stems_written = background.submit(stem_writer)
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            report("master", 62 + 10 * (attempt - 1), f"Mastering (attempt {attempt})")
+            base = step * (attempt - 1)
+            progress("master", base, f"Mastering (attempt {attempt})")
             with clock(f"master_{attempt}"):
                 mastered = master.master(
-                    rendered.mix,
+                    premaster,
                     rate,
                     target_lufs=target_lufs + correction.get("lufs_offset_db", 0.0),
                     ceiling_db=float(target.get("true_peak_db", -1.0)),
                     ceiling_margin_db=correction.get("ceiling_margin_db"),
-                    reference=reference_audio,
-                    reference_rate=rate if reference_audio is not None else None,
+                    reference=reference,
+                    reference_rate=rate if reference is not None else None,
                 )
-            report("encode", 66 + 10 * (attempt - 1), "Encoding WAV and MP3")
+            progress("encode", base + step * 0.4, "Encoding WAV and MP3")
             with clock(f"encode_{attempt}"):
                 # LAME keeps running in the background while QA checks the WAV.
-                mp3_written = background.submit(io.encode_mp3, mix_mp3, mastered.samples, rate)
-                io.encode_wav(mix_wav, mastered.samples, rate, bit_depth=bit_depth)
+                mp3_written = background.submit(io.encode_mp3, mp3, mastered.samples, rate)
+                io.encode_wav(wav, mastered.samples, rate, bit_depth=bit_depth)
                 stems = stems_written.result()
-            report("qa", 70 + 10 * (attempt - 1), "Checking the delivered files")
+            progress("qa", base + step * 0.6, "Checking the delivered files")
             with clock(f"qa_{attempt}"):
                 checked = qa.check_render(
-                    mix_wav=mix_wav,
-                    mix_mp3=mix_mp3,
+                    mix_wav=wav,
+                    mix_mp3=mp3,
                     stems=stems,
                     plan=plan,
-                    timeline=rendered.timeline,
-                    premaster=rendered.mix,
+                    timeline=timeline,
+                    premaster=premaster,
                     premaster_rate=rate,
                     mp3_ready=mp3_written.result,
                 )
@@ -123,35 +194,20 @@ def render_plan(
                     "ceiling_margin_db", correction.get("ceiling_margin_db")
                 ),
             }
-    report("done", 99, "Mix ready")
     qa_report = {"passed": attempts[-1]["qa"]["passed"], "attempts": attempts}
-    qa_json, cues_json = out_dir / "qa.json", out_dir / "cues.json"
+    qa_json = out_dir / "qa.json"
     qa_json.write_text(json.dumps(qa_report, indent=2, allow_nan=False))
-    cues_json.write_text(
-        json.dumps({"cues": rendered.cues, "timeline": rendered.timeline}, indent=2)
-    )
-    return MixdownOutcome(
-        out_dir=out_dir,
-        mix_wav=mix_wav,
-        mix_mp3=mix_mp3,
-        stems=stems,
-        qa_json=qa_json,
-        cues_json=cues_json,
-        qa=qa_report,
-        timeline=rendered.timeline,
-        cues=rendered.cues,
-        timings=timings,
-    )
+    return Delivery(wav=wav, mp3=mp3, stems=stems, qa_json=qa_json, qa=qa_report)
 
 
-def _write_stems(rendered: render.RenderResult, out_dir: Path) -> dict[str, Path]:
+def write_stems(lanes: Mapping[str, np.ndarray], rate: int, out_dir: Path) -> dict[str, Path]:
     """Pre-master lanes as 32-bit float WAV: they may exceed full scale and must sum exactly."""
     folder = out_dir / "stems"
     folder.mkdir(exist_ok=True)
     paths = {}
-    for track_id, samples in rendered.stems.items():
-        paths[track_id] = folder / f"{track_id}.wav"
-        io.encode_wav(paths[track_id], samples, rendered.sample_rate, floating=True)
+    for lane, samples in lanes.items():
+        paths[lane] = folder / f"{lane}.wav"
+        io.encode_wav(paths[lane], samples, rate, floating=True)
     return paths
 
 
