@@ -1,0 +1,211 @@
+"""One planning turn: what a provider is given and what it answers (DESIGN §8).
+
+A chat message (plus the library, the current plan, answers to earlier questions, an attached
+timeline and the person's remembered preferences) goes in as a `PlannerRequest`; a
+`PlannerReply` comes out: a plan draft, questions, a generation request, suggestions or a
+clarification. Providers (`local`, `gemini`) differ only in how they read the words into a
+`MixIntent`; the same deterministic builder turns any intent into a plan, so a cloud model
+never invents cut points and both providers' plans obey the same rules.
+
+`MixIntent` is also the structured-output schema given to the cloud model, so every field is
+plain JSON with a description.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from intellimix.planner.plan import MixPlan, Segment, TransitionType
+
+SectionLabel = Literal["intro", "verse", "build", "drop", "chorus", "break", "bridge", "outro"]
+EnergyCurve = Literal["rising", "falling", "flat", "peak"]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- what the words ask for -------------------------------------------------------------------
+
+
+class SongRequest(_Model):
+    """One song the message names, and which part of it to play."""
+
+    query: str = Field(description="The song as written: title, artist, or both.")
+    track_id: str | None = Field(None, description="The library track it names, when certain.")
+    section: SectionLabel | None = Field(None, description="The part to play, e.g. chorus.")
+    occurrence: int | None = Field(None, ge=1, description="2 for 'the second chorus'.")
+    start_s: Finite | None = Field(None, ge=0, description="Explicit start in the track (s).")
+    end_s: Finite | None = Field(None, gt=0, description="Explicit end in the track (s).")
+    end_on_section: SectionLabel | None = Field(
+        None, description="The part the song's segment ends on ('end on its drop')."
+    )
+
+
+class TransitionRequest(_Model):
+    """A transition the message asks for; `into` None means every transition."""
+
+    into: str | None = Field(None, description="The song (query or track id) it leads into.")
+    type: TransitionType | None = None
+    beats: int | None = Field(None, ge=0, le=64, description="Length in beats (a bar is 4).")
+
+
+EditOp = Literal[
+    "reorder",  # tracks: the new order (queries or ids)
+    "swap",  # track, other
+    "add_track",  # track (a SongRequest), position (0-based; None = at the end)
+    "remove_track",  # track
+    "replace_track",  # track, replacement (a SongRequest)
+    "set_section",  # song (a SongRequest naming the new part)
+    "set_bpm",  # number
+    "set_key",  # text
+    "set_duration",  # number (seconds)
+    "set_lufs",  # number
+    "set_transition",  # transition
+    "set_energy",  # text (an EnergyCurve)
+]
+
+
+class EditOperation(_Model):
+    """One explicit change to the current plan (a revision is a list of these)."""
+
+    op: EditOp
+    track: str | None = Field(None, description="The song it applies to (query or id).")
+    other: str | None = Field(None, description="The second song of a swap.")
+    song: SongRequest | None = Field(None, description="The song to add / the new part.")
+    tracks: list[str] = Field(default_factory=list, description="A new order, for reorder.")
+    position: int | None = Field(None, ge=0, description="Where to add, 0-based.")
+    number: Finite | None = None
+    text: str | None = None
+    transition: TransitionRequest | None = None
+
+
+class GenerationRequest(_Model):
+    """A request to compose a new track (handed to the procedural generator's intent parser)."""
+
+    prompt: str = Field(description="The words describing the track to generate.")
+
+
+class MixIntent(_Model):
+    """What one message asks for, before it meets the library."""
+
+    action: Literal["mix", "revise", "generate", "suggest", "chat"] = Field(
+        description="mix: a new plan; revise: change the current plan; generate: compose a new "
+        "track; suggest: recommend tracks; chat: nothing to plan."
+    )
+    songs: list[SongRequest] = Field(default_factory=list)
+    order_fixed: bool = Field(False, description="True when the words fix the song order.")
+    duration_s: Finite | None = Field(None, gt=0, le=3600)
+    bpm: Finite | None = Field(None, ge=60, le=200)
+    key: str | None = Field(None, description="Target key, e.g. 'A minor' or '8A'.")
+    lufs: Finite | None = Field(None, ge=-30, le=-5)
+    transitions: list[TransitionRequest] = Field(default_factory=list)
+    energy: EnergyCurve | None = None
+    use_case: str | None = Field(None, description="e.g. workout, warm-up set, dinner party.")
+    generation: GenerationRequest | None = None
+    edits: list[EditOperation] = Field(default_factory=list)
+    suggest_count: int | None = Field(None, ge=1, le=20)
+
+
+# --- what a provider is given -----------------------------------------------------------------
+
+
+class LibrarySection(_Model):
+    label: str
+    start_s: float
+    end_s: float
+    energy: float | None = None
+
+
+class LibraryTrack(_Model):
+    """What the planner knows about one analysed library track."""
+
+    id: str
+    title: str
+    artist: str | None = None
+    duration_s: float
+    bpm: float | None = None
+    key: str | None = None
+    energy: float | None = None  # 0..1, the track's mean
+    sections: list[LibrarySection] = Field(default_factory=list)
+    downbeats: list[float] = Field(default_factory=list)
+    phrase_starts: list[float] = Field(default_factory=list)
+
+
+class QuestionOption(_Model):
+    id: str
+    label: str
+    description: str | None = None
+
+
+class Question(_Model):
+    question_id: str
+    question: str
+    options: list[QuestionOption]
+    allow_other: bool = True
+
+
+class Answer(_Model):
+    question_id: str
+    selected_option_id: str | None = None
+    other_text: str | None = None
+
+
+class Preferences(_Model):
+    """Remembered defaults learned from approved plans (all optional)."""
+
+    bpm_range: tuple[float, float] | None = None
+    transition_type: TransitionType | None = None
+    transition_beats: int | None = None
+    duration_s: float | None = None
+    lufs: float | None = None
+    genres: list[str] = Field(default_factory=list)
+
+
+class PlannerRequest(_Model):
+    message: str
+    library: list[LibraryTrack]
+    current_plan: MixPlan | None = None  # the draft or version being revised
+    pending_questions: list[Question] = Field(default_factory=list)
+    answers: list[Answer] = Field(default_factory=list)
+    attached_segments: list[Segment] | None = None  # a timeline edited in the UI
+    preferences: Preferences | None = None
+
+
+# --- what a provider answers ------------------------------------------------------------------
+
+
+class Suggestion(_Model):
+    track_id: str
+    score: float
+    reasons: list[str]
+
+
+class TransitionCompatibility(_Model):
+    """How well two neighbouring segments fit: key relation, tempo ratio, a 0..1 score."""
+
+    from_segment: str
+    to_segment: str
+    key_relation: str | None
+    semitone_shift: int | None
+    tempo_ratio: float | None
+    score: float
+
+
+class PlannerReply(_Model):
+    kind: Literal["draft", "questions", "generate", "suggestions", "clarification", "chat"]
+    text: str  # what the assistant says, in a sentence or three
+    intent: MixIntent
+    plan: MixPlan | None = None
+    operations: list[EditOperation] = Field(default_factory=list)  # applied, for a revision
+    questions: list[Question] = Field(default_factory=list)
+    generation: GenerationRequest | None = None
+    suggestions: list[Suggestion] = Field(default_factory=list)
+    compatibility: list[TransitionCompatibility] = Field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    provider: Literal["local", "gemini"] = "local"
+    fallback_reason: str | None = None  # set when the cloud failed and local answered
