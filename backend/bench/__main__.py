@@ -6,13 +6,15 @@ import argparse
 import json
 from pathlib import Path
 
-from bench import analysis, auth_api, render, runs_events
+from bench import analysis, auth_api, generate, planning, render, runs_events
 
 BENCHMARKS = {
     "auth_api": auth_api.run,
     "runs_events": runs_events.run,
     "analysis": analysis.run,
     "render": render.run,
+    "generate": generate.run,
+    "planning": planning.run,
 }
 
 

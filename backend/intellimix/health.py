@@ -68,10 +68,16 @@ def check_worker() -> Check:
 
 
 def check_ai() -> Check:
-    provider = current_app.config["PLANNER_PROVIDER"]
+    """From configuration alone: probing the cloud on every health request would spend quota."""
+    config = current_app.config
+    provider = config["PLANNER_PROVIDER"]
     if provider == "local":
         return _status("disabled", "local planner; no cloud provider configured")
-    return _status("disabled", f"cloud provider {provider!r} is not available in this build")
+    if provider != "gemini":
+        return _status("down", f"unknown planner provider {provider!r}")
+    if not config["GEMINI_API_KEY"]:
+        return _status("down", "gemini planner configured without GEMINI_API_KEY")
+    return _status("ok", f"gemini planner configured ({config['GEMINI_MODEL']}); local fallback")
 
 
 @bp.get("/health")

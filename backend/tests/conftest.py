@@ -56,6 +56,13 @@ TEST_CONFIG: dict[str, Any] = {
     "EMBEDDED_POLL_SECONDS": 0.02,
     "MIX_CHAT_SSE_HEARTBEAT_SECONDS": 0.5,
     "MIX_CHAT_SSE_MAX_SECONDS": 20.0,
+    # A cloud planner that gives up fast: tests script its failures against a local stub.
+    "GEMINI_TIMEOUT_SECONDS": 1.0,
+    "GEMINI_MAX_RETRIES": 2,
+    "GEMINI_DEADLINE_SECONDS": 4.0,
+    "GEMINI_BACKOFF_SECONDS": 0.05,
+    # One demo cache for the whole session: each demo track is generated once, not per test.
+    "DEMO_CACHE_DIR": str(_SESSION_DIR / "demo-cache"),
 }
 
 
@@ -219,6 +226,12 @@ def live_worker(app: Flask) -> str:
         db.session.add(WorkerHeartbeat(id="test-host:1", lanes={"heavy": 1}, last_seen_at=utcnow()))
         db.session.commit()
     return "test-host:1"
+
+
+@pytest.fixture(scope="session")
+def demo_cache() -> Path:
+    """The session's demo cache folder (DEMO_CACHE_DIR of every test app)."""
+    return Path(TEST_CONFIG["DEMO_CACHE_DIR"])
 
 
 @pytest.fixture

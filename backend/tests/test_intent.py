@@ -383,3 +383,13 @@ def test_fit_arrangement_keeps_intro_main_outro(phrases: int) -> None:
     assert sum(b for _, b in fitted) == phrases * PHRASE_BARS
     assert fitted[0][0] == "intro" and fitted[-1][0] == "outro"
     assert "drop" in [name for name, _ in fitted]
+
+
+def test_a_tempo_nobody_asked_for_moves_within_the_genre_to_fit_the_length() -> None:
+    spec = parse_prompt("90 second ambient piece")
+    low, high = GENRES["ambient"].bpm_range
+    assert spec.duration_s == pytest.approx(90.0, abs=0.01)
+    assert low <= spec.bpm <= high and spec.bpm != GENRES["ambient"].bpm
+    assert any("so whole phrases last 90 s" in note for note in spec.notes)
+    assert parse_prompt("ambient at 70 bpm, 90 seconds").bpm == 70  # an asked tempo stays
+    assert parse_prompt("house, 2 minutes").bpm == 124  # within 5 %: the default stays

@@ -53,6 +53,9 @@ PHRASE_BARS = 8
 # Tracks shorter than three 8-bar phrases (a 30-second sketch at 80 bpm) are built from 4-bar
 # phrases instead, so a short request gets a short track rather than a minute and a half.
 SHORT_PHRASE_BARS = 4
+# A requested length that whole phrases at the default tempo miss by more than this moves the
+# tempo (when none was asked for) instead: see `_tempo_for_length`.
+DURATION_FIT = 0.05
 MAX_SEED = 2**63 - 1
 DEFAULT_GENRE: GenreId = "house"
 
@@ -525,7 +528,8 @@ _BPM_RES = (
 )
 
 
-def _find_bpm(text: str) -> tuple[float, str] | None:
+def find_bpm(text: str) -> tuple[float, str] | None:
+    """(bpm, text as written) of the first tempo in normalized text, e.g. 'at 124', '128bpm'."""
     found = [m for rx in _BPM_RES for m in rx.finditer(text)]
     if not found:
         return None
@@ -555,7 +559,7 @@ _KEY_RES = (
 )
 
 
-def _find_key(folded: str) -> tuple[str, str] | None:
+def find_key(folded: str) -> tuple[str, str] | None:
     """(house spelling, text as written) of the first key in the prompt; PromptError if invalid."""
     found = [m for rx in _KEY_RES for m in rx.finditer(folded)]
     if not found:
@@ -617,7 +621,8 @@ def _number(text: str) -> float:
     return _WORD_NUMBERS[word] if word in _WORD_NUMBERS else float(word)
 
 
-def _find_duration(text: str) -> tuple[float, str] | None:
+def find_duration(text: str) -> tuple[float, str] | None:
+    """(seconds, text as written) of the first duration in normalized text, e.g. '2 min', '3:30'."""
     found: list[tuple[int, float, str]] = []
     for m in _DURATION_RE.finditer(text):
         g = m.groupdict()
@@ -739,6 +744,35 @@ def _structure(
             )
         phrases = 3
     return fit_arrangement(genre.arrangement, phrases, phrase_bars=phrase_bars)
+
+
+def _tempo_for_length(genre: GenreProfile, bpm: float, target_s: float, notes: list[str]) -> float:
+    """A default tempo moved within the genre's range when whole phrases miss `target_s`.
+
+    Only a tempo nobody asked for moves: at 70 bpm no whole number of phrases lasts 90 s, but at
+    64 bpm three 8-bar phrases do, and the person asked for a length, not a tempo.
+    """
+
+    def error(tempo: float) -> float:
+        bars = sum(b for _, b in _structure(genre, tempo, target_s, []))
+        return abs(bars_to_seconds(bars, tempo) - target_s) / target_s
+
+    if error(bpm) <= DURATION_FIT:
+        return bpm
+    low, high = genre.bpm_range
+    candidates = [
+        round(bars * BEATS_PER_BAR * 60.0 / target_s, 2)
+        for bars in range(3 * SHORT_PHRASE_BARS, 1000, SHORT_PHRASE_BARS)
+    ]
+    fitting = [t for t in candidates if low <= t <= high and error(t) <= DURATION_FIT]
+    if not fitting:
+        return bpm
+    chosen = min(fitting, key=lambda t: (abs(t - bpm), t))
+    notes.append(
+        f"tempo {_fmt(chosen)} bpm (not the default {_fmt(bpm)}) so whole phrases last "
+        f"{_fmt(target_s)} s"
+    )
+    return chosen
 
 
 def _fmt(value: float) -> str:
@@ -870,7 +904,7 @@ def parse_prompt(
     named_mood = _MOOD_LOOKUP[_spelling(mood_match)] if mood_match else None
 
     # Tempo.
-    bpm_found = _find_bpm(text)
+    bpm_found = find_bpm(text)
     bpm: float | None = None
     if bpm_found:
         asked, written = bpm_found
@@ -893,7 +927,7 @@ def parse_prompt(
     bpm = round(bpm, 2)
 
     # Key.
-    key_found = _find_key(folded)
+    key_found = find_key(folded)
     if key_found:
         key = key_found[0]
     elif reference_key is not None:
@@ -920,7 +954,7 @@ def parse_prompt(
     # Duration: the caller's argument, else the prompt's, else the genre's arrangement.
     target: float | None = None
     written_duration: str | None = None
-    prompt_duration = _find_duration(text)
+    prompt_duration = find_duration(text)
     if duration_s is not None:
         target, written_duration = float(duration_s), f"{_fmt(float(duration_s))} s"
         if prompt_duration:
@@ -934,6 +968,8 @@ def parse_prompt(
         if clamped != target:
             notes.append(f"duration {written_duration} clamped to {_fmt(clamped)} s")
         target = clamped
+    if target is not None and bpm_found is None and reference_bpm is None:
+        bpm = _tempo_for_length(genre, bpm, target, notes)
     structure = _structure(genre, bpm, target, notes)
     total_bars = sum(bars for _, bars in structure)
     length = round(bars_to_seconds(total_bars, bpm), 3)

@@ -35,22 +35,30 @@ class SongRequest(_Model):
     """One song the message names, and which part of it to play."""
 
     query: str = Field(description="The song as written: title, artist, or both.")
-    track_id: str | None = Field(None, description="The library track it names, when certain.")
-    section: SectionLabel | None = Field(None, description="The part to play, e.g. chorus.")
-    occurrence: int | None = Field(None, ge=1, description="2 for 'the second chorus'.")
-    start_s: Finite | None = Field(None, ge=0, description="Explicit start in the track (s).")
-    end_s: Finite | None = Field(None, gt=0, description="Explicit end in the track (s).")
+    track_id: str | None = Field(
+        default=None, description="The library track it names, when certain."
+    )
+    section: SectionLabel | None = Field(default=None, description="The part to play, e.g. chorus.")
+    occurrence: int | None = Field(default=None, ge=1, description="2 for 'the second chorus'.")
+    start_s: Finite | None = Field(
+        default=None, ge=0, description="Explicit start in the track (s)."
+    )
+    end_s: Finite | None = Field(default=None, gt=0, description="Explicit end in the track (s).")
     end_on_section: SectionLabel | None = Field(
-        None, description="The part the song's segment ends on ('end on its drop')."
+        default=None, description="The part the song's segment ends on ('end on its drop')."
     )
 
 
 class TransitionRequest(_Model):
     """A transition the message asks for; `into` None means every transition."""
 
-    into: str | None = Field(None, description="The song (query or track id) it leads into.")
+    into: str | None = Field(
+        default=None, description="The song (query or track id) it leads into."
+    )
     type: TransitionType | None = None
-    beats: int | None = Field(None, ge=0, le=64, description="Length in beats (a bar is 4).")
+    beats: int | None = Field(
+        default=None, ge=0, le=64, description="Length in beats (a bar is 4)."
+    )
 
 
 EditOp = Literal[
@@ -73,11 +81,11 @@ class EditOperation(_Model):
     """One explicit change to the current plan (a revision is a list of these)."""
 
     op: EditOp
-    track: str | None = Field(None, description="The song it applies to (query or id).")
-    other: str | None = Field(None, description="The second song of a swap.")
-    song: SongRequest | None = Field(None, description="The song to add / the new part.")
+    track: str | None = Field(default=None, description="The song it applies to (query or id).")
+    other: str | None = Field(default=None, description="The second song of a swap.")
+    song: SongRequest | None = Field(default=None, description="The song to add / the new part.")
     tracks: list[str] = Field(default_factory=list, description="A new order, for reorder.")
-    position: int | None = Field(None, ge=0, description="Where to add, 0-based.")
+    position: int | None = Field(default=None, ge=0, description="Where to add, 0-based.")
     number: Finite | None = None
     text: str | None = None
     transition: TransitionRequest | None = None
@@ -97,17 +105,19 @@ class MixIntent(_Model):
         "track; suggest: recommend tracks; chat: nothing to plan."
     )
     songs: list[SongRequest] = Field(default_factory=list)
-    order_fixed: bool = Field(False, description="True when the words fix the song order.")
-    duration_s: Finite | None = Field(None, gt=0, le=3600)
-    bpm: Finite | None = Field(None, ge=60, le=200)
-    key: str | None = Field(None, description="Target key, e.g. 'A minor' or '8A'.")
-    lufs: Finite | None = Field(None, ge=-30, le=-5)
+    order_fixed: bool = Field(default=False, description="True when the words fix the song order.")
+    duration_s: Finite | None = Field(default=None, gt=0, le=3600)
+    bpm: Finite | None = Field(default=None, ge=60, le=200)
+    key: str | None = Field(default=None, description="Target key, e.g. 'A minor' or '8A'.")
+    lufs: Finite | None = Field(default=None, ge=-30, le=-5)
     transitions: list[TransitionRequest] = Field(default_factory=list)
     energy: EnergyCurve | None = None
-    use_case: str | None = Field(None, description="e.g. workout, warm-up set, dinner party.")
+    use_case: str | None = Field(
+        default=None, description="e.g. workout, warm-up set, dinner party."
+    )
     generation: GenerationRequest | None = None
     edits: list[EditOperation] = Field(default_factory=list)
-    suggest_count: int | None = Field(None, ge=1, le=20)
+    suggest_count: int | None = Field(default=None, ge=1, le=20)
 
 
 # --- what a provider is given -----------------------------------------------------------------

@@ -1,0 +1,249 @@
+"""Slots → a validated MixPlan, with the words that explain it (DESIGN §5, §8).
+
+New plans and revisions end here: lead-ins and tails, the duration fit (when one is asked for),
+transitions that fit their neighbours, segments, a title, summary and rationale, then
+`validate_plan` against the tracks. `compatibility` and `warnings` read any finished plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from intellimix.planner.arrange import (
+    Slot,
+    beats_of,
+    fit_duration,
+    fit_transitions,
+    mix_length,
+    mmss,
+    pitch_to_key,
+    shape,
+)
+from intellimix.planner.compat import key_fit, pair_score, shifted_key, tempo_ratio
+from intellimix.planner.plan import MixPlan, Segment, Target, TrackFacts, validate_plan
+from intellimix.planner.turns import LibraryTrack, TransitionCompatibility
+
+DEFAULT_LUFS = -14.0  # streaming loudness
+STRETCH_WARNING = 0.08  # beyond ±8 % a stretch is audible on vocals and hats
+TITLE_TRACKS = 3  # titles name up to three tracks
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The plan's target: tempo, key, length and loudness, and what was kept from before."""
+
+    bpm: float
+    key: str | None = None
+    duration_s: float | None = None
+    lufs: float = DEFAULT_LUFS
+    kept: Target | None = None  # an earlier target: its true peak, sample rate and depth stay
+
+
+@dataclass(frozen=True)
+class Story:
+    """Why the plan is the way it is, sentence by sentence."""
+
+    order: str = ""
+    tempo: str = ""
+    changes: list[str] = field(default_factory=list)  # for a revision: what changed
+    use_case: str | None = None
+    title: str | None = None  # a title to keep
+
+
+def with_key(slots: Sequence[Slot], key: str | None) -> tuple[list[Slot], list[str]]:
+    """Each slot shifted onto the target key's Camelot number; no shifts without a target key."""
+    if key is None:
+        return [replace(slot, pitch=0) for slot in slots], []
+    shifted, notes = [], []
+    for slot in slots:
+        shift = pitch_to_key(slot.track, key)
+        if shift is None:
+            notes.append(f"{slot.track.title} has no detected key, so it is not shifted.")
+        shifted.append(replace(slot, pitch=shift or 0))
+    return shifted, notes
+
+
+def compose(
+    slots: Sequence[Slot], settings: Settings, story: Story, *, refit: bool
+) -> tuple[MixPlan, list[str]]:
+    """The finished, validated plan from ordered slots, and notes on anything adjusted."""
+    notes: list[str] = []
+    fitted = shape(slots, settings.bpm)
+    if refit and settings.duration_s:
+        fitted, fit_notes = fit_duration(fitted, settings.bpm, settings.duration_s)
+        notes += fit_notes
+    fitted, transition_notes = fit_transitions(fitted, settings.bpm)
+    notes += transition_notes
+    segments = _segments(fitted)
+    target = Target(
+        **{
+            **(settings.kept.model_dump() if settings.kept else {}),
+            "bpm": settings.bpm,
+            "key": settings.key,
+            "duration_s": settings.duration_s,
+            "lufs": settings.lufs,
+        }
+    )
+    length = mix_length(fitted, target.bpm)
+    plan = MixPlan(
+        title=(story.title or _title(fitted, story.use_case))[:200],
+        summary=_summary(fitted, target, length)[:2000],
+        rationale=_rationale(fitted, target, story, notes)[:4000],
+        target=target,
+        segments=segments,
+    )
+    tracks = {slot.track.id: slot.track for slot in fitted}
+    return validate_plan(plan.model_dump(), track_facts(tracks.values())), notes
+
+
+def track_facts(tracks: Iterable[LibraryTrack]) -> dict[str, TrackFacts]:
+    """What validate_plan needs to know about each track."""
+    return {t.id: TrackFacts(duration_s=t.duration_s, bpm=t.bpm) for t in tracks}
+
+
+def _segments(slots: Sequence[Slot]) -> list[Segment]:
+    taken = {slot.base.id for slot in slots if slot.base}
+    fresh = (f"s{n}" for n in range(1, 10_000) if f"s{n}" not in taken)
+    segments = []
+    for index, slot in enumerate(slots):
+        base = slot.base.model_dump() if slot.base else {"id": next(fresh)}
+        segments.append(
+            Segment.model_validate(
+                {
+                    **base,
+                    "track_id": slot.track.id,
+                    "label": slot.part.label[:40],
+                    "source_start_s": round(slot.start_s, 3),
+                    "source_end_s": round(min(slot.end_s, slot.track.duration_s), 3),
+                    "pitch_semitones": slot.pitch,
+                    "transition_in": slot.transition.model_dump()
+                    if index and slot.transition
+                    else None,
+                }
+            )
+        )
+    return segments
+
+
+# --- words ------------------------------------------------------------------------------------
+
+
+def _title(slots: Sequence[Slot], use_case: str | None) -> str:
+    tracks = list({slot.track.id: slot.track for slot in slots}.values())
+    titles = [t.title for t in tracks]
+    # Two tracks of the same title ("Home" and "Home") are told apart by artist.
+    names = [
+        f"{t.title} ({t.artist})" if titles.count(t.title) > 1 and t.artist else t.title
+        for t in tracks
+    ]
+    if len(names) == 1:
+        span = names[0]
+    elif len(names) <= TITLE_TRACKS:
+        span = " into ".join(names)
+    else:
+        span = f"{names[0]} to {names[-1]}"
+    return f"{use_case.strip().capitalize()} mix: {span}" if use_case else span
+
+
+def _summary(slots: Sequence[Slot], target: Target, length: float) -> str:
+    count = len({slot.track.id for slot in slots})
+    key = f" in {target.key}" if target.key else ""
+    return (
+        f"{count} track{'s' if count != 1 else ''}, {mmss(length)} at {target.bpm:g} BPM{key}, "
+        f"mastered to {target.lufs:g} LUFS."
+    )
+
+
+def _rationale(slots: Sequence[Slot], target: Target, story: Story, notes: list[str]) -> str:
+    lines = list(story.changes)
+    if story.order:
+        lines.append(story.order)
+    lines += [
+        f"{slot.track.title} {mmss(slot.start_s)}–{mmss(slot.end_s)}: {slot.part.reason}."
+        for slot in slots
+    ]
+    if story.tempo:
+        lines.append(f"Tempo {story.tempo}")
+    lines.append(_key_sentence(slots, target))
+    lines.append(_transition_sentence(slots))
+    lines += notes
+    return " ".join(line for line in lines if line)
+
+
+def _key_sentence(slots: Sequence[Slot], target: Target) -> str:
+    if target.key is None:
+        return "No target key: every track plays in its own key (clashes are listed as warnings)."
+    shifts = [f"{s.track.title} {s.pitch:+d}" for s in slots if s.pitch]
+    moved = f" Shifted: {', '.join(shifts)} semitones." if shifts else ""
+    return f"Key {target.key}, as asked: each track sits on its Camelot number.{moved}"
+
+
+def _transition_sentence(slots: Sequence[Slot]) -> str:
+    kinds = [
+        f"{beats_of(s.transition)}-beat {s.transition.type.replace('_', ' ')}"
+        if s.transition.type != "cut"
+        else "a cut"
+        for s in slots[1:]
+        if s.transition
+    ]
+    if not kinds:
+        return ""
+    unique = list(dict.fromkeys(kinds))
+    said = unique[0] + "s" if len(unique) == 1 and len(kinds) > 1 else ", ".join(kinds)
+    return f"Transitions: {said}, starting on phrase boundaries."
+
+
+# --- reading a finished plan ------------------------------------------------------------------
+
+
+def compatibility(
+    plan: MixPlan, library: Mapping[str, LibraryTrack]
+) -> list[TransitionCompatibility]:
+    """Per transition: the key relation as played (after pitch shifts), tempo ratio and a score."""
+    result = []
+    for a, b in zip(plan.segments, plan.segments[1:], strict=False):
+        track_a, track_b = library[a.track_id], library[b.track_id]
+        relation = key_fit(
+            shifted_key(track_a, a.pitch_semitones), shifted_key(track_b, b.pitch_semitones)
+        )
+        ratio = tempo_ratio(track_a.bpm, track_b.bpm)
+        result.append(
+            TransitionCompatibility(
+                from_segment=a.id,
+                to_segment=b.id,
+                key_relation=relation["relation"] if relation else None,
+                semitone_shift=relation["suggested_pitch_shift_semitones"] if relation else None,
+                tempo_ratio=round(ratio, 3) if ratio else None,
+                score=pair_score(
+                    track_a, track_b, shift_a=a.pitch_semitones, shift_b=b.pitch_semitones
+                ),
+            )
+        )
+    return result
+
+
+def warnings(plan: MixPlan, library: Mapping[str, LibraryTrack]) -> list[str]:
+    """Key clashes (with the shift that would fix them) and audible time-stretches."""
+    found = []
+    for a, b in zip(plan.segments, plan.segments[1:], strict=False):
+        track_a, track_b = library[a.track_id], library[b.track_id]
+        key_a = shifted_key(track_a, a.pitch_semitones)
+        key_b = shifted_key(track_b, b.pitch_semitones)
+        relation = key_fit(key_a, key_b)
+        if relation and not relation["compatible"]:
+            shift = relation["suggested_pitch_shift_semitones"]
+            found.append(
+                f"{track_a.title} ({key_a}) into {track_b.title} ({key_b}) is not a harmonic "
+                f"move ({relation['relation']}); shifting {track_b.title} {shift:+d} "
+                "semitone(s) would fit."
+            )
+    for track_id in dict.fromkeys(s.track_id for s in plan.segments):
+        track = library[track_id]
+        change = plan.target.bpm / track.bpm - 1 if track.bpm else 0.0
+        if abs(change) > STRETCH_WARNING:
+            found.append(
+                f"{track.title} is stretched {change:+.0%} ({track.bpm:g} → "
+                f"{plan.target.bpm:g} BPM), which may sound processed."
+            )
+    return found

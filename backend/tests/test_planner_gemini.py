@@ -1,0 +1,418 @@
+"""The gemini planner provider against a scripted local stub that the real google-genai client
+calls: structured output, retries that honour the server's delay, and the local fallback."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from google.genai import errors
+
+from intellimix.config import ConfigError, load_config
+from intellimix.planner.local import LocalPlanner
+from intellimix.planner.providers import planner_for
+from intellimix.planner.providers.gemini import (
+    RATE_LIMITED,
+    TEMPORARILY_UNAVAILABLE,
+    UPSTREAM_ERROR,
+    GeminiPlanner,
+    retry_delay,
+    settings_from,
+)
+from intellimix.planner.turns import LibraryTrack, MixIntent, PlannerRequest
+
+from .conftest import TEST_CONFIG
+
+API_KEY = "test-gemini-key-must-never-be-logged"
+LIBRARY_FILE = Path(__file__).parent / "fixtures" / "planning" / "library.json"
+INTENT = {
+    "action": "mix",
+    "songs": [
+        {"query": "Night Drive", "track_id": "night_drive", "section": "chorus"},
+        {"query": "Sunrise", "track_id": "sunrise", "section": "drop"},
+    ],
+    "order_fixed": True,
+    "bpm": 122,
+}
+
+
+# --- the stub ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Scripted:
+    """One answer of the stub: status, JSON body, headers, and how long to stall first."""
+
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    stall_s: float = 0.0
+
+
+@dataclass
+class Seen:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+    at: float
+
+
+class GeminiStub:
+    """A Gemini endpoint on 127.0.0.1 answering from a script; the last answer repeats."""
+
+    def __init__(self) -> None:
+        self.script: list[Scripted] = []
+        self.seen: list[Seen] = []
+        self.released = threading.Event()  # ends stalls at teardown
+        self._lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.base_url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def answer(self, *answers: Scripted) -> None:
+        self.script = list(answers)
+
+    def _next(self, seen: Seen) -> Scripted:
+        with self._lock:
+            self.seen.append(seen)
+            return self.script.pop(0) if len(self.script) > 1 else self.script[0]
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                scripted = stub._next(
+                    Seen(self.path, dict(self.headers), json.loads(raw), time.monotonic())
+                )
+                stub.released.wait(scripted.stall_s)
+                body = scripted.body
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                try:
+                    self.send_response(scripted.status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in scripted.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (the timeout test)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def stub() -> Iterator[GeminiStub]:
+    stub = GeminiStub()
+    thread = threading.Thread(target=stub.server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield stub
+    stub.released.set()
+    stub.server.shutdown()
+    stub.server.server_close()
+
+
+def candidate(text: str) -> dict[str, Any]:
+    """A generateContent response whose first candidate says `text`."""
+    return {
+        "candidates": [
+            {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
+        ]
+    }
+
+
+def ok(intent: dict[str, Any] = INTENT) -> Scripted:
+    return Scripted(200, candidate(json.dumps(intent)))
+
+
+def failure(status: int, name: str, details: list[Any] | None = None, **headers: str) -> Scripted:
+    error = {"code": status, "message": "scripted failure", "status": name}
+    if details:
+        error["details"] = details
+    return Scripted(status, {"error": error}, {k.replace("_", "-"): v for k, v in headers.items()})
+
+
+def retry_info(delay: str) -> dict[str, str]:
+    return {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": delay}
+
+
+# --- the planner ------------------------------------------------------------------------------
+
+
+def gemini_config(stub: GeminiStub, **overrides: Any) -> dict[str, Any]:
+    return {
+        **load_config(),
+        **TEST_CONFIG,
+        "PLANNER_PROVIDER": "gemini",
+        "GEMINI_API_KEY": API_KEY,
+        "GEMINI_BASE_URL": stub.base_url,
+        **overrides,
+    }
+
+
+def make_planner(stub: GeminiStub, **overrides: Any) -> GeminiPlanner:
+    return GeminiPlanner(settings_from(gemini_config(stub, **overrides)), fallback=LocalPlanner())
+
+
+@pytest.fixture(scope="module")
+def library() -> list[LibraryTrack]:
+    tracks = json.loads(LIBRARY_FILE.read_text())["tracks"]
+    return [LibraryTrack.model_validate({"id": track.pop("ref"), **track}) for track in tracks[:6]]
+
+
+@pytest.fixture
+def request_(library: list[LibraryTrack]) -> PlannerRequest:
+    return PlannerRequest(message="Night Drive's chorus into the Sunrise drop", library=library)
+
+
+def timed(planner: GeminiPlanner, request: PlannerRequest) -> tuple[Any, float]:
+    started = time.monotonic()
+    reply = planner.respond(request)
+    return reply, time.monotonic() - started
+
+
+# --- success ----------------------------------------------------------------------------------
+
+
+def test_success_is_the_builders_reply_to_the_models_intent(stub, request_):
+    stub.answer(ok())
+    reply = make_planner(stub).respond(request_)
+
+    assert (reply.kind, reply.provider, reply.fallback_reason) == ("draft", "gemini", None)
+    assert reply.intent == MixIntent.model_validate(INTENT)
+    assert reply.plan is not None and reply.plan.target.bpm == 122
+    assert [s.track_id for s in reply.plan.segments] == ["night_drive", "sunrise"]
+    [seen] = stub.seen
+    assert seen.path.endswith("/models/gemini-2.5-flash:generateContent")
+    generation = seen.body["generationConfig"]
+    assert generation["responseMimeType"] == "application/json"
+    assert {"action", "songs", "edits", "bpm"} <= set(generation["responseSchema"]["properties"])
+    turn = json.loads(seen.body["contents"][0]["parts"][0]["text"])
+    assert turn["message"] == request_.message
+    assert turn["library"][0] == {
+        "id": "night_drive",
+        "title": "Night Drive",
+        "artist": "Neon Harbor",
+        "bpm": 118,
+        "key": "A minor",
+        "duration_s": 211.5,
+        "sections": ["intro", "verse", "chorus", "verse", "chorus", "bridge", "chorus", "outro"],
+    }
+    assert {k.lower(): v for k, v in seen.headers.items()}["x-goog-api-key"] == API_KEY
+
+
+# --- retries ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("answer", "delay_s"),
+    [
+        (failure(429, "RESOURCE_EXHAUSTED", Retry_After="1"), 1.0),
+        (failure(429, "RESOURCE_EXHAUSTED", [retry_info("0.6s")]), 0.6),
+    ],
+    ids=["retry-after-header", "retry-info"],
+)
+def test_rate_limit_waits_the_servers_delay_then_succeeds(stub, request_, answer, delay_s):
+    stub.answer(answer, ok())
+    reply, elapsed = timed(make_planner(stub), request_)
+
+    assert (reply.provider, reply.fallback_reason) == ("gemini", None)
+    assert len(stub.seen) == 2
+    gap = stub.seen[1].at - stub.seen[0].at
+    assert delay_s <= gap < delay_s + 0.5
+    assert elapsed < TEST_CONFIG["GEMINI_DEADLINE_SECONDS"]
+
+
+def test_unavailable_is_retried_with_backoff(stub, request_):
+    stub.answer(failure(503, "UNAVAILABLE"), ok())
+    reply = make_planner(stub).respond(request_)
+
+    assert (reply.provider, reply.fallback_reason) == ("gemini", None)
+    assert len(stub.seen) == 2
+    backoff = TEST_CONFIG["GEMINI_BACKOFF_SECONDS"]
+    assert backoff / 2 <= stub.seen[1].at - stub.seen[0].at < backoff + 0.5
+
+
+def test_rate_limit_longer_than_the_deadline_falls_back_at_once(stub, request_):
+    stub.answer(failure(429, "RESOURCE_EXHAUSTED", [retry_info("60s")]), ok())
+    reply, elapsed = timed(make_planner(stub), request_)
+
+    assert (reply.provider, reply.fallback_reason) == ("local", RATE_LIMITED)
+    assert len(stub.seen) == 1
+    assert elapsed < 1.0
+
+
+# --- fallback ---------------------------------------------------------------------------------
+
+
+def assert_local_fallback(reply: Any, request: PlannerRequest, code: str) -> None:
+    """The local planner's own reply, marked with the code and a note saying so."""
+    local = LocalPlanner().respond(request)
+    assert (reply.provider, reply.fallback_reason) == ("local", code)
+    assert reply.kind == local.kind and reply.plan == local.plan
+    assert (
+        reply.notes[-1]
+        == f"The cloud planner was unavailable ({code}); the local planner answered."
+    )
+
+
+def test_persistent_unavailable_falls_back_after_the_retries(stub, request_):
+    stub.answer(failure(503, "UNAVAILABLE"))
+    reply = make_planner(stub).respond(request_)
+
+    assert_local_fallback(reply, request_, TEMPORARILY_UNAVAILABLE)
+    assert len(stub.seen) == 1 + TEST_CONFIG["GEMINI_MAX_RETRIES"]
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Scripted(200, candidate('{"action": "mix", "songs": [')),
+        Scripted(200, candidate(json.dumps({"action": "dance", "tempo": "fast"}))),
+        Scripted(200, candidate(json.dumps({**INTENT, "bpm": 999}))),
+        Scripted(200, {"candidates": [], "promptFeedback": {"blockReason": "SAFETY"}}),
+        Scripted(200, b"<html>not json</html>"),
+        failure(400, "INVALID_ARGUMENT"),
+        failure(403, "PERMISSION_DENIED"),
+    ],
+    ids=[
+        "malformed-json",
+        "schema-violating",
+        "out-of-range",
+        "no-candidates",
+        "body-not-json",
+        "400",
+        "403",
+    ],
+)
+def test_upstream_errors_fall_back_without_retrying(stub, request_, answer):
+    stub.answer(answer, ok())
+    reply = make_planner(stub).respond(request_)
+
+    assert_local_fallback(reply, request_, UPSTREAM_ERROR)
+    assert len(stub.seen) == 1
+
+
+def test_timeout_falls_back_within_the_deadline(stub, request_):
+    stub.answer(Scripted(200, candidate(json.dumps(INTENT)), stall_s=30))
+    planner = make_planner(stub, GEMINI_TIMEOUT_SECONDS=0.3, GEMINI_MAX_RETRIES=1)
+    reply, elapsed = timed(planner, request_)
+
+    assert_local_fallback(reply, request_, TEMPORARILY_UNAVAILABLE)
+    assert len(stub.seen) == 2
+    assert 0.6 <= elapsed < 2.0
+
+
+def test_the_deadline_bounds_every_attempt(stub, request_):
+    stub.answer(Scripted(200, candidate(json.dumps(INTENT)), stall_s=30))
+    planner = make_planner(stub, GEMINI_TIMEOUT_SECONDS=5.0, GEMINI_DEADLINE_SECONDS=0.5)
+    reply, elapsed = timed(planner, request_)
+
+    assert reply.fallback_reason == TEMPORARILY_UNAVAILABLE
+    assert elapsed < 1.5
+
+
+def test_unreachable_endpoint_falls_back(stub, request_):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    planner = make_planner(stub, GEMINI_BASE_URL=f"http://127.0.0.1:{closed_port}")
+    reply = planner.respond(request_)
+
+    assert reply.fallback_reason == TEMPORARILY_UNAVAILABLE
+    assert stub.seen == []
+
+
+def test_the_key_is_never_logged(stub, request_, caplog):
+    stub.answer(failure(401, "UNAUTHENTICATED"))
+    with caplog.at_level(logging.DEBUG):
+        reply = make_planner(stub).respond(request_)
+
+    assert reply.fallback_reason == UPSTREAM_ERROR
+    assert "UNAUTHENTICATED" in caplog.text
+    assert API_KEY not in caplog.text
+    assert API_KEY not in repr(settings_from(gemini_config(stub)))
+
+
+# --- retry delays -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "details", "expected"),
+    [
+        ({}, [], None),
+        ({"Retry-After": "3"}, [], 3.0),
+        ({}, [retry_info("1.5s")], 1.5),
+        ({"Retry-After": "1"}, [retry_info("2s")], 2.0),
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, [], 0.0),
+        ({"Retry-After": "soon"}, [retry_info("later")], None),
+    ],
+)
+def test_retry_delay_reads_header_and_retry_info(headers, details, expected):
+    body = {"error": {"code": 429, "status": "RESOURCE_EXHAUSTED", "details": details}}
+    response = httpx2.Response(429, headers=headers, json=body)
+    assert retry_delay(errors.APIError(429, body, response)) == expected
+
+
+# --- configuration and health -----------------------------------------------------------------
+
+
+def test_planner_for_picks_the_configured_provider(stub):
+    assert isinstance(planner_for({"PLANNER_PROVIDER": "local"}), LocalPlanner)
+    assert isinstance(planner_for(gemini_config(stub)), GeminiPlanner)
+    with pytest.raises(ConfigError, match="GEMINI_API_KEY"):
+        planner_for(gemini_config(stub, GEMINI_API_KEY=None))
+    with pytest.raises(ConfigError, match="PLANNER_PROVIDER"):
+        planner_for({"PLANNER_PROVIDER": "oracle"})
+
+
+def test_config_reads_the_gemini_settings():
+    config = load_config(
+        {
+            "GEMINI_API_KEY": API_KEY,
+            "GEMINI_MODEL": "gemini-2.5-pro",
+            "GEMINI_BASE_URL": "http://proxy.internal",
+            "GEMINI_TIMEOUT_SECONDS": "7.5",
+            "GEMINI_MAX_RETRIES": "4",
+            "GEMINI_DEADLINE_SECONDS": "30",
+            "GEMINI_BACKOFF_SECONDS": "0.5",
+            "FLASK_SECRET_KEY": "f" * 40,
+            "JWT_SECRET_KEY": "j" * 40,
+        }
+    )
+    settings = settings_from(config)
+    assert (settings.model, settings.base_url) == ("gemini-2.5-pro", "http://proxy.internal")
+    assert (settings.timeout_s, settings.max_retries) == (7.5, 4)
+    assert (settings.deadline_s, settings.backoff_s) == (30.0, 0.5)
+    defaults = load_config({"FLASK_SECRET_KEY": "f" * 40, "JWT_SECRET_KEY": "j" * 40})
+    assert (defaults["GEMINI_MODEL"], defaults["GEMINI_BASE_URL"]) == ("gemini-2.5-flash", None)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status"),
+    [
+        ({}, "disabled"),
+        ({"PLANNER_PROVIDER": "gemini", "GEMINI_API_KEY": API_KEY}, "ok"),
+        ({"PLANNER_PROVIDER": "gemini", "GEMINI_API_KEY": None}, "down"),
+        ({"PLANNER_PROVIDER": "oracle"}, "down"),
+    ],
+)
+def test_health_reports_the_ai_provider(make_app, live_worker, overrides, status):
+    app = make_app(**overrides)
+    body = app.test_client().get("/api/v1/health").get_json()
+    assert body["checks"]["ai"]["status"] == status
+    assert API_KEY not in json.dumps(body)
