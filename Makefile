@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 TEST_ENV := OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: install run test lint bench
+.PHONY: install run test lint bench demo
 
 $(INSTALLED): backend/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ test: install
 lint: install
 	cd backend && $(BIN)/ruff check intellimix tests bench && $(BIN)/ruff format --check intellimix tests bench
 	cd backend && $(BIN)/mypy intellimix
+
+## The demo set, generated fresh: demo/<slug>/{track.wav,track.mp3,stems/,spec.json,qa.json}
+demo: install
+	cd backend && $(BIN)/intellimix demo -o $(CURDIR)/demo
 
 ## Benchmarks (not part of `make test`); reports land in bench-results/
 bench: install

@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
 
     from intellimix import health
     from intellimix.auth.routes import bp as auth_bp
+    from intellimix.generation.routes import bp as generation_bp
     from intellimix.history.routes import bp as history_bp
     from intellimix.library.routes import bp as library_bp
     from intellimix.runs.routes import bp as runs_bp
@@ -86,4 +87,5 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(runs_bp)
     api.register_blueprint(library_bp)
     api.register_blueprint(history_bp)
+    api.register_blueprint(generation_bp)
     app.register_blueprint(api)

@@ -1,4 +1,4 @@
-"""The `intellimix` command: serve, db upgrade|downgrade (and, as features land, more)."""
+"""The `intellimix` command: serve, worker, analyze, render, generate, demo, db."""
 
 from __future__ import annotations
 
@@ -167,3 +167,74 @@ def render(plan_file: Path, tracks_dir: Path, out_dir: Path, reference: Path | N
     verdict = "passed" if outcome.qa["passed"] else "FAILED"
     click.echo(f"{out_dir}: QA {verdict} after {len(outcome.qa['attempts'])} attempt(s)")
     sys.exit(0 if outcome.qa["passed"] else 1)
+
+
+@main.command(with_appcontext=False)
+@click.argument("prompt")
+@click.option(
+    "-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path)
+)
+@click.option(
+    "--seed", type=int, help="Same prompt and seed, same track (default: from the prompt)."
+)
+@click.option("--duration", type=float, help="Seconds; wins over a duration in the prompt.")
+@click.option(
+    "--reference",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A track whose tempo, key and tonal balance the new one follows.",
+)
+def generate(
+    prompt: str, out_dir: Path, seed: int | None, duration: float | None, reference: Path | None
+) -> None:
+    """Compose a track from a prompt: track.wav, track.mp3, stems/, spec.json, qa.json."""
+    from intellimix.audio.analysis import analyze_file
+    from intellimix.audio.errors import AudioError
+    from intellimix.audio.generate import generate_track
+    from intellimix.planner.intent import GENRES, PromptError, parse_prompt
+
+    try:
+        measured = analyze_file(reference) if reference else {}
+        spec = parse_prompt(
+            prompt,
+            seed=seed,
+            duration_s=duration,
+            reference_bpm=measured.get("bpm"),
+            reference_key=measured.get("key"),
+        )
+    except (PromptError, AudioError) as exc:
+        click.echo(f"error {exc.code}: {exc.message}", err=True)
+        sys.exit(2)  # nothing is written before the prompt and the reference are read
+    try:
+        outcome = generate_track(spec.model_dump(), out_dir, reference=reference)
+    except AudioError as exc:
+        click.echo(f"error {exc.code}: {exc.message}", err=True)
+        sys.exit(1)
+    verdict = "passed" if outcome.qa["passed"] else "FAILED"
+    similarity = (
+        "" if outcome.similarity is None else f", reference similarity {outcome.similarity}"
+    )
+    click.echo(
+        f"{out_dir}: {GENRES[spec.genre].label} at {spec.bpm:g} BPM in {spec.key}, "
+        f"{spec.duration_s:.1f} s, seed {spec.seed}, QA {verdict}{similarity}"
+    )
+    for note in spec.notes:
+        click.echo(f"  note: {note}")
+    sys.exit(0 if outcome.qa["passed"] else 1)
+
+
+@main.command(with_appcontext=False)
+@click.option(
+    "-o", "--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path)
+)
+def demo(out_dir: Path) -> None:
+    """Write the demo set: OUTDIR/<slug>/ holds what `generate` writes, for each demo track."""
+    from intellimix.audio.generate import generate_track
+    from intellimix.generation.demo import DEMO_SET, demo_spec
+
+    failed = 0
+    for entry in DEMO_SET:
+        outcome = generate_track(demo_spec(entry), out_dir / entry.slug)
+        failed += not outcome.qa["passed"]
+        verdict = "passed" if outcome.qa["passed"] else "FAILED"
+        click.echo(f"{outcome.out_dir}: {entry.title} ({entry.prompt}), QA {verdict}")
+    sys.exit(1 if failed else 0)

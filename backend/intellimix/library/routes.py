@@ -9,6 +9,8 @@ from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_req
 
 from intellimix.errors import NotFound
 from intellimix.file_tokens import verify_file_token
+from intellimix.generation import service as generation
+from intellimix.generation.schemas import DemoRequest
 from intellimix.http import paginated, pagination, parse_body
 from intellimix.library import service
 from intellimix.library.schemas import TrackPatch
@@ -17,6 +19,9 @@ from intellimix.runs.serializers import run_snapshot
 from intellimix.storage import get_storage
 
 bp = Blueprint("library", __name__, url_prefix="/tracks")
+# Track ids are 36-character UUIDs; matching only that length keeps `/tracks/demo` its own
+# route for every method (GET /tracks/demo is a 405, not a lookup of a track called "demo").
+TRACK = "/<string(length=36):track_id>"
 
 AUDIO_MIMETYPES = {
     "wav": "audio/wav",
@@ -41,6 +46,17 @@ def upload_track() -> tuple[dict[str, Any], int]:
     return {"track": track_to_dict(track), "run": run_snapshot(run)}, 202
 
 
+@bp.post("/demo")
+@jwt_required()
+def add_demo_tracks() -> tuple[dict[str, Any], int]:
+    """The demo set in the person's library: 202 when tracks were added, else 200."""
+    if request.content_length:
+        parse_body(DemoRequest)
+    tracks, runs = generation.add_demo_tracks(get_jwt_identity())
+    body = {"tracks": [track_to_dict(t) for t in tracks], "runs": [run_snapshot(r) for r in runs]}
+    return body, 202 if runs else 200
+
+
 @bp.get("")
 @jwt_required()
 def list_tracks() -> dict[str, Any]:
@@ -53,7 +69,7 @@ def list_tracks() -> dict[str, Any]:
     )
 
 
-@bp.get("/<track_id>")
+@bp.get(TRACK)
 @jwt_required()
 def get_track(track_id: str) -> dict[str, Any]:
     return {
@@ -61,28 +77,28 @@ def get_track(track_id: str) -> dict[str, Any]:
     }
 
 
-@bp.patch("/<track_id>")
+@bp.patch(TRACK)
 @jwt_required()
 def rename_track(track_id: str) -> dict[str, Any]:
     track = service.get_owned_track(track_id, get_jwt_identity())
     return {"track": track_to_dict(service.rename(track, parse_body(TrackPatch)), detail=True)}
 
 
-@bp.delete("/<track_id>")
+@bp.delete(TRACK)
 @jwt_required()
 def delete_track(track_id: str) -> Response:
     service.delete(service.get_owned_track(track_id, get_jwt_identity()))
     return Response(status=204)
 
 
-@bp.get("/<track_id>/peaks")
+@bp.get(f"{TRACK}/peaks")
 @jwt_required()
 def track_peaks(track_id: str) -> dict[str, Any]:
     track = service.get_owned_track(track_id, get_jwt_identity())
     return {"track_id": track.id, "duration_s": track.duration_s, "peaks": service.peaks(track)}
 
 
-@bp.get("/<track_id>/audio")
+@bp.get(f"{TRACK}/audio")
 def track_audio(track_id: str) -> Response:
     """The original file, with HTTP Range; Bearer token or the signed `audio_url`."""
     token = request.args.get("token")

@@ -1,8 +1,11 @@
-"""The track library: uploads (validated by decoding), search, rename, delete."""
+"""The track library: uploads (validated by decoding), app-made tracks, analysis, search, delete."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app
@@ -11,17 +14,30 @@ from werkzeug.datastructures import FileStorage
 
 from intellimix.audio import io
 from intellimix.audio.errors import AudioError
+from intellimix.auth.models import User
 from intellimix.errors import ApiError, NotFound, ValidationFailed
 from intellimix.extensions import db
 from intellimix.library.models import Track
 from intellimix.library.schemas import TrackPatch
 from intellimix.library.tags import read_title_artist
 from intellimix.runs import service as runs
+from intellimix.runs.errors import LeaseLost, RunFailure, ShutdownRequested
 from intellimix.runs.models import Run
 from intellimix.storage import get_storage
 
 log = logging.getLogger(__name__)
 MAX_FILENAME_CHARS = 500
+
+Progress = Callable[[str, float, str], None]
+
+
+@dataclass(frozen=True)
+class NewTrack:
+    """A track the app adds to a library itself (generated or demo)."""
+
+    title: str
+    artist: str | None
+    original_filename: str
 
 
 def upload(user_id: str, file: FileStorage | None) -> tuple[Track, Run]:
@@ -36,7 +52,6 @@ def upload(user_id: str, file: FileStorage | None) -> tuple[Track, Run]:
     try:
         if storage.save_stream(file.stream, scratch) == 0:
             raise ApiError("The uploaded file is empty.", code="EMPTY_FILE", status=415)
-        info = io.probe(scratch, max_seconds=current_app.config["MAX_TRACK_SECONDS"])
         title, artist = read_title_artist(scratch, fallback_name=file.filename)
         track = Track(
             user_id=user_id,
@@ -44,22 +59,135 @@ def upload(user_id: str, file: FileStorage | None) -> tuple[Track, Run]:
             artist=artist,
             source="upload",
             original_filename=file.filename[:MAX_FILENAME_CHARS],
-            duration_s=info.duration_s or None,
-            sample_rate=info.sample_rate,
-            channels=info.channels,
             status="pending",
         )
         db.session.add(track)
         db.session.flush()
-        track.media_file = f"tracks/{track.id}/original.{info.extension}"
-        storage.move_into(scratch, track.media_file)
+        store_media(track, scratch, max_seconds=current_app.config["MAX_TRACK_SECONDS"])
         db.session.commit()
     except AudioError as exc:
+        db.session.rollback()
         raise ApiError(exc.message, code=exc.code, status=exc.status) from exc
     finally:
         scratch.unlink(missing_ok=True)
     run = runs.create_run(user_id=user_id, kind="analyze_track", input={"track_id": track.id})
     return track, run
+
+
+def store_media(track: Track, source: Path, *, max_seconds: float | None = None) -> None:
+    """Probe `source` (within `max_seconds`), move it into the track's folder, record its format."""
+    info = io.probe(source, max_seconds=max_seconds)
+    track.media_file = f"tracks/{track.id}/original.{info.extension}"
+    track.duration_s = info.duration_s or None
+    track.sample_rate = info.sample_rate
+    track.channels = info.channels
+    get_storage().move_into(source, track.media_file)
+
+
+def add_track(user_id: str, audio: Path, *, source: str, new: NewTrack) -> Track:
+    """A track of the app's own making (e.g. generated), its audio moved in from `audio`."""
+    track = _made_track(user_id, source, new)
+    db.session.add(track)
+    db.session.flush()
+    store_media(track, audio)
+    db.session.commit()
+    return track
+
+
+def ensure_tracks(
+    user_id: str, *, source: str, wanted: Sequence[NewTrack]
+) -> tuple[list[Track], list[Track]]:
+    """The person's `source` tracks named as `wanted`, missing ones added: (all, added)."""
+    # Holding the person's row makes two concurrent calls add each track once (PostgreSQL;
+    # SQLite ignores FOR UPDATE and relies on its single writer).
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    names = [new.original_filename for new in wanted]
+    present = {
+        track.original_filename: track
+        for track in db.session.scalars(
+            select(Track)
+            .where(
+                Track.user_id == user_id,
+                Track.source == source,
+                Track.original_filename.in_(names),
+            )
+            .order_by(Track.created_at)
+        )
+    }
+    added = [
+        _made_track(user_id, source, new) for new in wanted if new.original_filename not in present
+    ]
+    db.session.add_all(added)
+    db.session.commit()
+    by_name = {**present, **{track.original_filename: track for track in added}}
+    return [by_name[name] for name in names], added
+
+
+def _made_track(user_id: str, source: str, new: NewTrack) -> Track:
+    return Track(
+        user_id=user_id,
+        title=new.title,
+        artist=new.artist,
+        source=source,
+        original_filename=new.original_filename,
+        status="pending",
+    )
+
+
+@contextmanager
+def analysing(track_id: str, user_id: str) -> Iterator[Track]:
+    """The track of an analysis run, marked `analyzing` for the block's work.
+
+    An audio problem fails the run and leaves the track `failed`; so does any crash. An
+    interrupted run (lease lost, shutdown) leaves it `pending` for the next attempt.
+    """
+    track = _run_track(track_id, user_id)
+    track.status = "analyzing"
+    db.session.commit()
+    try:
+        yield track
+    except AudioError as exc:
+        _set_status(track_id, "failed")
+        raise RunFailure(exc.code, exc.message) from exc
+    except (LeaseLost, ShutdownRequested):
+        _set_status(track_id, "pending")
+        raise
+    except BaseException:
+        _set_status(track_id, "failed")
+        raise
+
+
+def analyze(track: Track, *, progress: Progress) -> Track:
+    """Analyse the track's stored audio and keep the result on it (inside `analysing`)."""
+    from intellimix.audio.analysis import analyze_file
+
+    # The duration limit guards uploads; the app's own audio is bounded by what it makes.
+    limit = current_app.config["MAX_TRACK_SECONDS"] if track.source == "upload" else None
+    track_id, user_id = track.id, track.user_id
+    analysis = analyze_file(
+        get_storage().path(track.media_file or ""), max_seconds=limit, progress=progress
+    )
+    track = _run_track(track_id, user_id)  # it may have been deleted meanwhile
+    track.analysis = analysis
+    track.duration_s = analysis["duration_s"]
+    track.status = "ready"
+    db.session.commit()
+    return track
+
+
+def _run_track(track_id: str, user_id: str) -> Track:
+    track = db.session.get(Track, track_id, populate_existing=True)
+    if track is None or track.user_id != user_id:
+        raise RunFailure("TRACK_NOT_FOUND", "The track was deleted before its analysis finished.")
+    return track
+
+
+def _set_status(track_id: str, status: str) -> None:
+    db.session.rollback()
+    track = db.session.get(Track, track_id)
+    if track is not None:
+        track.status = status
+        db.session.commit()
 
 
 def get_owned_track(track_id: str, user_id: str) -> Track:

@@ -18,6 +18,7 @@ ExecuteFn = Callable[["RunContext"], dict[str, Any] | None]
 BUILTIN_EXECUTOR_MODULES: tuple[str, ...] = (
     "intellimix.library.executors",
     "intellimix.chats.executors",
+    "intellimix.generation.executors",
 )
 # Lanes of the product's kinds, known to API processes that never import the executors.
 KIND_LANES: dict[str, Lane] = {

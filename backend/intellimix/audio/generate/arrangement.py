@@ -124,9 +124,7 @@ class Arrangement:
         return LAYERS[section.role][stem]
 
 
-def arrange(
-    structure: Sequence[Mapping[str, Any]], *, bpm: float, sample_rate: int
-) -> Arrangement:
+def arrange(structure: Sequence[Mapping[str, Any]], *, bpm: float, sample_rate: int) -> Arrangement:
     """The spec's structure placed on the bar grid (names outside ROLE_OF play as a verse)."""
     if bpm <= 0 or sample_rate <= 0:
         raise ValueError("bpm and sample_rate must be positive")

@@ -84,7 +84,9 @@ def fade_edges(x: np.ndarray, sample_rate: int, *, seconds: float = 0.003) -> np
 # --- oscillators ------------------------------------------------------------------------------
 
 
-def phase(freq_hz: float | np.ndarray, n: int, sample_rate: int, *, start: float = 0.0) -> np.ndarray:
+def phase(
+    freq_hz: float | np.ndarray, n: int, sample_rate: int, *, start: float = 0.0
+) -> np.ndarray:
     """Running phase in cycles for a constant or per-sample frequency (glides, vibrato)."""
     freq = np.broadcast_to(np.asarray(freq_hz, dtype=np.float64), (n,))
     increments = freq / sample_rate
@@ -162,8 +164,12 @@ def unison(
     offsets = np.linspace(-1.0, 1.0, voices) if voices > 1 else np.zeros(1)
     for offset in offsets:
         cents = offset * detune_cents
-        ph = phase(np.asarray(freq_hz) * 2.0 ** (cents / 1200.0), n, sample_rate,
-                   start=float(generator.random()))
+        ph = phase(
+            np.asarray(freq_hz) * 2.0 ** (cents / 1200.0),
+            n,
+            sample_rate,
+            start=float(generator.random()),
+        )
         voice = saw(ph) if wave == "saw" else square(ph)
         left, right = pan_gains(offset * spread)
         out[0] += left * voice
@@ -203,9 +209,9 @@ def highpass(x: np.ndarray, sample_rate: int, cutoff_hz: float, *, order: int = 
 def bandpass(
     x: np.ndarray, sample_rate: int, low_hz: float, high_hz: float, *, order: int = 2
 ) -> np.ndarray:
-    return scipy.signal.sosfilt(
-        _sos("bandpass", (low_hz, high_hz), sample_rate, order), x
-    ).astype(np.float32)
+    return scipy.signal.sosfilt(_sos("bandpass", (low_hz, high_hz), sample_rate, order), x).astype(
+        np.float32
+    )
 
 
 SWEEP_BLOCK = 256  # samples per cutoff update (5 ms at 48 kHz): smooth enough for a wobble
