@@ -7,7 +7,6 @@ need and halves their cost.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +15,12 @@ import numpy as np
 from intellimix.audio import loudness, rhythm, structure, tonal
 from intellimix.audio.errors import TooShortForAnalysis
 from intellimix.audio.io import decode, resample, to_mono
+from intellimix.audio.progress import Progress, silent
 from intellimix.audio.stopwatch import Stopwatch
 
 ANALYSIS_SAMPLE_RATE = 22_050
 MIN_ANALYSIS_SECONDS = 2.0  # a beat needs a couple of seconds to show
 PEAK_POINTS = 1000
-
-Progress = Callable[[str, float, str], None]
 
 
 def analyze_file(
@@ -33,7 +31,7 @@ def analyze_file(
     timings: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Decode a file and analyse it."""
-    report = progress or _silent
+    report = progress or silent
     clock = Stopwatch(timings)
     report("decode", 2, "Decoding audio")
     with clock("decode"):
@@ -56,7 +54,7 @@ def analyze_audio(
     timings: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Every field of DESIGN §6 for a (channels, frames) float signal."""
-    report = progress or _silent
+    report = progress or silent
     clock = Stopwatch(timings)
     duration_s = samples.shape[-1] / sample_rate
     if duration_s < MIN_ANALYSIS_SECONDS:
@@ -113,7 +111,3 @@ def warm_up() -> None:
     t = np.arange(4 * rate) / rate
     clicks = (np.sin(2 * np.pi * 220 * t) * (np.mod(t, 0.5) < 0.05)).astype(np.float32)
     analyze_audio(np.stack([clicks, clicks]), rate)
-
-
-def _silent(_stage: str, _percent: float, _label: str) -> None:
-    """Progress sink when nobody listens."""

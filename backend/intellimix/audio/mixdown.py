@@ -17,11 +17,10 @@ from typing import Any
 import numpy as np
 
 from intellimix.audio import io, master, qa, render
+from intellimix.audio.progress import Progress, scaled, silent
 from intellimix.audio.stopwatch import Stopwatch
 
 MAX_ATTEMPTS = 3  # the first render and at most two corrected ones
-
-Progress = Callable[[str, float, str], None]
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ def render_plan(
     progress: Progress | None = None,
 ) -> MixdownOutcome:
     """Render a validated plan (as a plain mapping) into `out_dir`."""
-    report = progress or _silent
+    report = progress or silent
     timings: dict[str, float] = {}
     clock = Stopwatch(timings)
     target = plan["target"]
@@ -76,7 +75,7 @@ def render_plan(
         }
         reference_audio = io.decode(reference, sample_rate=rate).samples if reference else None
 
-    rendered = render.render_mix(plan, audio, progress=_scaled(report, 5, 60), timings=timings)
+    rendered = render.render_mix(plan, audio, progress=scaled(report, 5, 60), timings=timings)
     delivered = deliver(
         rendered.mix,
         rate,
@@ -87,7 +86,7 @@ def render_plan(
         stem_writer=lambda: write_stems(rendered.stems, rate, out_dir),
         reference=reference_audio,
         bit_depth=bit_depth,
-        progress=_scaled(report, 62, 98),
+        progress=scaled(report, 62, 98),
         clock=clock,
     )
     report("done", 99, "Mix ready")
@@ -209,12 +208,3 @@ def write_stems(lanes: Mapping[str, np.ndarray], rate: int, out_dir: Path) -> di
         paths[lane] = folder / f"{lane}.wav"
         io.encode_wav(paths[lane], samples, rate, floating=True)
     return paths
-
-
-def _scaled(report: Progress, low: float, high: float) -> Progress:
-    """Map a stage's own 0–100 progress into [low, high] of the whole render."""
-    return lambda stage, percent, label: report(stage, low + (high - low) * percent / 100, label)
-
-
-def _silent(_stage: str, _percent: float, _label: str) -> None:
-    """Progress sink when nobody listens."""

@@ -17,7 +17,7 @@ Because every transition acts on one segment's own signal, the stems sum to the 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,9 +31,8 @@ import scipy.signal
 
 from intellimix.audio.errors import AudioError
 from intellimix.audio.loudness import integrated_loudness
+from intellimix.audio.progress import Progress, silent
 from intellimix.audio.stopwatch import Stopwatch
-
-Progress = Callable[[str, float, str], None]
 
 TRANSITION_TYPES = ("cut", "crossfade", "bass_swap", "filter_sweep", "echo_out")
 STRETCH_TOLERANCE = 0.005  # DESIGN §5: no stretch when the tempi are within 0.5 %
@@ -193,7 +192,7 @@ def render_mix(
     workers: int = STRETCH_WORKERS,
 ) -> RenderResult:
     """Render a MixPlan's segments, transitions and stems to a pre-master stereo mix."""
-    report = progress or _silent
+    report = progress or silent
     clock = Stopwatch(timings)
     sample_rate, target_bpm = _check_plan(plan, tracks)
     beat_s = 60.0 / target_bpm
@@ -851,7 +850,3 @@ def _window(samples: np.ndarray, start: int, length: int) -> np.ndarray:
     if hi > lo:
         out[:, lo - start : hi - start] = samples[:, lo:hi]
     return out
-
-
-def _silent(_stage: str, _percent: float, _label: str) -> None:
-    """Progress sink when nobody listens."""

@@ -11,18 +11,17 @@ from __future__ import annotations
 import fcntl
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from intellimix.audio.progress import Progress
 from intellimix.planner.intent import parse_prompt
 
 ENGINE_VERSION = 1
 DEMO_ARTIST = "IntelliMix"
-
-Progress = Callable[[str, float, str], None]
 
 
 @dataclass(frozen=True)

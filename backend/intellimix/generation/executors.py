@@ -6,6 +6,7 @@ import shutil
 from typing import Any
 
 from intellimix.audio.errors import AudioError
+from intellimix.audio.progress import scaled
 from intellimix.extensions import db
 from intellimix.generation import service
 from intellimix.history import service as history
@@ -37,7 +38,7 @@ def generate(context: RunContext) -> dict[str, Any]:
             spec,
             scratch,
             reference=reference,
-            progress=service.scaled(context.progress, 0, GENERATE_SHARE),
+            progress=scaled(context.progress, 0, GENERATE_SHARE),
         )
         track = service.add_generated_track(context.user_id, outcome.track_wav, spec)
         history.add_file(job, outcome.track_wav, name="track.wav", role="track")
@@ -49,9 +50,7 @@ def generate(context: RunContext) -> dict[str, Any]:
         history.add_file(job, outcome.spec_json, name="spec.json", role="cues")
         db.session.commit()
         with library.analysing(track.id, context.user_id) as track:
-            track = library.analyze(
-                track, progress=service.scaled(context.progress, GENERATE_SHARE, 100)
-            )
+            track = library.analyze(track, progress=scaled(context.progress, GENERATE_SHARE, 100))
         history.finish_job(job)
     except AudioError as exc:
         _fail_job(job.id, exc.code, exc.message)

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 
+from intellimix.audio.progress import Progress
 from intellimix.errors import Conflict, NotFound, ValidationFailed
 from intellimix.extensions import db
 from intellimix.generation.demo import DEMO_ARTIST, DEMO_BY_SLUG, DEMO_SET, demo_audio
@@ -125,7 +126,7 @@ def add_demo_tracks(user_id: str) -> tuple[list[Track], list[Run]]:
     return tracks, started
 
 
-def materialize_demo(track: Track, slug: str, *, progress: library.Progress) -> None:
+def materialize_demo(track: Track, slug: str, *, progress: Progress) -> None:
     """Give a demo track its audio: from the demo cache, generated first when absent."""
     entry = DEMO_BY_SLUG.get(slug)
     if entry is None:
@@ -142,11 +143,6 @@ def materialize_demo(track: Track, slug: str, *, progress: library.Progress) -> 
         db.session.commit()
     finally:
         copy.unlink(missing_ok=True)
-
-
-def scaled(progress: library.Progress, low: float, high: float) -> library.Progress:
-    """Map one step's own 0–100 progress into [low, high] of the whole run."""
-    return lambda stage, percent, label: progress(stage, low + (high - low) * percent / 100, label)
 
 
 def _scratch_copy(source: Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from intellimix.audio.progress import Progress, scaled
 from intellimix.library import service
 from intellimix.runs.context import RunContext
 from intellimix.runs.registry import executor, warm_up
@@ -18,12 +19,12 @@ def _warm_analysis() -> None:
 
 @executor("analyze_track", lane="heavy")
 def analyze_track(context: RunContext) -> dict[str, Any]:
-    progress: service.Progress = context.progress
+    progress: Progress = context.progress
     with service.analysing(str(context.input.get("track_id")), context.user_id) as track:
         demo = context.input.get("demo")
         if demo and not track.media_file:
             # A demo track gets its audio here, in the worker, not in the request that added it.
-            from intellimix.generation.service import materialize_demo, scaled
+            from intellimix.generation.service import materialize_demo
 
             materialize_demo(track, str(demo), progress=scaled(progress, 0, 60))
             progress = scaled(progress, 60, 100)

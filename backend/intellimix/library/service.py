@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from intellimix.audio import io
 from intellimix.audio.errors import AudioError
+from intellimix.audio.progress import Progress
 from intellimix.auth.models import User
 from intellimix.errors import ApiError, NotFound, ValidationFailed
 from intellimix.extensions import db
@@ -27,8 +28,6 @@ from intellimix.storage import get_storage
 
 log = logging.getLogger(__name__)
 MAX_FILENAME_CHARS = 500
-
-Progress = Callable[[str, float, str], None]
 
 
 @dataclass(frozen=True)

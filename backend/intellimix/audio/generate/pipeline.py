@@ -18,7 +18,7 @@ Writes `track.wav` (24-bit), `track.mp3` (320 kbps), `stems/{drums,bass,harmony,
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,14 +35,13 @@ from intellimix.audio.generate.effects import sidechain_gain
 from intellimix.audio.generate.fx import render_fx
 from intellimix.audio.generate.instruments import render_bass, render_harmony, render_lead
 from intellimix.audio.generate.theory import progression as compose_progression
+from intellimix.audio.progress import Progress, silent
 from intellimix.audio.stopwatch import Stopwatch
 
 ENGINE = "intellimix-procedural-1"
 TARGET_LUFS = -14.0
 TRUE_PEAK_DB = -1.0
 BIT_DEPTH = 24
-
-Progress = Callable[[str, float, str], None]
 
 # Each stem's loudness in the premaster (RMS of its active parts, dBFS); genres move some.
 BALANCE_DB: dict[str, float] = {
@@ -100,7 +99,7 @@ def generate_track(
     progress: Progress | None = None,
 ) -> GenerationOutcome:
     """Synthesize, master and check the track a GenerationSpec (as a mapping) describes."""
-    report = progress or _silent
+    report = progress or silent
     timings: dict[str, float] = {}
     clock = Stopwatch(timings)
     ctx = _context(spec)
@@ -276,7 +275,3 @@ def _tail_fade(ctx: SynthContext) -> np.ndarray:
     length = min(ctx.arrangement.samples(1), ctx.n_samples)
     fade[ctx.n_samples - length :] = np.linspace(1.0, 0.0, length, dtype=np.float32) ** 2
     return fade
-
-
-def _silent(_stage: str, _percent: float, _label: str) -> None:
-    """Progress sink when nobody listens."""
