@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
 
     from intellimix import health
     from intellimix.auth.routes import bp as auth_bp
+    from intellimix.chats.routes import bp as chats_bp
     from intellimix.generation.routes import bp as generation_bp
     from intellimix.history.routes import bp as history_bp
     from intellimix.library.routes import bp as library_bp
@@ -88,4 +89,5 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(library_bp)
     api.register_blueprint(history_bp)
     api.register_blueprint(generation_bp)
+    api.register_blueprint(chats_bp)
     app.register_blueprint(api)

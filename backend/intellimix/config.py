@@ -57,6 +57,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "FRONTEND_ORIGINS": _csv(env.get("FRONTEND_ORIGIN", "http://localhost:5173")),
         "MIX_CHAT_QUEUE_URL": queue_url or None,
         "PLANNER_PROVIDER": env.get("PLANNER_PROVIDER", "local"),
+        # Off: approved plans teach nothing, and planning uses no remembered preferences.
+        "AI_USER_MEMORY_ENABLED": env.get("AI_USER_MEMORY_ENABLED", "true").lower()
+        in ("1", "true", "yes"),
         "GEMINI_API_KEY": env.get("GEMINI_API_KEY") or None,
         "GEMINI_MODEL": env.get("GEMINI_MODEL") or "gemini-2.5-flash",
         "GEMINI_BASE_URL": env.get("GEMINI_BASE_URL") or None,

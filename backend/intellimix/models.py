@@ -1,7 +1,13 @@
 """Imports every model so Alembic and the app see the whole schema."""
 
 from intellimix.auth.models import RefreshToken, RevokedAccessToken, TokenFamily, User
-from intellimix.chats.models import ChatMessage, ChatThread, MixVersion, PlanDraft
+from intellimix.chats.models import (
+    ChatMessage,
+    ChatThread,
+    IdempotencyKey,
+    MixVersion,
+    PlanDraft,
+)
 from intellimix.history.models import Job
 from intellimix.library.models import Track
 from intellimix.planner.models import UserMemory
@@ -10,6 +16,7 @@ from intellimix.runs.models import Run, RunEvent, WorkerHeartbeat
 __all__ = [
     "ChatMessage",
     "ChatThread",
+    "IdempotencyKey",
     "Job",
     "MixVersion",
     "PlanDraft",

@@ -1,4 +1,5 @@
-"""The `render` run: an approved plan → mastered files, a Job in history and a MixVersion."""
+"""The `render` run: an approved plan → mastered files, a Job in history and a MixVersion (and,
+in a chat, the `mix_proposal` message); and what any stopped chat run leaves in its chat."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from intellimix.audio.errors import AudioError
+from intellimix.chats import outcomes
 from intellimix.chats.models import MixVersion
 from intellimix.extensions import db
 from intellimix.history import service as history
@@ -19,7 +21,8 @@ from intellimix.library.models import Track
 from intellimix.planner.plan import MixPlan, TrackFacts, validate_plan
 from intellimix.runs.context import RunContext
 from intellimix.runs.errors import RunCancelled, RunFailure
-from intellimix.runs.registry import executor
+from intellimix.runs.models import Run
+from intellimix.runs.registry import executor, on_run_stopped
 from intellimix.storage import get_storage
 
 
@@ -27,6 +30,7 @@ from intellimix.storage import get_storage
 def render(context: RunContext) -> dict[str, Any]:
     from intellimix.audio.mixdown import TrackSource, render_plan
 
+    outcomes.mark_running(context.run_id)
     plan, tracks = _plan_and_tracks(context)
     reference = _reference(context)
     job = history.create_job(
@@ -66,6 +70,8 @@ def render(context: RunContext) -> dict[str, Any]:
         raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if version is not None:
+        outcomes.record_render(context.run_id, version)
     return {
         "job_id": job.id,
         "version_id": version.id if version else None,
@@ -128,3 +134,8 @@ def _store_version(
     db.session.add(version)
     db.session.commit()
     return version
+
+
+@on_run_stopped
+def _settle_chat(run: Run) -> None:
+    outcomes.settle_stopped(run)

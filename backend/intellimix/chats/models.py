@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intellimix.db_types import JSONType, UTCDateTime, new_id, utcnow
@@ -87,4 +87,21 @@ class MixVersion(Base):
     plan: Mapped[dict[str, Any]] = mapped_column(JSONType)
     outputs: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     qa: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class IdempotencyKey(Base):
+    """A message post's `Idempotency-Key` (per user and thread): a repeat gets the first answer."""
+
+    __tablename__ = "chat_idempotency_keys"
+    __table_args__ = (
+        UniqueConstraint("user_id", "thread_id", "key", name="uq_chat_idempotency_keys_user_key"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    thread_id: Mapped[str] = mapped_column(ForeignKey("chat_threads.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(200))
+    fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the first body sent
+    user_message_id: Mapped[str] = mapped_column(ForeignKey("chat_messages.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from intellimix.runs.context import RunContext
+    from intellimix.runs.models import Run
 
 Lane = Literal["interactive", "heavy"]
 LANES: tuple[Lane, ...] = ("interactive", "heavy")
@@ -18,6 +19,7 @@ ExecuteFn = Callable[["RunContext"], dict[str, Any] | None]
 BUILTIN_EXECUTOR_MODULES: tuple[str, ...] = (
     "intellimix.library.executors",
     "intellimix.chats.executors",
+    "intellimix.chats.planning",
     "intellimix.generation.executors",
 )
 # Lanes of the product's kinds, known to API processes that never import the executors.
@@ -38,6 +40,7 @@ class Executor:
 
 _EXECUTORS: dict[str, Executor] = {}
 _WARM_UPS: list[Callable[[], None]] = []
+_STOPPED_HOOKS: list[Callable[[Run], None]] = []
 
 
 def executor(kind: str, *, lane: Lane) -> Callable[[ExecuteFn], ExecuteFn]:
@@ -54,6 +57,16 @@ def warm_up(fn: Callable[[], None]) -> Callable[[], None]:
     """Decorator: run `fn` once when a heavy worker process starts (e.g. JIT compilation)."""
     _WARM_UPS.append(fn)
     return fn
+
+
+def on_run_stopped(fn: Callable[[Run], None]) -> Callable[[Run], None]:
+    """Decorator: `fn(run)` runs in the transaction that fails or cancels a run, before commit."""
+    _STOPPED_HOOKS.append(fn)
+    return fn
+
+
+def run_stopped_hooks() -> list[Callable[[Run], None]]:
+    return list(_STOPPED_HOOKS)
 
 
 def registered_warm_ups() -> list[Callable[[], None]]:

@@ -8,8 +8,10 @@ from flask import Blueprint, Response, request, stream_with_context
 from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_request
 from sqlalchemy import func, select
 
-from intellimix.chats.models import ChatMessage, ChatThread
-from intellimix.errors import ApiError, NotFound
+from intellimix.chats import service as chats
+from intellimix.chats.models import ChatMessage
+from intellimix.chats.serializers import message_to_dict
+from intellimix.errors import ApiError
 from intellimix.extensions import db
 from intellimix.http import paginated, pagination
 from intellimix.runs import service
@@ -29,7 +31,9 @@ def get_run(run_id: str) -> dict[str, Any]:
     message = (
         db.session.get(ChatMessage, run.assistant_message_id) if run.assistant_message_id else None
     )
-    snapshot["assistant_message"] = _message(message) if message else None
+    snapshot["assistant_message"] = (
+        message_to_dict(message, chats.links(run.user_id, [message])) if message else None
+    )
     return {"run": snapshot}
 
 
@@ -66,11 +70,7 @@ def run_events(run_id: str) -> Response:
 @jwt_required()
 def thread_runs(thread_id: str) -> dict[str, Any]:
     user_id = get_jwt_identity()
-    thread = db.session.scalar(
-        select(ChatThread).where(ChatThread.id == thread_id, ChatThread.user_id == user_id)
-    )
-    if thread is None:
-        raise NotFound("No such thread.", code="THREAD_NOT_FOUND")
+    thread = chats.get_owned_thread(thread_id, user_id)
     page, limit = pagination()
     query = select(Run).where(Run.thread_id == thread.id, Run.user_id == user_id)
     if request.args.get("active", "").lower() in ("1", "true", "yes"):
@@ -93,15 +93,3 @@ def _last_event_id() -> int:
     if value < 0:
         raise ApiError("Last-Event-ID must not be negative.", code="INVALID_EVENT_ID")
     return value
-
-
-def _message(message: ChatMessage) -> dict[str, Any]:
-    return {
-        "id": message.id,
-        "thread_id": message.thread_id,
-        "role": message.role,
-        "content_text": message.content_text,
-        "content_json": message.content_json,
-        "status": message.status,
-        "created_at": message.created_at.isoformat(),
-    }

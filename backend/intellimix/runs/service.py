@@ -20,10 +20,11 @@ from intellimix.runs import events
 from intellimix.runs.events import PublishedEvent
 from intellimix.runs.models import Run, RunEvent
 from intellimix.runs.queue import get_queue
-from intellimix.runs.registry import lane_of
+from intellimix.runs.registry import lane_of, run_stopped_hooks
 from intellimix.runs.serializers import run_snapshot
 
 log = logging.getLogger(__name__)
+STOP_EVENTS = frozenset({"failed", "cancelled"})
 
 
 def create_run(
@@ -331,6 +332,8 @@ def _append_event(run: Run, event_type: str) -> PublishedEvent:
 
     Returns the event as published, built before the commit expires the ORM objects.
     """
+    if event_type in STOP_EVENTS:
+        _run_stopped_hooks(run)
     last = db.session.scalar(
         select(func.coalesce(func.max(RunEvent.seq), 0)).where(RunEvent.run_id == run.id)
     )
@@ -339,6 +342,20 @@ def _append_event(run: Run, event_type: str) -> PublishedEvent:
     )
     db.session.add(RunEvent(run_id=event.run_id, seq=event.seq, type=event.type, data=event.data))
     return event
+
+
+def _run_stopped_hooks(run: Run) -> None:
+    """Features settle what a stopped run leaves behind (e.g. its chat placeholder) atomically.
+
+    A failing hook is logged and undone on its own, so it can never keep the run from stopping.
+    """
+    for hook in run_stopped_hooks():
+        try:
+            with db.session.begin_nested():
+                hook(run)
+        except Exception:
+            with run_logging(run.id):
+                log.exception("a run-stopped hook failed")
 
 
 def _reload(run_id: str) -> Run:

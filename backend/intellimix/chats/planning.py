@@ -1,0 +1,74 @@
+"""The `plan` run (DESIGN §7, §8): one planning turn of a chat.
+
+Its input names the words, the draft the turn continues (whose questions are pending), where
+the current plan comes from, answers and an attached timeline; everything else (the library,
+remembered preferences) is read when the run executes, so a retried turn sees the library
+as it is then.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from flask import current_app
+from pydantic import BaseModel, ValidationError
+
+from intellimix.chats import outcomes, service
+from intellimix.chats.models import PlanDraft
+from intellimix.chats.tracks import planner_library
+from intellimix.extensions import db
+from intellimix.planner import memory
+from intellimix.planner.builder import build_reply
+from intellimix.planner.plan import Segment
+from intellimix.planner.providers import planner_for
+from intellimix.planner.turns import Answer, MixIntent, PlannerRequest, Question
+from intellimix.runs.context import RunContext
+from intellimix.runs.errors import RunFailure
+from intellimix.runs.models import Run
+from intellimix.runs.registry import executor
+
+EDIT_REPLIES = ("draft", "questions")
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@executor("plan", lane="interactive")
+def plan(context: RunContext) -> dict[str, Any]:
+    run = db.session.get(Run, context.run_id)
+    if run is None or run.thread_id is None:
+        raise RunFailure("THREAD_REQUIRED", "A plan run belongs to a chat.")
+    outcomes.mark_running(run.id)
+    request = planner_request(run)
+    context.progress("plan", 20, "Reading your message")
+    reply = planner_for(current_app.config).respond(request)
+    if context.input.get("edit") and reply.kind not in EDIT_REPLIES:
+        # A timeline edit becomes a draft whatever the words (if any) read as.
+        reply = build_reply(request, MixIntent(action="revise"), provider=reply.provider)
+    context.progress("plan", 90, "Writing the answer")
+    return outcomes.record_reply(run, request, reply, draft_id=context.input.get("draft_id"))
+
+
+def planner_request(run: Run) -> PlannerRequest:
+    """The turn as the planner sees it, from the run's input and the chat and library now."""
+    given = run.input or {}
+    draft = db.session.get(PlanDraft, given.get("draft_id") or "")
+    pending = draft.questions if draft is not None and draft.status == "collecting" else None
+    return PlannerRequest(
+        message=given.get("message") or "",
+        library=list(planner_library(run.user_id).values()),
+        current_plan=service.stored_plan(run.thread_id or "", given.get("plan_from")),
+        pending_questions=_valid(Question, pending),
+        answers=_valid(Answer, given.get("answers")),
+        attached_segments=_valid(Segment, given.get("attached_segments")) or None,
+        preferences=memory.planning_preferences(run.user_id),
+    )
+
+
+def _valid(model: type[ModelT], items: list[dict[str, Any]] | None) -> list[ModelT]:
+    """Stored items that still validate (older rows may not)."""
+    valid: list[ModelT] = []
+    for item in items or []:
+        try:
+            valid.append(model.model_validate(item))
+        except ValidationError:
+            continue
+    return valid
