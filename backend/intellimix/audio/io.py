@@ -129,6 +129,10 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
     return samples if samples.ndim == 1 else samples.mean(axis=0).astype(np.float32)
 
 
+_SFC_SET_ADD_PEAK_CHUNK = 0x1050  # sndfile.h
+_SF_FALSE = 0
+
+
 def encode_wav(
     path: Path,
     samples: np.ndarray,
@@ -142,7 +146,14 @@ def encode_wav(
     Float keeps values beyond full scale (pre-master stems), which PCM would clip.
     """
     subtype = "FLOAT" if floating else {16: "PCM_16", 24: "PCM_24", 32: "PCM_32"}[bit_depth]
-    sf.write(str(path), np.asarray(samples, dtype=np.float32).T, sample_rate, subtype=subtype)
+    data = np.asarray(samples, dtype=np.float32).T
+    channels = 1 if data.ndim == 1 else data.shape[1]
+    with sf.SoundFile(str(path), "w", sample_rate, channels, subtype=subtype, format="WAV") as out:
+        if floating:
+            # libsndfile stamps a float WAV's PEAK chunk with the time of writing; without the
+            # chunk the same samples always give the same bytes (generation is bit-exact).
+            sf._snd.sf_command(out._file, _SFC_SET_ADD_PEAK_CHUNK, sf._ffi.NULL, _SF_FALSE)
+        out.write(data)
 
 
 def encode_mp3(

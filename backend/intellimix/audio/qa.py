@@ -146,7 +146,13 @@ def check_render(
         ]
         if stems_check is not None:
             checks.append(stems_check.result())
-    return QAReport(passed=all(c["passed"] for c in checks), checks=checks, measured=measured)
+    # Sorted: the second thread adds its measurements whenever it finishes, and the same files
+    # must give the same report, byte for byte.
+    return QAReport(
+        passed=all(c["passed"] for c in checks),
+        checks=checks,
+        measured=dict(sorted(measured.items())),
+    )
 
 
 def suggest_correction(report: Mapping[str, Any]) -> dict[str, Any]:

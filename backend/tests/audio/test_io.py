@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -151,3 +154,14 @@ def test_originals_keep_a_playable_extension(tmp_path, source_wav, extension, st
     else:
         path = video_with_audio(source_wav, tmp_path / f"clip.{extension}")
     assert io.probe(path).extension == stored_as
+
+
+def test_float_wav_bytes_depend_only_on_the_samples(tmp_path: Path) -> None:
+    # libsndfile would stamp the float WAV's PEAK chunk with the time of writing.
+    x = np.random.default_rng(5).uniform(-1.5, 1.5, (2, 4800)).astype(np.float32)
+    first, second = tmp_path / "a.wav", tmp_path / "b.wav"
+    io.encode_wav(first, x, 48_000, floating=True)
+    time.sleep(1.1)
+    io.encode_wav(second, x, 48_000, floating=True)
+    assert first.read_bytes() == second.read_bytes()
+    np.testing.assert_array_equal(io.decode(first).samples, x)

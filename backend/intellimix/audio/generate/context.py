@@ -28,6 +28,7 @@ class SynthContext:
     instruments: tuple[str, ...]
     seed: int
     arrangement: Arrangement
+    take: int = 0  # a retake after QA measured the track off-tempo or off-key
 
     @property
     def sample_rate(self) -> int:
@@ -39,6 +40,8 @@ class SynthContext:
 
     def rng(self, *stream: str | int) -> np.random.Generator:
         """This track's random stream for one part, e.g. `ctx.rng("drums", "hats")`."""
+        if self.take:
+            return synth.rng(self.seed, f"take-{self.take}", *stream)
         return synth.rng(self.seed, *stream)
 
     def has(self, *instruments: str) -> bool:

@@ -623,8 +623,10 @@ def render_harmony(ctx: SynthContext, progression: Progression) -> np.ndarray:
     sr = ctx.sample_rate
     beat_s = ctx.arrangement.beat_s
     if "stabs" in parts:
-        # Dotted-eighth echoes: the classic stab delay, and it fills the off-beat gaps.
-        rhythmic = effects.delay(rhythmic, sr, seconds=0.75 * beat_s, feedback=0.35, mix=0.3)
+        # Eighth-note echoes fill the off-beat gaps on the grid. A dotted-eighth delay (the
+        # other classic) repeats every 3/4 beat, and on 16-bar sketches beat trackers locked
+        # onto that instead of the kick: 132 bpm techno read as 89, 128 as 165.
+        rhythmic = effects.delay(rhythmic, sr, seconds=0.5 * beat_s, feedback=0.35, mix=0.3)
     ambient = ctx.genre == "ambient"
     mix = effects.reverb(
         sustained + rhythmic, sr, room=0.9 if ambient else 0.6, wet=0.45 if ambient else 0.25
@@ -1002,7 +1004,8 @@ def render_lead(ctx: SynthContext, progression: Progression) -> np.ndarray:
     ambient = ctx.genre == "ambient"
 
     def space(x: np.ndarray) -> np.ndarray:
-        echoed = effects.delay(x, sr, seconds=0.75 * beat_s, feedback=0.3, mix=0.22)
+        # Eighth-note echoes, not dotted eighths: see the stab delay in render_harmony.
+        echoed = effects.delay(x, sr, seconds=0.5 * beat_s, feedback=0.3, mix=0.22)
         return effects.reverb(
             echoed, sr, room=0.85 if ambient else 0.55, wet=0.4 if ambient else 0.2
         )

@@ -17,10 +17,11 @@ Writes `track.wav` (24-bit), `track.mp3` (320 kbps), `stems/{drums,bass,harmony,
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ from intellimix.audio.generate.effects import sidechain_gain
 from intellimix.audio.generate.fx import render_fx
 from intellimix.audio.generate.instruments import render_bass, render_harmony, render_lead
 from intellimix.audio.generate.theory import progression as compose_progression
-from intellimix.audio.progress import Progress, silent
+from intellimix.audio.progress import Progress, scaled, silent
 from intellimix.audio.stopwatch import Stopwatch
 
 ENGINE = "intellimix-procedural-1"
@@ -74,6 +75,10 @@ SIDECHAIN_DEPTH: dict[str, float] = {
     "pop": 0.3,
     "synthwave": 0.35,
 }
+# A track whose delivered files measure off-tempo or off-key is played again with new seeded
+# variations (another "take": patterns, motif, voicings); QA keeps every take's report.
+MAX_TAKES = 3
+RETAKE_CHECKS = frozenset({"tempo", "key"})
 ACTIVE_WINDOW_S = 0.05
 ACTIVE_RANGE_DB = 30.0  # windows this far under a stem's loudest one are its quiet parts
 
@@ -110,30 +115,38 @@ def generate_track(
     with clock("load"):
         reference_audio = io.decode(reference, sample_rate=rate).samples if reference else None
 
-    report("synthesize", 5, "Synthesizing drums, bass, harmony, lead and fx")
-    with clock("synthesize"):
-        raw, kicks = synthesize(ctx)
-
-    report("balance", 45, "Balancing the stems")
-    with clock("balance"):
-        stems = balance(ctx, raw, kicks)
-        premaster = np.stack([stems[name] for name in STEMS]).sum(axis=0, dtype=np.float32)
-
     spec_json = out_dir / "spec.json"
-    spec_json.write_text(json.dumps(_spec_record(spec, ctx), indent=2, allow_nan=False))
-    delivered = mixdown.deliver(
-        premaster,
-        rate,
-        plan=_qa_plan(ctx),
-        timeline=timeline(ctx),
-        out_dir=out_dir,
-        name="track",
-        stem_writer=lambda: mixdown.write_stems(stems, rate, out_dir),
-        reference=reference_audio,
-        bit_depth=BIT_DEPTH,
-        progress=lambda stage, percent, label: report(stage, 50 + 0.48 * percent, label),
-        clock=clock,
-    )
+    takes: list[dict[str, Any]] = []
+    for take in range(MAX_TAKES):
+        ctx = replace(ctx, take=take)
+        # A retake is rare: it reports within the last few percent instead of going backwards.
+        step = scaled(report, 0, 96) if take == 0 else scaled(report, 96, 98)
+        step("synthesize", 5, f"Synthesizing drums, bass, harmony, lead and fx (take {take + 1})")
+        with clock(f"synthesize_{take + 1}"):
+            raw, kicks = synthesize(ctx)
+        step("balance", 45, "Balancing the stems")
+        with clock(f"balance_{take + 1}"):
+            stems = balance(ctx, raw, kicks)
+            premaster = np.stack([stems[name] for name in STEMS]).sum(axis=0, dtype=np.float32)
+        spec_json.write_text(json.dumps(_spec_record(spec, ctx), indent=2, allow_nan=False))
+        delivered = mixdown.deliver(
+            premaster,
+            rate,
+            plan=_qa_plan(ctx),
+            timeline=timeline(ctx),
+            out_dir=out_dir,
+            name="track",
+            stem_writer=functools.partial(mixdown.write_stems, stems, rate, out_dir),
+            reference=reference_audio,
+            bit_depth=BIT_DEPTH,
+            progress=scaled(step, 50, 98),
+            clock=clock,
+        )
+        takes.append({"take": take + 1, **delivered.qa})
+        if not _needs_another_take(delivered.qa):
+            break
+    qa_report = {**delivered.qa, "takes": takes}
+    delivered.qa_json.write_text(json.dumps(qa_report, indent=2, allow_nan=False))
     report("done", 99, "Track ready")
     return GenerationOutcome(
         out_dir=out_dir,
@@ -142,7 +155,7 @@ def generate_track(
         stems=delivered.stems,
         spec_json=spec_json,
         qa_json=delivered.qa_json,
-        qa=delivered.qa,
+        qa=qa_report,
         similarity=delivered.master_report.get("reference_similarity_after"),
         timings=timings,
     )
@@ -211,6 +224,12 @@ def timeline(ctx: SynthContext) -> list[dict[str, Any]]:
     ]
 
 
+def _needs_another_take(qa: Mapping[str, Any]) -> bool:
+    """True when the delivered track measures off-tempo or off-key: mastering cannot fix that."""
+    last = qa["attempts"][-1]["qa"]["checks"]
+    return any(check["name"] in RETAKE_CHECKS and not check["passed"] for check in last)
+
+
 def _context(spec: Mapping[str, Any]) -> SynthContext:
     try:
         return context_from_spec(spec)
@@ -238,6 +257,7 @@ def _spec_record(spec: Mapping[str, Any], ctx: SynthContext) -> dict[str, Any]:
         **dict(spec),
         "engine": ENGINE,
         "sample_rate": ctx.sample_rate,
+        "take": ctx.take + 1,
         "timeline": timeline(ctx),
     }
 
