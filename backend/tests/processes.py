@@ -81,7 +81,8 @@ class Processes:
                 return base
             except urllib.error.HTTPError:
                 return base  # answering (503 until a worker reports) is enough
-            except (urllib.error.URLError, ConnectionError):
+            # A timeout too: the gevent worker accepts connections while it still imports the app.
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.1)
         raise TimeoutError("API did not come up")
 

@@ -53,7 +53,8 @@ def embedded(tmp_path: Path) -> Iterator[tuple[str, Flask]]:
         try:
             urllib.request.urlopen(f"{base}/api/v1/health", timeout=2)
             break  # 200: the API and the embedded worker are both up
-        except (urllib.error.URLError, ConnectionError):
+        # A timeout too: the gevent worker accepts connections while it still imports the app.
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             assert time.monotonic() < deadline, "embedded studio not healthy within 60 s"
             time.sleep(0.2)
     # The test process writes to the same SQLite file, as a second process would.

@@ -30,7 +30,7 @@ from intellimix.chats.serializers import (
     version_to_dict,
 )
 from intellimix.errors import ApiError, ValidationFailed
-from intellimix.http import paginated, pagination, parse_body
+from intellimix.http import json_body, paginated, pagination, parse_body
 from intellimix.planner import memory
 from intellimix.runs.serializers import run_snapshot
 
@@ -180,6 +180,8 @@ def update_memory() -> dict[str, Any]:
 @bp.delete("/mix-memory")
 @jwt_required()
 def delete_memory() -> Response:
+    if request.get_data(cache=True):
+        json_body()  # no body is needed, but one that is sent must be well-formed JSON
     memory.forget(get_jwt_identity())
     return Response(status=204)
 
