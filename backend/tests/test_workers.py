@@ -140,7 +140,7 @@ def test_two_workers_racing_execute_each_run_exactly_once(cluster, tmp_path):
             get_queue().enqueue(run_id, "heavy")
     processes.worker(interactive=0, heavy=2)
     processes.worker(interactive=0, heavy=2)
-    _wait(_all_done(app, ids), what="all runs")
+    _wait(_all_done(app, ids), what="all runs", timeout=90)  # workers boot first
     starts = [line[1] for line in _journal_lines(journal, "start")]
     assert sorted(starts) == sorted(ids), "each run started exactly once"
     assert {run.attempts for run in _runs(app, ids).values()} == {1}
