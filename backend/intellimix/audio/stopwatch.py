@@ -8,7 +8,10 @@ from contextlib import contextmanager
 
 
 class Stopwatch:
-    """`with clock("stage"):` adds the stage's seconds to `timings` (when one is given)."""
+    """`with clock("stage"):` adds the stage's seconds to `timings` (when one is given).
+
+    A stage timed again (a retake, a re-master) adds to its total rather than replacing it.
+    """
 
     def __init__(self, timings: dict[str, float] | None) -> None:
         self.timings = timings
@@ -20,4 +23,5 @@ class Stopwatch:
             yield
         finally:
             if self.timings is not None:
-                self.timings[stage] = round(time.perf_counter() - started, 4)
+                elapsed = time.perf_counter() - started
+                self.timings[stage] = round(self.timings.get(stage, 0.0) + elapsed, 4)

@@ -60,13 +60,13 @@ def render(context: RunContext) -> dict[str, Any]:
         version = _store_version(context, job, plan, outcome.qa)
         history.finish_job(job)
     except AudioError as exc:
-        _fail_job(job.id, exc.code, exc.message)
+        history.fail_job(job.id, exc.code, exc.message)
         raise RunFailure(exc.code, exc.message) from exc
     except RunCancelled:
-        _fail_job(job.id, "RUN_CANCELLED", "The render was cancelled.")
+        history.fail_job(job.id, "RUN_CANCELLED", "The render was cancelled.")
         raise
     except BaseException:
-        _fail_job(job.id, "RENDER_FAILED", "The render did not finish.")
+        history.fail_job(job.id, "RENDER_FAILED", "The render did not finish.")
         raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -77,13 +77,6 @@ def render(context: RunContext) -> dict[str, Any]:
         "version_id": version.id if version else None,
         "qa_passed": outcome.qa["passed"],
     }
-
-
-def _fail_job(job_id: str, code: str, message: str) -> None:
-    db.session.rollback()
-    job = db.session.get(Job, job_id)
-    if job is not None:
-        history.finish_job(job, error={"code": code, "message": message})
 
 
 def _plan_and_tracks(context: RunContext) -> tuple[MixPlan, list[Track]]:

@@ -10,7 +10,6 @@ from intellimix.audio.progress import scaled
 from intellimix.extensions import db
 from intellimix.generation import service
 from intellimix.history import service as history
-from intellimix.history.models import Job
 from intellimix.library import service as library
 from intellimix.runs.context import RunContext
 from intellimix.runs.errors import RunCancelled, RunFailure
@@ -53,16 +52,16 @@ def generate(context: RunContext) -> dict[str, Any]:
             track = library.analyze(track, progress=scaled(context.progress, GENERATE_SHARE, 100))
         history.finish_job(job)
     except AudioError as exc:
-        _fail_job(job.id, exc.code, exc.message)
+        history.fail_job(job.id, exc.code, exc.message)
         raise RunFailure(exc.code, exc.message) from exc
     except RunFailure as exc:
-        _fail_job(job.id, exc.code, exc.message)
+        history.fail_job(job.id, exc.code, exc.message)
         raise
     except RunCancelled:
-        _fail_job(job.id, "RUN_CANCELLED", "The generation was cancelled.")
+        history.fail_job(job.id, "RUN_CANCELLED", "The generation was cancelled.")
         raise
     except BaseException:
-        _fail_job(job.id, "GENERATE_FAILED", "The generation did not finish.")
+        history.fail_job(job.id, "GENERATE_FAILED", "The generation did not finish.")
         raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -72,10 +71,3 @@ def generate(context: RunContext) -> dict[str, Any]:
         "qa_passed": outcome.qa["passed"],
         "similarity": outcome.similarity,
     }
-
-
-def _fail_job(job_id: str, code: str, message: str) -> None:
-    db.session.rollback()
-    job = db.session.get(Job, job_id)
-    if job is not None:
-        history.finish_job(job, error={"code": code, "message": message})

@@ -51,6 +51,14 @@ def finish_job(job: Job, *, error: dict[str, Any] | None = None) -> None:
     db.session.commit()
 
 
+def fail_job(job_id: str, code: str, message: str) -> None:
+    """Mark a job failed after its run broke off (the session is rolled back first)."""
+    db.session.rollback()
+    job = db.session.get(Job, job_id)
+    if job is not None:
+        finish_job(job, error={"code": code, "message": message})
+
+
 def get_owned_job(job_id: str, user_id: str) -> Job:
     job = db.session.scalar(select(Job).where(Job.id == job_id, Job.user_id == user_id))
     if job is None:

@@ -1,4 +1,4 @@
-"""Stem effects through pedalboard (reverb, delay, chorus, distortion, compression) and sidechain.
+"""Stem effects through pedalboard (reverb, delay, chorus, compression) and sidechain ducking.
 
 Each function takes and returns a stereo float32 array `(2, n)`; tails longer than the input
 are cut, so a stem always stays exactly as long as the arrangement.
@@ -52,14 +52,6 @@ def chorus(x: np.ndarray, sample_rate: int, *, depth: float = 0.25, mix: float =
         x,
         sample_rate,
     )
-
-
-def distortion(x: np.ndarray, sample_rate: int, *, drive_db: float) -> np.ndarray:
-    """Saturation, level-compensated so adding grit does not also add loudness."""
-    y = _run(pedalboard.Pedalboard([pedalboard.Distortion(drive_db=drive_db)]), x, sample_rate)
-    x_rms = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
-    y_rms = float(np.sqrt(np.mean(np.square(y, dtype=np.float64))))
-    return y * (x_rms / y_rms) if y_rms > 1e-9 else y
 
 
 def compress(

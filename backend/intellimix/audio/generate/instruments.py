@@ -6,8 +6,7 @@ mixed in with `synth.add_at`; effects run once per stem. Parts follow the arrang
 tacet where its level is 0, builds open a low-pass filter, breaks keep only sustained harmony
 and a sparse lead. Each stem peaks at -6 dBFS; the mix rebalances stems afterwards.
 
-The bass is in `bass.py`, which builds on the note helpers here; `render_bass` below forwards
-to it so the three pitched stems are rendered from one module.
+The bass is in `bass.py`, which builds on the note helpers here.
 """
 
 from __future__ import annotations
@@ -1011,11 +1010,3 @@ def render_lead(ctx: SynthContext, progression: Progression) -> np.ndarray:
         )
 
     return finish(open_filter_in_builds(ctx, from_first_sound(out, space), low_hz=500.0))
-
-
-def render_bass(ctx: SynthContext, progression: Progression) -> np.ndarray:
-    """The bass stem (2, n); see `bass.render_bass`."""
-    # Imported here because bass.py builds on this module's note helpers.
-    from intellimix.audio.generate import bass
-
-    return bass.render_bass(ctx, progression)

@@ -30,14 +30,16 @@ import numpy as np
 from intellimix.audio import io, mixdown
 from intellimix.audio.errors import AudioError
 from intellimix.audio.generate.arrangement import STEMS
+from intellimix.audio.generate.bass import render_bass
 from intellimix.audio.generate.context import SynthContext, context_from_spec
 from intellimix.audio.generate.drums import DrumStem, render_drums
 from intellimix.audio.generate.effects import sidechain_gain
 from intellimix.audio.generate.fx import render_fx
-from intellimix.audio.generate.instruments import render_bass, render_harmony, render_lead
+from intellimix.audio.generate.instruments import render_harmony, render_lead
 from intellimix.audio.generate.theory import progression as compose_progression
 from intellimix.audio.progress import Progress, scaled, silent
 from intellimix.audio.stopwatch import Stopwatch
+from intellimix.audio.tonal import key_name
 
 ENGINE = "intellimix-procedural-1"
 TARGET_LUFS = -14.0
@@ -122,10 +124,10 @@ def generate_track(
         # A retake is rare: it reports within the last few percent instead of going backwards.
         step = scaled(report, 0, 96) if take == 0 else scaled(report, 96, 98)
         step("synthesize", 5, f"Synthesizing drums, bass, harmony, lead and fx (take {take + 1})")
-        with clock(f"synthesize_{take + 1}"):
+        with clock("synthesize"):
             raw, kicks = synthesize(ctx)
         step("balance", 45, "Balancing the stems")
-        with clock(f"balance_{take + 1}"):
+        with clock("balance"):
             stems = balance(ctx, raw, kicks)
             premaster = np.stack([stems[name] for name in STEMS]).sum(axis=0, dtype=np.float32)
         spec_json.write_text(json.dumps(_spec_record(spec, ctx), indent=2, allow_nan=False))
@@ -238,8 +240,6 @@ def _context(spec: Mapping[str, Any]) -> SynthContext:
 
 
 def _qa_plan(ctx: SynthContext) -> dict[str, Any]:
-    from intellimix.audio.tonal import key_name
-
     return {
         "target": {
             "bpm": ctx.bpm,

@@ -1,4 +1,4 @@
-"""Synthesis primitives: seeded noise, envelopes, band-limited oscillators, unison, FM, filters.
+"""Synthesis primitives: seeded noise, envelopes, band-limited oscillators, FM, filters.
 
 Everything is a small pure function of numpy arrays (float32 out, mono unless it says
 stereo). Randomness only comes from `rng(seed, *stream)`, a generator keyed by the track's
@@ -129,11 +129,6 @@ def square(ph: np.ndarray, *, width: float = 0.5) -> np.ndarray:
     return y.astype(np.float32)
 
 
-def triangle(ph: np.ndarray) -> np.ndarray:
-    t = ph % 1.0
-    return (4.0 * np.abs(t - 0.5) - 1.0).astype(np.float32)
-
-
 def fm(
     carrier_hz: float | np.ndarray,
     n: int,
@@ -146,35 +141,6 @@ def fm(
     modulator = np.sin(2.0 * np.pi * phase(np.asarray(carrier_hz) * ratio, n, sample_rate))
     carrier = phase(carrier_hz, n, sample_rate)
     return np.sin(2.0 * np.pi * carrier + np.asarray(index) * modulator).astype(np.float32)
-
-
-def unison(
-    freq_hz: float | np.ndarray,
-    n: int,
-    sample_rate: int,
-    *,
-    voices: int,
-    detune_cents: float,
-    generator: np.random.Generator,
-    wave: str = "saw",
-    spread: float = 0.8,
-) -> np.ndarray:
-    """Stereo stack of detuned voices with random start phases: supersaws, reese basses."""
-    out = np.zeros((2, n), dtype=np.float32)
-    offsets = np.linspace(-1.0, 1.0, voices) if voices > 1 else np.zeros(1)
-    for offset in offsets:
-        cents = offset * detune_cents
-        ph = phase(
-            np.asarray(freq_hz) * 2.0 ** (cents / 1200.0),
-            n,
-            sample_rate,
-            start=float(generator.random()),
-        )
-        voice = saw(ph) if wave == "saw" else square(ph)
-        left, right = pan_gains(offset * spread)
-        out[0] += left * voice
-        out[1] += right * voice
-    return out / np.sqrt(voices)
 
 
 def noise(generator: np.random.Generator, n: int) -> np.ndarray:
