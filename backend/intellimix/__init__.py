@@ -74,7 +74,7 @@ def _engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
 def _register_blueprints(app: Flask) -> None:
     from flask import Blueprint
 
-    from intellimix import health
+    from intellimix import health, webapp
     from intellimix.auth.routes import bp as auth_bp
     from intellimix.chats.routes import bp as chats_bp
     from intellimix.generation.routes import bp as generation_bp
@@ -91,3 +91,4 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(generation_bp)
     api.register_blueprint(chats_bp)
     app.register_blueprint(api)
+    webapp.init_app(app)  # the built web app at `/`, and security headers on every response

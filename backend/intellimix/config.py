@@ -16,6 +16,7 @@ SECRET_NAMES = ("FLASK_SECRET_KEY", "JWT_SECRET_KEY")
 MIN_SECRET_LENGTH = 32
 DEFAULT_INSTANCE_DIR = Path(__file__).resolve().parent.parent / "instance"
 DEFAULT_MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+DEFAULT_WEB_DIST_DIR = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 
 
 class ConfigError(RuntimeError):
@@ -54,6 +55,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
             Path(env.get("DEMO_CACHE_DIR") or instance_dir / "demo-cache").resolve()
         ),
         "MIGRATIONS_DIR": str(DEFAULT_MIGRATIONS_DIR),
+        "WEB_DIST_DIR": str(Path(env.get("WEB_DIST_DIR") or DEFAULT_WEB_DIST_DIR).resolve()),
         "FRONTEND_ORIGINS": _csv(env.get("FRONTEND_ORIGIN", "http://localhost:5173")),
         "MIX_CHAT_QUEUE_URL": queue_url or None,
         "PLANNER_PROVIDER": env.get("PLANNER_PROVIDER", "local"),
