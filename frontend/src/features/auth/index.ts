@@ -1,0 +1,2 @@
+export { AuthPage } from "./components/AuthPage";
+export { AuthProvider, useAuth } from "./hooks/auth-context";

@@ -1,0 +1,389 @@
+/** The IntelliMix API's shapes (DESIGN §4, §5), as the studio reads them. */
+
+export type Id = string;
+export type IsoTime = string;
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+export interface Page<T> {
+  items: T[];
+  page: number;
+  limit: number;
+  total: number;
+  pages: number;
+  has_more: boolean;
+}
+
+export interface CursorPage<T> {
+  items: T[];
+  next_cursor: string | null;
+  has_more: boolean;
+}
+
+export interface User {
+  id: Id;
+  name: string;
+  email: string;
+  created_at?: IsoTime;
+}
+
+export interface Session {
+  user: User;
+  access_token: string;
+  refresh_token: string;
+}
+
+export interface FileObject {
+  name: string;
+  role: "mix" | "mix_mp3" | "stem" | "cues" | "qa" | "track" | "original" | string;
+  format: string;
+  size_bytes: number;
+  url: string | null;
+}
+
+export type RunStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
+export type RunKind = "analyze_track" | "plan" | "render" | "generate";
+
+export interface RunError {
+  code: string;
+  message: string;
+  retryable?: boolean;
+}
+
+export interface Run {
+  id: Id;
+  kind: RunKind;
+  status: RunStatus;
+  thread_id: Id | null;
+  user_message_id: Id | null;
+  assistant_message_id: Id | null;
+  progress_stage: string | null;
+  progress_percent: number | null;
+  progress_label: string | null;
+  progress_detail: string | null;
+  attempts: number;
+  cancel_requested?: boolean;
+  error: RunError | null;
+  result: Record<string, unknown> | null;
+  created_at: IsoTime;
+  started_at: IsoTime | null;
+  completed_at: IsoTime | null;
+  updated_at: IsoTime;
+  assistant_message?: Message | null;
+}
+
+export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set([
+  "completed",
+  "failed",
+  "cancelled",
+]);
+
+export interface Section {
+  start_s: number;
+  end_s: number;
+  label: string;
+  energy?: number;
+}
+
+export interface TrackAnalysis {
+  duration_s?: number;
+  bpm?: number | null;
+  bpm_confidence?: number;
+  key?: string | null;
+  key_confidence?: number;
+  camelot?: string | null;
+  meter?: number;
+  lufs_integrated?: number;
+  loudness_range_lu?: number;
+  true_peak_db?: number;
+  sample_peak_db?: number;
+  crest_db?: number;
+  plr_db?: number;
+  spectral_balance?: Record<"low" | "low_mid" | "mid" | "high_mid" | "high", number>;
+  stereo_width?: number;
+  correlation?: number;
+  sections?: Section[];
+  downbeats?: number[];
+  beats?: number[];
+  bars?: number[];
+  phrases?: { start_s: number; bars: number }[];
+  energy_curve?: number[];
+}
+
+export interface Track {
+  id: Id;
+  title: string;
+  artist: string | null;
+  source: string;
+  original_filename: string | null;
+  duration_s: number | null;
+  sample_rate: number | null;
+  channels: number | null;
+  status: "pending" | "analyzing" | "ready" | "failed" | string;
+  analysis: TrackAnalysis | null;
+  audio_url: string;
+  created_at: IsoTime;
+  updated_at: IsoTime;
+}
+
+export interface Peaks {
+  track_id: Id;
+  duration_s: number;
+  peaks: [number, number][];
+}
+
+// --- MixPlan (DESIGN §5) ---------------------------------------------------------------
+
+export type TransitionType = "cut" | "crossfade" | "bass_swap" | "filter_sweep" | "echo_out";
+export const TRANSITION_TYPES: readonly TransitionType[] = [
+  "cut",
+  "crossfade",
+  "bass_swap",
+  "filter_sweep",
+  "echo_out",
+];
+
+export interface Transition {
+  type: TransitionType;
+  beats: number;
+}
+
+export interface Segment {
+  id: string;
+  track_id: Id;
+  label: string;
+  source_start_s: number;
+  source_end_s: number;
+  gain_db: number;
+  pitch_semitones: number;
+  eq: { low_db: number; mid_db: number; high_db: number };
+  effects: { reverb: number; echo: number };
+  transition_in: Transition | null;
+}
+
+export interface PlanTarget {
+  bpm: number;
+  key: string | null;
+  duration_s: number | null;
+  lufs: number;
+  true_peak_db: number;
+  sample_rate?: number;
+  bit_depth?: number;
+}
+
+export interface MixPlan {
+  schema_version: number;
+  title: string;
+  summary: string;
+  rationale: string;
+  target: PlanTarget;
+  segments: Segment[];
+}
+
+export interface TimelineEntry {
+  segment_id: string;
+  track_id: Id;
+  start_s: number;
+  end_s: number;
+  stretch: number;
+  transition_in_s: number;
+}
+
+export interface Compatibility {
+  [field: string]: unknown;
+  score?: number;
+}
+
+export interface Draft {
+  id: Id;
+  thread_id: Id;
+  parent_id: Id | null;
+  status: string;
+  plan: MixPlan | null;
+  timeline: TimelineEntry[];
+  compatibility: Compatibility[];
+  warnings: string[];
+  violations: string[];
+  questions: PlanningQuestion[];
+  notes: string[];
+  created_at: IsoTime;
+}
+
+export interface QaCheck {
+  name: string;
+  passed: boolean;
+  [field: string]: unknown;
+}
+
+export interface Qa {
+  passed: boolean;
+  checks: QaCheck[];
+  measured: Record<string, unknown>;
+}
+
+export interface FinalOutput {
+  mp3_url: string | null;
+  wav_url: string | null;
+  job_id: Id | null;
+}
+
+export interface Version {
+  id: Id;
+  thread_id: Id;
+  parent_id: Id | null;
+  draft_id: Id | null;
+  job_id: Id | null;
+  plan: MixPlan;
+  qa: Qa | null;
+  files: FileObject[];
+  final_output: FinalOutput;
+  created_at: IsoTime;
+}
+
+// --- Chats -------------------------------------------------------------------------------
+
+export interface Thread {
+  id: Id;
+  title: string;
+  archived: boolean;
+  created_at: IsoTime;
+  updated_at: IsoTime;
+  last_message_at: IsoTime | null;
+  active_planning_draft_id: Id | null;
+  active_planning_status: string | null;
+}
+
+export interface QuestionOption {
+  id: string;
+  label: string;
+  description?: string;
+}
+
+export interface PlanningQuestion {
+  question_id: string;
+  question: string;
+  options: QuestionOption[];
+  allow_other: boolean;
+}
+
+export interface ProposalTimelineEntry {
+  segment_index: number;
+  segment_id: string;
+  track_id: Id;
+  song: string;
+  label: string;
+  start_seconds: number;
+  end_seconds: number;
+}
+
+export interface PlanningQuestionsContent {
+  kind: "planning_questions";
+  draft_id: Id;
+  questions: PlanningQuestion[];
+}
+
+export interface PlanningDraftReadyContent {
+  kind: "planning_draft_ready";
+  draft_id: Id;
+  draft: Draft;
+  proposal: {
+    title: string;
+    summary: string;
+    rationale?: string;
+    target_duration_seconds: number;
+    provisional_timeline: ProposalTimelineEntry[];
+  };
+  violations: string[];
+}
+
+export interface ClarificationContent {
+  kind: "clarification_question";
+  text: string;
+  quick_actions: { id: TimelineResolution; label: string }[];
+}
+
+export interface MixProposalContent {
+  kind: "mix_proposal";
+  version_id: Id;
+  job_id: Id;
+  version: Omit<Version, "thread_id" | "final_output" | "created_at">;
+  proposal: { title: string; summary?: string; mixing_rationale: string; segments: unknown[] };
+  final_output: FinalOutput;
+  tracks?: { id: Id; title: string; artist: string | null; preview_url?: string | null }[];
+}
+
+export interface ErrorContent {
+  kind: "error";
+  code: string;
+  message: string;
+  retryable: boolean;
+  run_id?: Id;
+}
+
+export interface AnalysisReportContent {
+  kind: "analysis_report";
+  [field: string]: unknown;
+}
+
+export interface SuggestionsContent {
+  kind: "suggestions";
+  [field: string]: unknown;
+}
+
+export type MessageContent =
+  | PlanningQuestionsContent
+  | PlanningDraftReadyContent
+  | ClarificationContent
+  | MixProposalContent
+  | ErrorContent
+  | AnalysisReportContent
+  | SuggestionsContent
+  | { kind: string; [field: string]: unknown };
+
+export interface Message {
+  id: Id;
+  thread_id: Id;
+  role: "user" | "assistant";
+  content_text: string | null;
+  content_json: MessageContent | null;
+  status: string;
+  created_at: IsoTime;
+}
+
+export type TimelineResolution = "keep_attached_cuts" | "replan_with_prompt" | "replace_timeline";
+
+export interface TimelineAttachment {
+  type: "timeline_snapshot";
+  draft_id?: Id;
+  source_version_id?: Id;
+  segments: Segment[];
+}
+
+export interface Posted {
+  user_message: Message | null;
+  assistant_message_placeholder: Message | null;
+  run: Run;
+  poll_hint_ms?: number;
+}
+
+export interface Job {
+  id: Id;
+  type: string;
+  generation_type: string;
+  status: "processing" | "success" | "failed";
+  input_payload: Record<string, unknown> | null;
+  output_url: string | null;
+  outputs: FileObject[];
+  error_message: string | null;
+  run_id: Id | null;
+  created_at: IsoTime;
+  completed_at: IsoTime | null;
+}
+
+export interface Memory {
+  enabled: boolean;
+  preferences: Record<string, unknown>;
+  updated_at: IsoTime | null;
+}
