@@ -186,6 +186,12 @@ export class ApiClient {
     return response;
   }
 
+  /** A plain fetch with the current token, for transports that read the response themselves. */
+  fetchWithAuth(input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> {
+    const headers = { ...(init.headers as Record<string, string> | undefined), ...this.authHeaders() };
+    return this.fetchImpl(input, { ...init, headers });
+  }
+
   authHeaders(): Record<string, string> {
     return this.access ? { Authorization: `Bearer ${this.access}` } : {};
   }

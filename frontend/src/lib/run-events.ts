@@ -76,8 +76,7 @@ export function followRun(client: ApiClient, runId: string, options: FollowOptio
       signal: controller.signal,
       openWhenHidden: true, // keep following while the tab is in the background
       // A fetch that reads the current token on every (re)connection, so a refreshed token is used.
-      fetch: (input, init) =>
-        globalThis.fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...client.authHeaders() } }),
+      fetch: (input, init) => client.fetchWithAuth(input, init),
       async onopen(response) {
         if (response.status === 401 && !refreshed) {
           refreshed = true;

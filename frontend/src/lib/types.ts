@@ -387,3 +387,22 @@ export interface Memory {
   preferences: Record<string, unknown>;
   updated_at: IsoTime | null;
 }
+
+// --- Contract between the studio (chats feature) and the timeline editor feature ----------
+// The app composes them (features never import each other): the studio page receives the
+// editor as a component and renders it with these props.
+
+export interface TimelineEditorAction {
+  label: string;
+  /** Receives the edited segments in MixPlan form (DESIGN §5). */
+  onSubmit: (segments: Segment[]) => void | Promise<void>;
+  primary?: boolean;
+}
+
+export interface TimelineEditorProps {
+  plan: MixPlan;
+  /** Every track the plan uses, with its analysis (bpm, downbeats, sections). */
+  tracks: Record<Id, Track>;
+  actions: TimelineEditorAction[];
+  onCancel: () => void;
+}
