@@ -50,6 +50,10 @@ def test_demo_set_end_to_end(app, api, demo_cache):
         ready.append(detail.get_json()["track"])
     assert all(t["status"] == "ready" for t in ready), [(t["title"], t["status"]) for t in ready]
     specs = [demo_spec(entry) for entry in DEMO_SET]
+    for track in ready:  # analysed with the sections the demo was composed with
+        labels = [s["label"] for s in track["analysis"]["sections"]]
+        assert labels[0] == "intro" and {"drop", "chorus"} & set(labels), (track["title"], labels)
+        assert track["analysis"]["sections"][-1]["end_s"] == track["analysis"]["duration_s"]
     assert len({spec["genre"] for spec in specs}) == len(DEMO_SET)
     keys = [t["analysis"]["key"] for t in ready]
     tempos = [round(t["analysis"]["bpm"]) for t in ready]

@@ -100,6 +100,12 @@ def test_generate_end_to_end(app, api, user, tmp_path):
         assert download.status_code == 200 and len(download.data) == file["size_bytes"]
     spec = json.loads(api.client.get(files["spec.json"]["url"]).data)
     assert spec["seed"] == body["spec"]["seed"]
+    # The library knows the sections the track was composed with, not estimates of them.
+    sections = track["analysis"]["sections"]
+    assert [s["start_s"] for s in sections] == [round(e["start_s"], 3) for e in spec["timeline"]]
+    assert [s["label"] for s in sections] == [e["role"] for e in spec["timeline"]]
+    assert sections[-1]["end_s"] == track["analysis"]["duration_s"]
+    assert max(s["energy"] for s in sections) == 1.0
     qa = json.loads(api.client.get(files["qa.json"]["url"]).data)
     assert qa["passed"] is run["result"]["qa_passed"]
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, Literal, TypedDict
+from typing import Any, Final, Literal, TypedDict, get_args
 
 import librosa
 import numpy as np
@@ -39,6 +39,8 @@ from intellimix.audio.errors import AudioError, EmptyAudio, TooManyChannels
 
 FloatArray = npt.NDArray[np.floating[Any]]
 Label = Literal["intro", "verse", "build", "chorus", "drop", "break", "outro"]
+SECTION_LABELS: Final = frozenset(get_args(Label))
+ENERGY_HOP_S: Final = 0.5  # the energy curve's resolution
 
 # (name, low edge Hz inclusive, high edge Hz exclusive): sub/kick, bass body and warmth,
 # vocals and most instruments, presence, air. The top edge is cut at Nyquist.
@@ -203,7 +205,7 @@ def _db_to_energy(db: FloatArray) -> FloatArray:
     return np.clip(1.0 + db / ENERGY_RANGE_DB, 0.0, 1.0)
 
 
-def energy_curve(mono: FloatArray, sample_rate: int, *, hop_s: float = 0.5) -> list[float]:
+def energy_curve(mono: FloatArray, sample_rate: int, *, hop_s: float = ENERGY_HOP_S) -> list[float]:
     """K-weighted RMS per hop, in dB relative to the loudest hop, mapped onto 0..1."""
     y = _as_mono(mono)
     sr = _check_rate(sample_rate)

@@ -49,7 +49,9 @@ def generate(context: RunContext) -> dict[str, Any]:
         history.add_file(job, outcome.spec_json, name="spec.json", role="cues")
         db.session.commit()
         with library.analysing(track.id, context.user_id) as track:
-            track = library.analyze(track, progress=scaled(context.progress, GENERATE_SHARE, 100))
+            track = library.analyze(
+                track, progress=scaled(context.progress, GENERATE_SHARE, 100), arrangement=spec
+            )
         history.finish_job(job)
     except AudioError as exc:
         history.fail_job(job.id, exc.code, exc.message)

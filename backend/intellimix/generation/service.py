@@ -11,7 +11,14 @@ from flask import current_app
 from intellimix.audio.progress import Progress
 from intellimix.errors import Conflict, NotFound, ValidationFailed
 from intellimix.extensions import db
-from intellimix.generation.demo import DEMO_ARTIST, DEMO_BY_SLUG, DEMO_SET, demo_audio
+from intellimix.generation.demo import (
+    DEMO_ARTIST,
+    DEMO_BY_SLUG,
+    DEMO_SET,
+    DemoEntry,
+    demo_audio,
+    demo_spec,
+)
 from intellimix.generation.schemas import GenerateRequest
 from intellimix.library import service as library
 from intellimix.library.models import Track
@@ -126,11 +133,14 @@ def add_demo_tracks(user_id: str) -> tuple[list[Track], list[Run]]:
     return tracks, started
 
 
+def demo_arrangement(slug: str) -> dict[str, Any]:
+    """The spec a demo track was generated from: its sections are known, not estimated."""
+    return demo_spec(_demo_entry(slug))
+
+
 def materialize_demo(track: Track, slug: str, *, progress: Progress) -> None:
     """Give a demo track its audio: from the demo cache, generated first when absent."""
-    entry = DEMO_BY_SLUG.get(slug)
-    if entry is None:
-        raise RunFailure("DEMO_NOT_FOUND", f"There is no demo track {slug!r}.")
+    entry = _demo_entry(slug)
     progress("generate", 0, f"Preparing {entry.title}")
     cached = demo_audio(
         entry,
@@ -143,6 +153,13 @@ def materialize_demo(track: Track, slug: str, *, progress: Progress) -> None:
         db.session.commit()
     finally:
         copy.unlink(missing_ok=True)
+
+
+def _demo_entry(slug: str) -> DemoEntry:
+    entry = DEMO_BY_SLUG.get(slug)
+    if entry is None:
+        raise RunFailure("DEMO_NOT_FOUND", f"There is no demo track {slug!r}.")
+    return entry
 
 
 def _scratch_copy(source: Path) -> Path:

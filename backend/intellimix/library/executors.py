@@ -22,12 +22,15 @@ def analyze_track(context: RunContext) -> dict[str, Any]:
     progress: Progress = context.progress
     with service.analysing(str(context.input.get("track_id")), context.user_id) as track:
         demo = context.input.get("demo")
-        if demo and not track.media_file:
-            # A demo track gets its audio here, in the worker, not in the request that added it.
-            from intellimix.generation.service import materialize_demo
+        arrangement = None
+        if demo:
+            from intellimix.generation.service import demo_arrangement, materialize_demo
 
-            materialize_demo(track, str(demo), progress=scaled(progress, 0, 60))
-            progress = scaled(progress, 60, 100)
-        track = service.analyze(track, progress=progress)
+            arrangement = demo_arrangement(str(demo))
+            if not track.media_file:
+                # A demo track gets its audio here, in the worker, not in the request that added it.
+                materialize_demo(track, str(demo), progress=scaled(progress, 0, 60))
+                progress = scaled(progress, 60, 100)
+        track = service.analyze(track, progress=progress, arrangement=arrangement)
     analysis = track.analysis or {}
     return {"track_id": track.id, "bpm": analysis["bpm"], "key": analysis["key"]}

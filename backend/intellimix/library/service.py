@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, or_, select
@@ -156,8 +157,14 @@ def analysing(track_id: str, user_id: str) -> Iterator[Track]:
         raise
 
 
-def analyze(track: Track, *, progress: Progress) -> Track:
-    """Analyse the track's stored audio and keep the result on it (inside `analysing`)."""
+def analyze(
+    track: Track, *, progress: Progress, arrangement: Mapping[str, Any] | None = None
+) -> Track:
+    """Analyse the track's stored audio and keep the result on it (inside `analysing`).
+
+    A track the generator made comes with its `arrangement` (the GenerationSpec): its sections
+    are then the ones it was composed with, not estimates.
+    """
     from intellimix.audio.analysis import analyze_file
 
     # The duration limit guards uploads; the app's own audio is bounded by what it makes.
@@ -166,6 +173,12 @@ def analyze(track: Track, *, progress: Progress) -> Track:
     analysis = analyze_file(
         get_storage().path(track.media_file or ""), max_seconds=limit, progress=progress
     )
+    if arrangement is not None:
+        from intellimix.audio.generate import arranged_sections
+
+        analysis["sections"] = arranged_sections(
+            arrangement, energy_curve=analysis["energy_curve"], duration_s=analysis["duration_s"]
+        )
     track = _run_track(track_id, user_id)  # it may have been deleted meanwhile
     track.analysis = analysis
     track.duration_s = analysis["duration_s"]

@@ -5,6 +5,6 @@ its stages: `arrangement` (the bar grid), `theory` (progressions and voicings), 
 `instruments` and `fx` (the stems), `synth` and `effects` (their building blocks).
 """
 
-from intellimix.audio.generate.pipeline import GenerationOutcome, generate_track
+from intellimix.audio.generate.pipeline import GenerationOutcome, arranged_sections, generate_track
 
-__all__ = ["GenerationOutcome", "generate_track"]
+__all__ = ["GenerationOutcome", "arranged_sections", "generate_track"]

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -39,6 +39,7 @@ from intellimix.audio.generate.instruments import render_harmony, render_lead
 from intellimix.audio.generate.theory import progression as compose_progression
 from intellimix.audio.progress import Progress, scaled, silent
 from intellimix.audio.stopwatch import Stopwatch
+from intellimix.audio.structure import ENERGY_HOP_S, SECTION_LABELS, Label, Section
 from intellimix.audio.tonal import key_name
 
 ENGINE = "intellimix-procedural-1"
@@ -224,6 +225,50 @@ def timeline(ctx: SynthContext) -> list[dict[str, Any]]:
         }
         for section in arrangement.sections
     ]
+
+
+def arranged_sections(
+    spec: Mapping[str, Any], *, energy_curve: Sequence[float], duration_s: float
+) -> list[Section]:
+    """The spec's own sections in the analysis's form: where a generated track really changes.
+
+    Section estimates are for music we did not make; here the arrangement is known exactly.
+    Names the analysis also uses (chorus, drop…) are kept, others become their role; each
+    section's energy is its mean of the measured `energy_curve`, the most energetic at 1.0.
+    """
+    spans: list[tuple[str, float, float]] = []
+    for entry in timeline(_context(spec)):
+        name = str(entry["section"]).lower()
+        label = name if name in SECTION_LABELS else str(entry["role"])
+        start, end = float(entry["start_s"]), min(float(entry["end_s"]), duration_s)
+        if start >= end:
+            continue
+        if spans and spans[-1][0] == label:  # neighbours with one label are one section
+            spans[-1] = (label, spans[-1][1], end)
+        else:
+            spans.append((label, start, end))
+    if not spans:
+        return []
+    spans[-1] = (spans[-1][0], spans[-1][1], duration_s)  # sections tile the whole track
+    curve = np.asarray(energy_curve, dtype=np.float64)
+    means = [_mean_energy(curve, start, end) for _, start, end in spans]
+    top = max(means) or 1.0
+    return [
+        Section(
+            start_s=round(start, 3),
+            end_s=round(end, 3),
+            label=cast(Label, label),
+            energy=round(m / top, 3),
+        )
+        for (label, start, end), m in zip(spans, means, strict=True)
+    ]
+
+
+def _mean_energy(curve: np.ndarray, start_s: float, end_s: float) -> float:
+    first = int(start_s / ENERGY_HOP_S)
+    last = max(first + 1, int(np.ceil(end_s / ENERGY_HOP_S)))
+    window = curve[first:last]
+    return float(window.mean()) if window.size else 0.0
 
 
 def _needs_another_take(qa: Mapping[str, Any]) -> bool:
