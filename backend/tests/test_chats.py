@@ -9,6 +9,7 @@ from intellimix.chats.models import ChatMessage, ChatThread, MixVersion, PlanDra
 from intellimix.chats.timeline import to_client_segments
 from intellimix.extensions import db
 from intellimix.history.models import Job
+from intellimix.library.models import Track
 from intellimix.planner.local import LocalPlanner
 from intellimix.planner.plan import MixPlan
 from intellimix.runs.models import Run
@@ -46,6 +47,30 @@ RUN_KEYS = {
     "updated_at",
 }
 DRAFT_KEYS = {"id", "parent_id", "status", "plan", "timeline", "compatibility", "warnings"}
+ANALYSIS_KEYS = {"kind", "tracks", "asked", "not_found", "provider"}  # + compatibility for 2+
+ANALYSIS_TRACK_KEYS = {
+    "track_id",
+    "title",
+    "artist",
+    "duration_s",
+    "bpm",
+    "key",
+    "camelot",
+    "lufs_integrated",
+    "true_peak_db",
+    "sections",
+}
+COMPATIBILITY_KEYS = {
+    "from_track",
+    "to_track",
+    "key_relation",
+    "compatible_keys",
+    "semitone_shift",
+    "tempo_ratio",
+    "stretch",
+    "half_double",
+    "score",
+}
 MIX = "Night Drive into the drop of Sunrise at 124 BPM, about 3 minutes"
 
 
@@ -391,6 +416,81 @@ def test_generation_and_suggestion_replies(app, api):
     assert suggested["content_text"].splitlines()[1].startswith("1. Sunrise (Extended Mix)")
     chat = say(app, api.client, ada, thread_id, {"content": "hello there"})
     assert chat["content_json"]["kind"] == "chat" and chat["content_text"]
+
+
+def test_a_question_about_tracks_answers_with_an_analysis_report(app, api):
+    ada = person(app, api)
+    with app.app_context():
+        night_drive = db.session.get(Track, ada.tracks["night_drive"])
+        measured = {"lufs_integrated": -9.8, "true_peak_db": -0.9, "camelot": "8A"}
+        night_drive.analysis = {**night_drive.analysis, **measured}
+        db.session.commit()
+    thread_id, ready = _drafted(app, api.client, ada)
+    draft_id = ready["content_json"]["draft_id"]
+
+    # "track 2" is the current plan's second track: Sunrise.
+    asked = say(app, api.client, ada, thread_id, {"content": "what's the BPM of track 2?"})
+    content = asked["content_json"]
+    assert (asked["status"], asked["content_text"]) == (
+        "completed",
+        "Sunrise — Lumen Coast: 124.0 BPM.",
+    )
+    assert set(content) == ANALYSIS_KEYS
+    assert (content["kind"], content["asked"], content["not_found"]) == (
+        "analysis_report",
+        ["bpm"],
+        [],
+    )
+    [sunrise] = content["tracks"]
+    assert set(sunrise) == ANALYSIS_TRACK_KEYS
+    assert (sunrise["track_id"], sunrise["bpm"], sunrise["key"], sunrise["camelot"]) == (
+        ada.tracks["sunrise"],
+        124,
+        "C major",
+        "8B",
+    )
+    assert set(sunrise["sections"][0]) == {"label", "start_s", "end_s"}
+
+    compared = say(app, api.client, ada, thread_id, {"content": "compare Night Drive and Sunrise"})
+    content = compared["content_json"]
+    assert set(content) == ANALYSIS_KEYS | {"compatibility"}
+    assert [t["title"] for t in content["tracks"]] == ["Night Drive", "Sunrise"]
+    assert (content["tracks"][0]["lufs_integrated"], content["tracks"][0]["true_peak_db"]) == (
+        -9.8,
+        -0.9,
+    )
+    [pair] = content["compatibility"]
+    assert set(pair) == COMPATIBILITY_KEYS
+    assert (pair["from_track"], pair["to_track"], pair["key_relation"]) == (
+        ada.tracks["night_drive"],
+        ada.tracks["sunrise"],
+        "relative",
+    )
+    assert "-9.8 LUFS integrated, true peak -0.9 dBTP" in compared["content_text"]
+    assert "Night Drive into Sunrise: A minor (8A) to C major (8B)" in compared["content_text"]
+
+    missing = say(app, api.client, ada, thread_id, {"content": "what key is Sandstorm in?"})
+    assert (missing["content_json"]["tracks"], missing["content_json"]["not_found"]) == (
+        [],
+        ["Sandstorm"],
+    )
+    assert 'I can\'t find "Sandstorm" in your library.' in missing["content_text"]
+
+    # No draft was made or changed: the drafted plan is still the one to approve or revise.
+    shown = api.client.get(f"{CHATS}/{thread_id}", headers=ada.headers).get_json()["thread"]
+    assert (shown["active_planning_draft_id"], shown["active_planning_status"]) == (
+        draft_id,
+        "draft_ready",
+    )
+    with app.app_context():
+        drafts = db.session.query(PlanDraft).filter_by(thread_id=thread_id).all()
+        assert [(d.id, d.status) for d in drafts] == [(draft_id, "draft_ready")]
+        assert drafts[0].plan == ready["content_json"]["draft"]["plan"]
+        runs = db.session.query(Run).filter_by(thread_id=thread_id, kind="plan").all()
+        assert sorted(r.result["reply"] for r in runs) == ["analysis"] * 3 + ["draft"]
+        assert all(r.result["draft_id"] is None for r in runs if r.result["reply"] == "analysis")
+    revised = say(app, api.client, ada, thread_id, {"content": "make it 126 bpm"})
+    assert revised["content_json"]["draft"]["parent_id"] == draft_id
 
 
 def test_a_cloud_fallback_is_said_in_the_answer(app, api, monkeypatch):

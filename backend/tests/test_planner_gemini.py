@@ -215,6 +215,33 @@ def test_success_is_the_builders_reply_to_the_models_intent(stub, request_):
     assert {k.lower(): v for k, v in seen.headers.items()}["x-goog-api-key"] == API_KEY
 
 
+def test_a_question_about_tracks_is_answered_from_the_analysis(stub, library):
+    stub.answer(
+        ok(
+            {
+                "action": "analyze",
+                "songs": [{"query": "Sunrise", "track_id": "sunrise"}],
+                "asked": ["key"],
+            }
+        )
+    )
+    request = PlannerRequest(message="what key is Sunrise in?", library=library)
+    reply = make_planner(stub).respond(request)
+
+    assert (reply.kind, reply.provider, reply.plan) == ("analysis", "gemini", None)
+    assert reply.text == "Sunrise — Lumen Coast: C major (8B)."
+    schema = stub.seen[0].body["generationConfig"]["responseSchema"]["properties"]
+    assert "analyze" in schema["action"]["enum"]
+    assert set(schema["asked"]["items"]["enum"]) == {
+        "all",
+        "key",
+        "bpm",
+        "loudness",
+        "length",
+        "structure",
+    }
+
+
 # --- retries ----------------------------------------------------------------------------------
 
 

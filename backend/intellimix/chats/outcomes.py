@@ -1,5 +1,6 @@
 """What runs write back into a chat: the planner's reply as a draft and an assistant message, a
-render as a `mix_proposal`, and an `error` message when a run fails or is cancelled.
+render as a `mix_proposal`, and an `error` message when a run fails or is cancelled. An answer
+to a question about tracks (`analysis_report`) makes no draft: the active one stays as it is.
 
 A placeholder is filled exactly once: once final (completed or failed) it never changes, so a
 retried run answers in a new assistant message and points its run at that one instead.
@@ -25,8 +26,9 @@ from intellimix.chats.tracks import planner_library
 from intellimix.db_types import utcnow
 from intellimix.errors import ApiError
 from intellimix.extensions import db
+from intellimix.planner.analysis import track_report
 from intellimix.planner.plan import MixPlan
-from intellimix.planner.turns import LibraryTrack, PlannerReply, PlannerRequest
+from intellimix.planner.turns import AnalysisReport, LibraryTrack, PlannerReply, PlannerRequest
 from intellimix.runs.errors import RunFailure
 from intellimix.runs.models import Run
 
@@ -148,6 +150,8 @@ def record_reply(
         result["generate_run_id"] = content.get("run_id")
     elif reply.kind == "suggestions":
         content, text = _suggestions(reply, library), _suggestions_text(reply, library)
+    elif reply.kind == "analysis" and reply.analysis is not None:
+        content = _analysis_report(reply.analysis, library)
     else:
         content = {"kind": "chat"}
     if reply.fallback_reason:
@@ -206,6 +210,20 @@ def _suggestions(reply: PlannerReply, library: Mapping[str, LibraryTrack]) -> di
             if s.track_id in library
         ],
     }
+
+
+def _analysis_report(report: AnalysisReport, library: Mapping[str, LibraryTrack]) -> dict[str, Any]:
+    """The facts an `analysis_report` message shows; compatibility only for two or more tracks."""
+    tracks = [track_report(library[t]) for t in report.track_ids if t in library]
+    content: dict[str, Any] = {
+        "kind": "analysis_report",
+        "tracks": tracks,
+        "asked": list(report.asked),
+        "not_found": list(report.not_found),
+    }
+    if len(tracks) >= 2:
+        content["compatibility"] = [pair.model_dump() for pair in report.compatibility]
+    return content
 
 
 def _suggestions_text(reply: PlannerReply, library: Mapping[str, LibraryTrack]) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping
 from typing import Any
@@ -35,6 +36,8 @@ def library_track(track: Track) -> LibraryTrack:
         bpm=_positive(analysis.get("bpm")),
         key=analysis.get("key") if isinstance(analysis.get("key"), str) else None,
         energy=round(statistics.fmean(curve), 3) if curve else None,
+        lufs_integrated=_finite(analysis.get("lufs_integrated")),
+        true_peak_db=_finite(analysis.get("true_peak_db")),
         sections=[
             LibrarySection(
                 label=str(s.get("label") or "section"),
@@ -56,6 +59,10 @@ def library_track(track: Track) -> LibraryTrack:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _finite(value: Any) -> float | None:
+    return float(value) if _is_number(value) and math.isfinite(value) else None
 
 
 def _positive(value: Any) -> float | None:

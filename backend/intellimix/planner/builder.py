@@ -2,7 +2,8 @@
 
 A provider reads the words into a `MixIntent`; `build_reply` turns that intent, the library and
 the current plan into a reply: a validated draft plan, questions about songs it cannot pin down,
-a generation request, suggestions, a clarification about an attached timeline, or a chat answer.
+a generation request, suggestions, a clarification about an attached timeline, an answer to a
+question about tracks (`analysis`), or a chat answer.
 Nothing here reads words, so a cloud model's reading and the local one are planned alike.
 
 Questions about songs carry their intent in the question id (`songs.song_question_id`), so the
@@ -17,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from intellimix.planner import analysis
 from intellimix.planner.arrange import (
     assign_transitions,
     choose_bpm,
@@ -101,6 +103,8 @@ def _answer(turn: _Turn, current: MixPlan | None) -> PlannerReply:
         return _generate(turn)
     if intent.action == "suggest":
         return _suggest(turn, current)
+    if intent.action == "analyze":
+        return _analyze(turn, current)
     if intent.action == "chat":
         return _chat(turn, current)
     # Tempo or loudness words without songs change the plan there is, rather than start anew.
@@ -410,7 +414,7 @@ def _questions_text(questions: Sequence[Question]) -> str:
     return " ".join(q.question for q in questions)
 
 
-# --- generation, suggestions, chat ------------------------------------------------------------
+# --- generation, suggestions, analysis, chat --------------------------------------------------
 
 
 def _generate(turn: _Turn) -> PlannerReply:
@@ -448,6 +452,13 @@ def _suggest(turn: _Turn, current: MixPlan | None) -> PlannerReply:
     after = f" after {seed.title}" if seed else ""
     listed = "; ".join(f"{library[s.track_id].title} ({s.reasons[0]})" for s in ranked[:3])
     return turn.reply("suggestions", f"Tracks that would fit{after}: {listed}.", suggestions=ranked)
+
+
+def _analyze(turn: _Turn, current: MixPlan | None) -> PlannerReply:
+    """Facts about the tracks asked about; the current plan is left as it is."""
+    playing = list(dict.fromkeys(s.track_id for s in current.segments)) if current else []
+    text, report = analysis.answer(turn.intent, turn.library, playing)
+    return turn.reply("analysis", text, analysis=report)
 
 
 def _chat(turn: _Turn, current: MixPlan | None) -> PlannerReply:

@@ -10,7 +10,14 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from intellimix.audio.tonal import InvalidKey, KeyRelation, key_relation, transpose_key
+from intellimix.audio.tonal import (
+    InvalidKey,
+    KeyRelation,
+    camelot_code,
+    key_relation,
+    parse_key,
+    transpose_key,
+)
 from intellimix.planner.turns import LibraryTrack
 
 KEY_WEIGHT, TEMPO_WEIGHT = 0.6, 0.4  # a key clash is heard at once; a tempo gap only as stretch
@@ -26,6 +33,16 @@ def shifted_key(track: LibraryTrack, semitones: int = 0) -> str | None:
         return None
     try:
         return transpose_key(track.key, semitones)
+    except InvalidKey:
+        return None
+
+
+def camelot(key: str | None) -> str | None:
+    """The Camelot code of a key ("A minor" -> "8A"), or None when it is unknown or unreadable."""
+    if key is None:
+        return None
+    try:
+        return camelot_code(*parse_key(key))
     except InvalidKey:
         return None
 

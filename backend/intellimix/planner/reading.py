@@ -9,6 +9,8 @@ to the library by `songs.find_mentions`. A message reads as one of
 * a generation request ("make me a new techno track"): the words go to the generator's own
   prompt parser; a song named as a style reference ("in the style of X") is kept in `songs`;
 * a request for suggestions ("what could follow Sunrise?", "three songs for a workout mix");
+* a question about tracks ("what key is Sunrise in?", "how loud is track 2", "compare Night
+  Drive and Sunrise"), answered from their analysis (action `analyze`, the facts in `asked`);
 * a revision of `request.current_plan` ("swap the first two", "make it club loud"): explicit
   edit operations, with "the third song", "the last two" and "its" read against the plan;
 * a new mix: songs, their sections or time ranges, order, transitions, duration, tempo, key,
@@ -32,7 +34,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from intellimix.planner.intent import GENRES, PromptError, find_bpm, find_duration, find_key
 from intellimix.planner.plan import MixPlan, TransitionType
@@ -47,6 +49,7 @@ from intellimix.planner.songs import (
     tokenize,
 )
 from intellimix.planner.turns import (
+    AnalysisFact,
     EditOperation,
     EnergyCurve,
     GenerationRequest,
@@ -847,12 +850,232 @@ def _is_suggestion(text: _Text, songs: list[_Song]) -> bool:
     return bool(_COUNT_RE.search(text.unread())) and len(songs) < 2  # "three songs for a …"
 
 
+# --- questions about tracks -------------------------------------------------------------------
+
+# "what key is Sunrise in?", "how loud is Night Drive", "tell me about Sunrise", "compare Night
+# Drive and Sunrise", "is Sunrise louder than Afterglow?": a question about named tracks (or
+# "track 2", "the second song") that asks for facts, not for a mix. Facts are read with the
+# songs taken out, so "Slow Burn" and "Golden Hour" ask nothing.
+_SECTION_WORD = (
+    r"(?:intro|verse|build\s?up|build|riser|drop|chorus|hook|refrain|breakdown|break|bridge"
+    r"|outro)s?"
+)
+_FACT_RES: tuple[tuple[AnalysisFact, re.Pattern[str]], ...] = (
+    (
+        "bpm",
+        re.compile(
+            r"\b(?:bpms?|bmp|tempos?|beats?\s+per\s+minute|speed|fast(?:er|est)?"
+            r"|slow(?:er|est)?)\b"
+        ),
+    ),
+    (
+        "key",
+        re.compile(
+            r"\b(?:keys?|camelot|scales?|tonality|tonal|harmonic\w*|major|minor"
+            r"|(?:1[0-2]|0?[1-9])[ab])\b"
+        ),
+    ),
+    (
+        "loudness",
+        re.compile(
+            r"\b(?:loud\w*|lufs|true\s+peak|peaks?|quiet\w*|volume|dynamics?|levels?|gain|dbtp)\b"
+        ),
+    ),
+    (
+        "length",
+        re.compile(
+            r"\bhow\s+long\b|\b(?:long(?:er|est)|short(?:er|est)|length|duration|runtime"
+            r"|run\s*time|running\s+time)\b"
+        ),
+    ),
+    (
+        "structure",
+        re.compile(
+            r"\b(?:structure\w*|sections?|parts|arrangement|arranged|layout|segments)\b"
+            rf"|\b(?:where|when)\b(?:\W+\w+){{0,5}}?\W+{_SECTION_WORD}\b"
+            rf"|\bhow\s+many\s+{_SECTION_WORD}\b"
+            rf"|\b(?:is|are)\s+there\s+(?:an?|any)\s+{_SECTION_WORD}\b"
+        ),
+    ),
+)
+# A question: a question word first, "what key", or "the key of …" on its own; or else only a
+# question mark, which does not make "Sunrise and Afterglow at 124?" a question.
+_QUESTION_RE = re.compile(
+    r"^\W*(?:(?:hey|hi|hello|so|ok|okay|and|also|yo|please|pls|quick\s+question|um+|hmm+)\W+)*"
+    r"(?:what|wat|whats|wats|which|how|hows|is|are|does|do|did|was|where|when|tell|show|give|list"
+    r"|check|(?:can|could|would)\s+you\s+(?:please\s+)?(?:tell|show|give|check|list)"
+    r"|i\s+(?:want|need|would\s+like|d\s+like)\s+to\s+know|do\s+you\s+know)\b"
+    r"|\bwhat\s+(?:key|tempo|bpm|scale)\b"
+    r"|^\W*(?:the\s+)?(?:key|bpm|tempo|loudness|lufs|length|duration|structure|sections)\s+"
+    r"(?:of|for)\b"
+)
+# Asking about a track as a whole: every fact, unless some are named.
+_ABOUT_RE = re.compile(
+    r"\b(?:tell|talk)\s+(?:me\s+|us\s+)?(?:a\s+(?:bit|little)\s+|more\s+|everything\s+"
+    r"|something\s+|all\s+)?about\b|\bwhat\s+(?:do|can)\s+you\s+(?:know|tell\s+me|say)\s+about\b"
+    r"|\b(?:info|information|details?|stats|statistics|facts|specs|data|lowdown|rundown|overview"
+    r"|summary|profile|analysis|report)\s+(?:on|about|of|for)\b|\bdescribe\b|\bdescription\s+of\b"
+    r"|\bcompare\w*|\bcomparisons?\b|\bversus\b|\bvs\b|\bdifferences?\s+between\b"
+)
+# Whether two tracks fit: their keys and tempos (asked as a question).
+_FIT_RE = re.compile(
+    r"\bcompatib\w*|\bhow\s+well\b"
+    r"|\b(?:mix|blend|go|work|fit|sound|flow|match)\w*\s+(?:well|nicely|good)\b"
+    r"|\b(?:go|goes|work|fit|sound|belong|flow)\w*\s+(?:well\s+)?together\b|\bclash\w*"
+)
+_FUZZY_TRIGGERS = ("analyse", "analyze", "analysis", "compare")
+_FUZZY_SCORE = 80.0
+# A request for a mix or an edit: it starts with a verb that asks for one ("can you make …"),
+# or such a verb leads to the first track named ("is it possible to mix Night Drive with …").
+_REQUEST_START_RE = re.compile(
+    r"^\W*(?:(?:now|ok|okay|so|then|please|pls|and|actually|hey|hi|also|just)\W+)*"
+    r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?)?"
+    r"(?:mix|blend|play|put|add|swap|switch|replace|remove|make|set|change|use|start|open|begin"
+    r"|crossfade|fade|cut|move|insert|include|queue|build|create|bring|finish|end|close|reverse"
+    r"|keep|master|segue|combine|generate|compose|drop|take|try)\b"
+)
+_REQUEST_NEAR_RE = re.compile(
+    r"\b(?:mix|mixing|blend|blending|play|playing|put|add|swap|replace|remove|insert|include"
+    r"|queue|crossfade|segue|combine)\s+(?:\S+\s+){0,3}$"
+)
+# What only a mix request states: a tempo, a length, a Camelot key, a transition.
+_SETTING_RE = re.compile(
+    r"\bat\s+\d{2,3}(?:\.\d+)?\b|\b\d+(?:\.\d+)?\s*(?:bpm|mins?|minutes?|secs?|seconds?|s|bars?"
+    r"|beats?)\b|\b\d{1,2}[ab]\b|\b(?:cross[\s-]?fade|bass[\s-]?swap|filter|sweep|echo|cut|blend"
+    r"|transitions?|mix|set)\b"
+)
+_ORDER_GAP = re.compile(r"\b(?:into|then|onto|followed\s+by|segue)\b|->|→|>")
+_TRACK_REF_RE = re.compile(
+    r"(?:\b(?:track|song|tune|number|no)\s*#?\s*|#\s*)(?P<n>\d{1,2})\b"
+    rf"|\bthe\s+{_ORD}\s+(?:track|song|tune|one)\b"
+)
+# What leads to a name the library lacks: "the bpm of X", "is X", "about X", "and X".
+_SUBJECT_LEADS = _word_set(
+    "of about on for is are was does do did and or between vs versus with than describe compare"
+)
+_ANALYSIS_WORDS = _word_set(
+    """
+    analyse analyze analysis describe description compare compared comparing comparison tell
+    talk info information details detail stats statistics facts specs data lowdown rundown
+    overview summary profile report whats wat wats hows loudness lufs peak peaks quiet quieter
+    volume dynamics level levels gain dbtp structure structured sections section parts
+    arrangement arranged layout segments length duration runtime tempo tempos speed faster
+    slower fastest slowest longer shorter longest shortest camelot scale scales tonality
+    harmonic compatible compatibility together versus vs difference differences bpms bmp
+    """
+)
+
+
+@dataclass
+class _Asking:
+    """What a question about tracks asks: facts named, a whole track, or whether two fit."""
+
+    facts: list[AnalysisFact]
+    about: bool
+    fit: bool
+    worded: bool  # asked in words, not only with a question mark
+
+    def __bool__(self) -> bool:
+        return bool(self.facts or self.about or self.fit)
+
+
+def _asking(text: str, tokens: Sequence[Token]) -> _Asking:
+    """What the words ask (text normalized, songs already blanked out when they are known)."""
+    about = bool(_ABOUT_RE.search(text)) or bool(_fuzzy_triggers(tokens))
+    worded = about or bool(_QUESTION_RE.search(text))
+    question = worded or "?" in text
+    facts = [fact for fact, rx in _FACT_RES if rx.search(text)] if question else []
+    return _Asking(facts, about, question and bool(_FIT_RE.search(text)), worded)
+
+
+def _fuzzy_triggers(tokens: Sequence[Token]) -> list[Token]:
+    """Words that ask for facts, typos too: "analyse", "analize", "anaylse", "comapre"."""
+    return [
+        t
+        for t in tokens
+        if len(t.text) >= 6
+        and t.text[0] in "ac"
+        and process.extractOne(t.text, _FUZZY_TRIGGERS, scorer=fuzz.ratio)[1] >= _FUZZY_SCORE
+    ]
+
+
+def _is_request(text: _Text, songs: Sequence[_Song]) -> bool:
+    """Whether the message asks for a mix or an edit rather than about tracks."""
+    if _REQUEST_START_RE.search(text.norm) or _REQUEST_NEAR_RE.search(text.norm[: songs[0].start]):
+        return True
+    pairs = zip(songs, songs[1:], strict=False)
+    return any(_ORDER_GAP.search(text.norm[a.end : b.start]) for a, b in pairs)
+
+
+def _track_refs(text: _Text, request: PlannerRequest) -> list[_Song]:
+    """Tracks by number ("track 2", "the second song"): the current plan's, else the library's."""
+    plan = request.current_plan
+    order = (
+        list(dict.fromkeys(s.track_id for s in plan.segments))
+        if plan
+        else [t.id for t in request.library]
+    )
+    refs = []
+    for match in text.find(_TRACK_REF_RE):
+        number = int(match["n"]) if match["n"] else _ORDINALS[match["ord"]]
+        index = number - 1 if number > 0 else len(order) + number
+        track_id = order[index] if 0 <= index < len(order) else None
+        refs.append(_Song(match.start(), match.end(), " ".join(match.group().split()), track_id))
+    return refs
+
+
+def _unknown_subjects(text: _Text) -> list[_Song]:
+    """Names the library lacks where a question puts its track: "what key is Sandstorm in?"."""
+    for token in text.tokens:
+        if token.text in _ANALYSIS_WORDS or _fuzzy_triggers([token]):
+            text.take(token.start, token.end)
+    found = []
+    for first, last in _unknown_runs(text):
+        lead = text.tokens[first - 1] if first else None
+        if lead is None or not (lead.text in _SUBJECT_LEADS or _fuzzy_triggers([lead])):
+            continue
+        start, end = text.tokens[first].start, text.tokens[last - 1].end
+        found.append(_Song(start, end, text.raw[start:end], None))
+        text.take(start, end)
+    return found
+
+
+def _read_analysis(seen: _Text, request: PlannerRequest) -> MixIntent | None:
+    """A question about tracks as an `analyze` intent; None when the message is no such question.
+
+    `seen` is only looked at (a cheap first test); the reading works on its own copy, so a
+    message that turns out to be something else is read afresh.
+    """
+    if not seen.tokens or not _asking(seen.norm, seen.tokens):
+        return None
+    text = _Text(request.message)
+    if _is_generation(text):
+        return None
+    songs = _find_songs(text, request.library)
+    if _is_suggestion(text, songs):
+        return None
+    songs = songs + _track_refs(text, request)
+    asking = _asking(text.masked(), text.tokens)
+    if not asking or not (asking.worded or not _SETTING_RE.search(text.masked())):
+        return None
+    songs = sorted(songs + _unknown_subjects(text), key=lambda s: s.start)
+    if not songs or _is_request(text, songs):
+        return None
+    facts = asking.facts or (["key", "bpm"] if asking.fit and not asking.about else ["all"])
+    return MixIntent(action="analyze", songs=[s.request() for s in songs], asked=facts)
+
+
 # --- readings ---------------------------------------------------------------------------------
 
 
 def read_message(request: PlannerRequest) -> MixIntent:
     """Read one chat message, in its context, as a MixIntent; odd words never raise."""
     text = _Text(request.message)
+    # A question about tracks is answered even while questions about a mix are pending (they
+    # stay pending); answers given as options are answers.
+    asked = None if request.answers else _read_analysis(text, request)
+    if asked is not None:
+        return asked
     answered = _read_answer(text, request)
     if answered is not None:
         return answered

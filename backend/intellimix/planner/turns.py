@@ -2,10 +2,11 @@
 
 A chat message (plus the library, the current plan, answers to earlier questions, an attached
 timeline and the person's remembered preferences) goes in as a `PlannerRequest`; a
-`PlannerReply` comes out: a plan draft, questions, a generation request, suggestions or a
-clarification. Providers (`local`, `gemini`) differ only in how they read the words into a
-`MixIntent`; the same deterministic builder turns any intent into a plan, so a cloud model
-never invents cut points and both providers' plans obey the same rules.
+`PlannerReply` comes out: a plan draft, questions, a generation request, suggestions, a
+clarification, an analysis report (a question about tracks, answered from their analysis) or
+chat. Providers (`local`, `gemini`) differ only in how they read the words into a `MixIntent`;
+the same deterministic builder turns any intent into a plan, so a cloud model never invents cut
+points and both providers' plans obey the same rules.
 
 `MixIntent` is also the structured-output schema given to the cloud model, so every field is
 plain JSON with a description.
@@ -21,6 +22,8 @@ from intellimix.planner.plan import MixPlan, Segment, TransitionType
 
 SectionLabel = Literal["intro", "verse", "build", "drop", "chorus", "break", "bridge", "outro"]
 EnergyCurve = Literal["rising", "falling", "flat", "peak"]
+# What a question about tracks asks for; "all" (or nothing named) means every fact.
+AnalysisFact = Literal["all", "key", "bpm", "loudness", "length", "structure"]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
@@ -100,11 +103,16 @@ class GenerationRequest(_Model):
 class MixIntent(_Model):
     """What one message asks for, before it meets the library."""
 
-    action: Literal["mix", "revise", "generate", "suggest", "chat"] = Field(
+    action: Literal["mix", "revise", "generate", "suggest", "analyze", "chat"] = Field(
         description="mix: a new plan; revise: change the current plan; generate: compose a new "
-        "track; suggest: recommend tracks; chat: nothing to plan."
+        "track; suggest: recommend tracks; analyze: a question about library tracks (their key, "
+        "BPM, loudness, length or sections, or how well two of them fit), answered from their "
+        "analysis without planning anything; chat: nothing to plan."
     )
-    songs: list[SongRequest] = Field(default_factory=list)
+    songs: list[SongRequest] = Field(
+        default_factory=list,
+        description="The songs named; for analyze, the tracks asked about, in the order named.",
+    )
     order_fixed: bool = Field(default=False, description="True when the words fix the song order.")
     duration_s: Finite | None = Field(default=None, gt=0, le=3600)
     bpm: Finite | None = Field(default=None, ge=60, le=200)
@@ -118,6 +126,11 @@ class MixIntent(_Model):
     generation: GenerationRequest | None = None
     edits: list[EditOperation] = Field(default_factory=list)
     suggest_count: int | None = Field(default=None, ge=1, le=20)
+    asked: list[AnalysisFact] = Field(
+        default_factory=list,
+        description="For analyze: the facts asked about (key, bpm, loudness, length, "
+        "structure = sections); 'all' or empty for everything.",
+    )
 
 
 # --- what a provider is given -----------------------------------------------------------------
@@ -140,6 +153,8 @@ class LibraryTrack(_Model):
     bpm: float | None = None
     key: str | None = None
     energy: float | None = None  # 0..1, the track's mean
+    lufs_integrated: float | None = None  # measured loudness (LUFS)
+    true_peak_db: float | None = None  # measured true peak (dBTP)
     sections: list[LibrarySection] = Field(default_factory=list)
     downbeats: list[float] = Field(default_factory=list)
     phrase_starts: list[float] = Field(default_factory=list)
@@ -205,8 +220,37 @@ class TransitionCompatibility(_Model):
     score: float
 
 
+class TrackComparison(_Model):
+    """How well one library track follows another: key relation, tempo, a 0..1 score."""
+
+    from_track: str
+    to_track: str
+    key_relation: str | None  # tonal.key_relation's name: same, relative, ..., clash
+    compatible_keys: bool | None
+    semitone_shift: int | None  # the pitch shift of to_track that would fit (0 when it does)
+    tempo_ratio: float | None  # to_track's BPM / from_track's
+    stretch: float | None  # the relative time-stretch a blend needs, half/double time counted
+    half_double: bool = False
+    score: float
+
+
+def _every_fact() -> list[AnalysisFact]:
+    return ["all"]
+
+
+class AnalysisReport(_Model):
+    """What an analysis question asked about: tracks found, facts asked, names not found."""
+
+    track_ids: list[str] = Field(default_factory=list)
+    asked: list[AnalysisFact] = Field(default_factory=_every_fact)
+    not_found: list[str] = Field(default_factory=list)  # names the library has no track for
+    compatibility: list[TrackComparison] = Field(default_factory=list)  # neighbours, as named
+
+
 class PlannerReply(_Model):
-    kind: Literal["draft", "questions", "generate", "suggestions", "clarification", "chat"]
+    kind: Literal[
+        "draft", "questions", "generate", "suggestions", "clarification", "analysis", "chat"
+    ]
     text: str  # what the assistant says, in a sentence or three
     intent: MixIntent
     plan: MixPlan | None = None
@@ -214,6 +258,7 @@ class PlannerReply(_Model):
     questions: list[Question] = Field(default_factory=list)
     generation: GenerationRequest | None = None
     suggestions: list[Suggestion] = Field(default_factory=list)
+    analysis: AnalysisReport | None = None
     compatibility: list[TransitionCompatibility] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

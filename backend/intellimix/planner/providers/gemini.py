@@ -53,7 +53,11 @@ The user turn is a JSON document: the message; the person's library (id, title, 
 key, duration_s, section labels in order); the current plan or null; questions the assistant
 asked and the person's answers.
 - action: mix (a new plan), revise (change current_plan), generate (compose a new track),
-  suggest (recommend library tracks), chat (nothing to plan).
+  suggest (recommend library tracks), analyze (a question about tracks: their key, bpm,
+  loudness, length or sections, or whether two of them fit), chat (nothing to plan).
+- For analyze: songs are the tracks asked about ("track 2" is the current plan's second track,
+  else the library's second); asked lists the facts asked for (key, bpm, loudness, length,
+  structure), or "all" for "tell me about X", "analyse X" or "compare X and Y".
 - songs: every song the message names, in the order named. Keep the words in query; set
   track_id only to a library id you are sure of.
 - A revision lists explicit edits against current_plan.
