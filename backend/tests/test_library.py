@@ -316,3 +316,33 @@ def test_another_users_track_is_not_found(api, tmp_path, method, suffix):
         ).status_code
         == 200
     )
+
+
+@pytest.mark.parametrize("db_backend", ["sqlite"])
+def test_an_upload_holds_no_write_lock_while_its_file_is_checked(
+    app, client, user, beat_wav, monkeypatch
+):
+    """Checking a file takes seconds; on SQLite a write held meanwhile locks every other writer
+    (a second upload, the worker's progress) out until it times out."""
+    import sqlite3
+
+    from intellimix.library import service
+
+    database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    probe = service.io.probe
+    writable = []
+
+    def probe_while_writing_elsewhere(*args, **kwargs):
+        other = sqlite3.connect(database, timeout=0.2)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # takes the write lock, or fails if it is held
+            other.execute("ROLLBACK")
+            writable.append(True)
+        finally:
+            other.close()
+        return probe(*args, **kwargs)
+
+    monkeypatch.setattr(service.io, "probe", probe_while_writing_elsewhere)
+    _, headers = user
+    assert _upload(client, headers, beat_wav).status_code == 202
+    assert writable == [True]

@@ -17,6 +17,7 @@ from intellimix.audio import io
 from intellimix.audio.errors import AudioError
 from intellimix.audio.progress import Progress
 from intellimix.auth.models import User
+from intellimix.db_types import new_id
 from intellimix.errors import ApiError, NotFound, ValidationFailed
 from intellimix.extensions import db
 from intellimix.library.models import Track
@@ -54,6 +55,7 @@ def upload(user_id: str, file: FileStorage | None) -> tuple[Track, Run]:
             raise ApiError("The uploaded file is empty.", code="EMPTY_FILE", status=415)
         title, artist = read_title_artist(scratch, fallback_name=file.filename)
         track = Track(
+            id=new_id(),
             user_id=user_id,
             title=title,
             artist=artist,
@@ -61,9 +63,10 @@ def upload(user_id: str, file: FileStorage | None) -> tuple[Track, Run]:
             original_filename=file.filename[:MAX_FILENAME_CHARS],
             status="pending",
         )
-        db.session.add(track)
-        db.session.flush()
+        # Probed before the row is written: the probe takes seconds, and on SQLite a pending
+        # write would hold the database's one write lock all that time (other writers time out).
         store_media(track, scratch, max_seconds=current_app.config["MAX_TRACK_SECONDS"])
+        db.session.add(track)
         db.session.commit()
     except AudioError as exc:
         db.session.rollback()
@@ -87,9 +90,8 @@ def store_media(track: Track, source: Path, *, max_seconds: float | None = None)
 def add_track(user_id: str, audio: Path, *, source: str, new: NewTrack) -> Track:
     """A track of the app's own making (e.g. generated), its audio moved in from `audio`."""
     track = _made_track(user_id, source, new)
+    store_media(track, audio)  # before the row is written, as for uploads
     db.session.add(track)
-    db.session.flush()
-    store_media(track, audio)
     db.session.commit()
     return track
 
@@ -125,6 +127,7 @@ def ensure_tracks(
 
 def _made_track(user_id: str, source: str, new: NewTrack) -> Track:
     return Track(
+        id=new_id(),  # known before the row is written: its media folder is named by it
         user_id=user_id,
         title=new.title,
         artist=new.artist,
