@@ -103,6 +103,13 @@ def thread(client: FlaskClient, who: Person, **body: Any) -> dict:
     return dict(response.get_json())
 
 
+def delivered_qa(*, checks: list[dict], measured: dict) -> dict:
+    """A version's `qa` as mixdown.deliver() stores it: every attempt, the last one decisive."""
+    passed = all(check["passed"] for check in checks)
+    attempt = {"passed": passed, "checks": checks, "measured": measured}
+    return {"passed": passed, "attempts": [{"attempt": 1, "master": {}, "qa": attempt}]}
+
+
 def fake_render(app: Flask, who: Person, thread_id: str, draft_id: str, tmp_path: Path) -> str:
     """What a render run leaves behind (a Job with files and a MixVersion), without audio work."""
     from intellimix.chats.models import PlanDraft
@@ -121,7 +128,7 @@ def fake_render(app: Flask, who: Person, thread_id: str, draft_id: str, tmp_path
             job_id=job.id,
             plan=draft.plan,
             outputs=list(job.outputs),
-            qa={"passed": True, "checks": [], "measured": {"duration_s": 180.0, "lufs": -14.1}},
+            qa=delivered_qa(checks=[], measured={"duration_s": 180.0, "lufs": -14.1}),
         )
         db.session.add(version)
         db.session.commit()

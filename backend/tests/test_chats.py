@@ -6,6 +6,7 @@ import pytest
 
 from intellimix.chats import outcomes
 from intellimix.chats.models import ChatMessage, ChatThread, MixVersion, PlanDraft
+from intellimix.chats.proposals import render_summary
 from intellimix.chats.timeline import to_client_segments
 from intellimix.extensions import db
 from intellimix.history.models import Job
@@ -14,7 +15,17 @@ from intellimix.planner.local import LocalPlanner
 from intellimix.planner.plan import MixPlan
 from intellimix.runs.models import Run
 
-from .chat_support import CHATS, answer, execute, fake_render, person, post, say, thread
+from .chat_support import (
+    CHATS,
+    answer,
+    delivered_qa,
+    execute,
+    fake_render,
+    person,
+    post,
+    say,
+    thread,
+)
 
 THREAD_KEYS = {
     "id",
@@ -340,6 +351,33 @@ def test_mix_proposal_versions_rerender_and_restore(app, api, tmp_path):
     )
     shown = api.client.get(f"{CHATS}/{thread_id}", headers=ada.headers).get_json()["thread"]
     assert shown["active_planning_draft_id"] == draft["id"]
+
+
+@pytest.mark.parametrize(
+    ("checks", "said"),
+    [
+        (
+            [{"name": "loudness", "passed": True}],
+            "(1:30, 124 BPM, -14.2 LUFS). Every QA check passed.",
+        ),
+        (
+            [{"name": "loudness", "passed": True}, {"name": "tempo", "passed": False}],
+            "QA flagged: tempo (the files are kept",
+        ),
+    ],
+)
+def test_the_render_summary_reads_the_last_qa_attempt(checks, said):
+    plan = MixPlan.model_validate(
+        {
+            "title": "Set",
+            "target": {"bpm": 124},
+            "segments": [{"id": "s1", "track_id": "t", "source_start_s": 0, "source_end_s": 90}],
+        }
+    )
+    first = {"name": "tempo", "passed": False}  # the first master's problem, fixed since
+    qa = delivered_qa(checks=checks, measured={"duration_s": 90.0, "lufs": -14.2})
+    qa["attempts"].insert(0, {"attempt": 0, "master": {}, "qa": {"checks": [first]}})
+    assert said in render_summary(plan, qa)
 
 
 def test_timeline_conflict_asks_and_the_resolution_answers(app, api, tmp_path):

@@ -132,14 +132,16 @@ def mix_proposal(version: MixVersion, library: Library) -> dict[str, Any]:
 
 
 def render_summary(plan: MixPlan, qa: Mapping[str, Any] | None) -> str:
-    """What the assistant says about a finished render."""
-    failed = [c.get("name", "?") for c in (qa or {}).get("checks", []) if not c.get("passed")]
+    """What the assistant says about a finished render, from its last QA attempt."""
+    attempts = (qa or {}).get("attempts") or [{}]
+    last = attempts[-1].get("qa") or {}
+    failed = [c.get("name", "?") for c in last.get("checks", []) if not c.get("passed")]
     verdict = (
         "Every QA check passed."
         if not failed
         else f"QA flagged: {', '.join(failed)} (the files are kept; listen before you share)."
     )
-    measured = (qa or {}).get("measured") or {}
+    measured = last.get("measured") or {}
     length, lufs = measured.get("duration_s"), measured.get("lufs")
     facts = [f"{plan.target.bpm:g} BPM"]
     if isinstance(length, int | float):
