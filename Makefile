@@ -9,7 +9,13 @@ INSTALLED := $(VENV)/.installed
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.cache/numba
 TEST_ENV := OMP_NUM_THREADS=1 NUMBA_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
-.PHONY: install run test lint bench demo
+WEB := frontend
+WEB_INSTALLED := $(WEB)/node_modules/.installed
+WEB_BUILT := $(WEB)/dist/index.html
+WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts \
+	$(WEB)/tsconfig.json
+
+.PHONY: install run test test-web test-backend test-e2e lint bench demo
 
 $(INSTALLED): backend/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,15 +23,31 @@ $(INSTALLED): backend/pyproject.toml
 	$(BIN)/python -m pip install --quiet -e 'backend[dev]'
 	touch $@
 
-install: $(INSTALLED)
+$(WEB_INSTALLED): $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+	touch $@
 
-## Install, migrate (serve applies pending migrations) and start on http://127.0.0.1:$${PORT:-5000}
+$(WEB_BUILT): $(WEB_INSTALLED) $(WEB_SOURCES)
+	cd $(WEB) && npm run build
+
+install: $(INSTALLED) $(WEB_BUILT)
+
+## Install, build the studio, migrate (serve applies pending migrations) and start on http://127.0.0.1:$${PORT:-5000}
 run: install
 	cd backend && exec $(BIN)/intellimix serve
 
-## Every test: database-marked tests on SQLite and on PostgreSQL (TEST_DATABASE_URL)
-test: install
+## Every test: the studio's unit tests, the backend (database-marked tests on SQLite and on
+## PostgreSQL at TEST_DATABASE_URL), then the studio end to end in Chromium
+test: test-web test-backend test-e2e
+
+test-web: install
+	cd $(WEB) && npm run typecheck && npx vitest run && npm run size
+
+test-backend: install
 	cd backend && $(TEST_ENV) $(BIN)/python -m pytest --durations=10
+
+test-e2e: install
+	cd $(WEB) && INTELLIMIX_BIN=$(BIN)/intellimix npm run e2e
 
 lint: install
 	cd backend && $(BIN)/ruff check intellimix tests bench && $(BIN)/ruff format --check intellimix tests bench

@@ -16,6 +16,15 @@ export const router = createBrowserRouter([
         element: <Layout />,
         children: [
           { index: true, element: <Navigate to="/studio" replace /> },
+          { path: "generate", lazy: () => import("@/features/generate").then((m) => ({ Component: m.GeneratePage })) },
+          { path: "history", lazy: () => import("@/features/history").then((m) => ({ Component: m.HistoryPage })) },
+          { path: "library", lazy: async () => ({ Component: (await import("@/features/library")).LibraryPage }) },
+          {
+            path: "library/:trackId",
+            lazy: async () => ({ Component: (await import("@/features/library")).TrackDetailPage }),
+          },
+          { path: "studio", lazy: async () => ({ Component: (await import("./routes/studio")).default }) },
+          { path: "studio/:threadId", lazy: async () => ({ Component: (await import("./routes/studio")).default }) },
           { path: "*", element: <NotFound /> },
         ],
       },

@@ -217,10 +217,16 @@ export interface QaCheck {
   [field: string]: unknown;
 }
 
-export interface Qa {
+export interface QaReport {
   passed: boolean;
   checks: QaCheck[];
   measured: Record<string, unknown>;
+}
+
+/** A delivered file's QA: every master → measure attempt; the last one is what was kept. */
+export interface Qa {
+  passed: boolean;
+  attempts: { attempt: number; master: Record<string, unknown>; qa: QaReport }[];
 }
 
 export interface FinalOutput {

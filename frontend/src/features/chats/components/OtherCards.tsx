@@ -1,0 +1,86 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router";
+
+import { useRun } from "@/hooks/use-run";
+import type { Message } from "@/lib/types";
+
+import { chatKeys, getRun } from "../api/chats";
+import { summarizeContent } from "../lib/messages";
+import { isActiveRun } from "../lib/runs";
+import { RunBox } from "./PendingReply";
+
+interface Suggestion {
+  track_id: string;
+  title: string;
+  artist?: string | null;
+  score?: number;
+  reasons?: string[];
+}
+
+/** Library tracks the planner suggests, ranked. */
+export function SuggestionsCard({ message }: { message: Message }) {
+  const content = (message.content_json ?? {}) as { suggestions?: Suggestion[] };
+  const suggestions = Array.isArray(content.suggestions) ? content.suggestions : [];
+  const intro = (message.content_text ?? "").split("\n")[0];
+  return (
+    <article className="card" aria-label="Suggestions">
+      {intro && <p className="msg-text">{intro}</p>}
+      <ol className="suggestions">
+        {suggestions.map((suggestion) => (
+          <li key={suggestion.track_id}>
+            <strong>{suggestion.title}</strong>
+            {suggestion.artist ? <span className="muted"> — {suggestion.artist}</span> : null}
+            {typeof suggestion.score === "number" && <span className="badge">{Math.round(suggestion.score * 100)}%</span>}
+            {suggestion.reasons?.length ? <p className="muted small-text">{suggestion.reasons.join("; ")}</p> : null}
+          </li>
+        ))}
+      </ol>
+    </article>
+  );
+}
+
+/** A track being generated on request: its run's progress, then a pointer to the library. */
+export function GenerationCard({ message }: { message: Message }) {
+  const content = (message.content_json ?? {}) as { run_id?: string; prompt?: string };
+  const runId = content.run_id ?? null;
+  const queryClient = useQueryClient();
+  const snapshot = useQuery({ queryKey: chatKeys.run(runId ?? "none"), queryFn: () => getRun(runId ?? ""), enabled: !!runId, staleTime: 60_000 });
+  const follow = snapshot.data && isActiveRun(snapshot.data) ? runId : null;
+  const live = useRun(follow, () => void queryClient.invalidateQueries({ queryKey: chatKeys.libraryCount() })) ?? snapshot.data;
+  return (
+    <article className="card" aria-label="Generation">
+      {message.content_text && <p className="msg-text">{message.content_text}</p>}
+      {content.prompt && <p className="muted small-text">Prompt: {content.prompt}</p>}
+      {live && isActiveRun(live) && <RunBox run={live} />}
+      {live?.status === "completed" && (
+        <p>
+          Ready: <Link to="/library">open your library</Link>
+        </p>
+      )}
+      {live?.status === "failed" && <p className="error-text">{live.error?.message ?? "The generation failed."}</p>}
+    </article>
+  );
+}
+
+/** Any other assistant message: its words, and a readable summary of what it carries. */
+export function GenericCard({ message }: { message: Message }) {
+  const rows = summarizeContent(message.content_json);
+  const kind = message.content_json?.kind;
+  const titled = kind && kind !== "chat" ? kind.replace(/_/g, " ") : null;
+  return (
+    <article className="msg-assistant-text" aria-label={titled ?? "Assistant"}>
+      {titled && rows.length > 0 && <h3 className="generic-kind">{titled}</h3>}
+      {message.content_text && <p className="msg-text">{message.content_text}</p>}
+      {rows.length > 0 && (
+        <dl className="summary-rows">
+          {rows.map((row) => (
+            <div key={row.label}>
+              <dt>{row.label}</dt>
+              <dd>{row.value}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,57 @@
+/** A version's files (by role) as download links. */
+import type { FileObject } from "@/lib/types";
+
+import type { DownloadLink } from "../types";
+
+/** The signed url with `download=1`, so the server sends it as an attachment. */
+export function downloadUrl(url: string): string {
+  if (/[?&]download=1(&|$)/.test(url)) return url;
+  return `${url}${url.includes("?") ? "&" : "?"}download=1`;
+}
+
+const ROLE_ORDER = ["mix", "mix_mp3", "stem", "cues", "qa"];
+
+/** What a file is called on its download button; stems are named by their track. */
+export function fileLabel(file: Pick<FileObject, "name" | "role" | "format">, trackTitles: Record<string, string> = {}): string {
+  switch (file.role) {
+    case "mix":
+      return "WAV";
+    case "mix_mp3":
+      return "MP3";
+    case "stem": {
+      const trackId = file.name.replace(/^stem_/, "").replace(/\.[a-z0-9]+$/i, "");
+      return `Stem: ${trackTitles[trackId] ?? trackId}`;
+    }
+    case "cues":
+      return "Cue sheet";
+    case "qa":
+      return "QA report";
+    default:
+      return file.name;
+  }
+}
+
+/** Download links for the files that have a url, mix first, then stems, cues and QA. */
+export function downloadLinks(files: readonly FileObject[], trackTitles: Record<string, string> = {}): DownloadLink[] {
+  const rank = (role: string) => {
+    const index = ROLE_ORDER.indexOf(role);
+    return index === -1 ? ROLE_ORDER.length : index;
+  };
+  return files
+    .filter((file): file is FileObject & { url: string } => typeof file.url === "string" && file.url.length > 0)
+    .map((file, index) => ({ file, index }))
+    .sort((a, b) => rank(a.file.role) - rank(b.file.role) || a.index - b.index)
+    .map(({ file }) => ({
+      name: file.name,
+      role: file.role,
+      label: fileLabel(file, trackTitles),
+      href: downloadUrl(file.url),
+      sizeBytes: file.size_bytes,
+    }));
+}
+
+/** The url the player should play: the MP3, else the WAV. */
+export function playableUrl(final: { mp3_url?: string | null; wav_url?: string | null } | null | undefined, files: readonly FileObject[] = []): string | null {
+  const byRole = (role: string) => files.find((file) => file.role === role)?.url ?? null;
+  return final?.mp3_url || final?.wav_url || byRole("mix_mp3") || byRole("mix") || null;
+}

@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+
+import type { FileObject } from "@/lib/types";
+
+import {
+  downloadHref,
+  fileRoleLabel,
+  isAudioFile,
+  mainFile,
+  nextAudioSource,
+  playableUrl,
+  sortFiles,
+  totalBytes,
+} from "./files";
+
+const file = (name: string, role: string, size = 100): FileObject => ({
+  name,
+  role,
+  format: name.split(".").pop() ?? "",
+  size_bytes: size,
+  url: `/api/v1/files/job/${name}?token=t-${name}`,
+});
+
+const renderFiles = [
+  file("qa.json", "qa"),
+  file("stem_0b8f9c2e-1111-2222-3333-444455556666.wav", "stem"),
+  file("cues.json", "cues"),
+  file("mix.wav", "mix"),
+  file("mix.mp3", "mix_mp3"),
+];
+
+describe("files", () => {
+  it("orders main audio, stems, cues, QA", () => {
+    expect(sortFiles(renderFiles).map((f) => f.name)).toEqual([
+      "mix.mp3",
+      "mix.wav",
+      "stem_0b8f9c2e-1111-2222-3333-444455556666.wav",
+      "cues.json",
+      "qa.json",
+    ]);
+  });
+
+  it("labels roles", () => {
+    expect(sortFiles(renderFiles).map((f) => fileRoleLabel(f))).toEqual([
+      "Mix (MP3)",
+      "Mix (WAV)",
+      "Stem: track 0b8f9c2e",
+      "Cue sheet (JSON)",
+      "QA report (JSON)",
+    ]);
+    expect(fileRoleLabel(file("stem_drums.wav", "stem"))).toBe("Stem: drums");
+    expect(fileRoleLabel(file("track.wav", "track"))).toBe("Track (WAV)");
+    expect(fileRoleLabel(file("track.mp3", "mix_mp3"), "generate")).toBe("Track (MP3)");
+    expect(fileRoleLabel(file("spec.json", "cues"), "generate")).toBe("Spec & arrangement (JSON)");
+    expect(fileRoleLabel(file("stem_fx.wav", "stem"), "generate")).toBe("Stem: FX");
+    expect(fileRoleLabel(file("odd.bin", "weird"))).toBe("odd.bin");
+  });
+
+  it("knows which files are audio", () => {
+    expect(isAudioFile(file("mix.mp3", "mix_mp3"))).toBe(true);
+    expect(isAudioFile(file("track.wav", "track"))).toBe(true);
+    expect(isAudioFile(file("qa.json", "qa"))).toBe(false);
+    expect(isAudioFile({ name: "x.FLAC", format: "" })).toBe(true);
+  });
+
+  it("builds download links", () => {
+    expect(downloadHref("/api/v1/files/j/mix.mp3?token=abc")).toBe("/api/v1/files/j/mix.mp3?token=abc&download=1");
+    expect(downloadHref("/api/v1/files/j/mix.mp3")).toBe("/api/v1/files/j/mix.mp3?download=1");
+    expect(downloadHref("/a?download=1")).toBe("/a?download=1");
+    expect(downloadHref("/a?x=1#t")).toBe("/a?x=1&download=1#t");
+  });
+
+  it("sums sizes", () => {
+    expect(totalBytes([file("a.wav", "stem", 1000), file("b.wav", "stem", 24)])).toBe(1024);
+  });
+});
+
+describe("main file and player", () => {
+  it("follows output_url", () => {
+    const job = { outputs: renderFiles, output_url: renderFiles[4]!.url };
+    expect(mainFile(job)?.name).toBe("mix.mp3");
+    expect(playableUrl(job)).toBe(renderFiles[4]!.url);
+  });
+  it("falls back to the main role", () => {
+    const outputs = [file("qa.json", "qa"), file("track.wav", "track")];
+    expect(mainFile({ outputs, output_url: null })?.name).toBe("track.wav");
+    expect(playableUrl({ outputs, output_url: null })).toBe(outputs[1]!.url);
+  });
+  it("plays nothing without audio", () => {
+    expect(playableUrl({ outputs: [file("qa.json", "qa")], output_url: null })).toBeNull();
+    expect(playableUrl({ outputs: [], output_url: null })).toBeNull();
+    expect(playableUrl({ outputs: [], output_url: "/api/v1/files/j/mix.mp3?token=x" })).toBe(
+      "/api/v1/files/j/mix.mp3?token=x",
+    );
+    expect(playableUrl({ outputs: [], output_url: "/api/v1/files/j/qa.json?token=x" })).toBeNull();
+  });
+});
+
+describe("nextAudioSource", () => {
+  const idle = { started: false, failed: false };
+  const playing = { started: true, failed: false };
+  it("takes a fresh token unless that would restart playback", () => {
+    expect(nextAudioSource(null, "/f/a.mp3?token=1", idle)).toBe("/f/a.mp3?token=1");
+    expect(nextAudioSource("/f/a.mp3?token=1", "/f/a.mp3?token=2", idle)).toBe("/f/a.mp3?token=2");
+    expect(nextAudioSource("/f/a.mp3?token=1", "/f/a.mp3?token=2", playing)).toBe("/f/a.mp3?token=1");
+    expect(nextAudioSource("/f/a.mp3?token=1", "/f/a.mp3?token=2", { started: true, failed: true })).toBe(
+      "/f/a.mp3?token=2",
+    );
+  });
+  it("switches to another file at once", () => {
+    expect(nextAudioSource("/f/a.mp3?token=1", "/f/b.mp3?token=2", playing)).toBe("/f/b.mp3?token=2");
+    expect(nextAudioSource("/f/a.mp3?token=1", null, playing)).toBeNull();
+  });
+});

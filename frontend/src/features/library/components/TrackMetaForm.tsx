@@ -1,0 +1,119 @@
+import { useEffect, useRef, useState, type FormEvent } from "react";
+
+import { ApiError } from "@/lib/api-client";
+import type { Track } from "@/lib/types";
+
+import { useRenameTrack } from "../api/tracks";
+
+/** The track's title and artist, with an edit form (PATCH) that shows field errors. */
+export function TrackMetaForm({ track }: { track: Track }) {
+  const [editing, setEditing] = useState(false);
+  const [title, setTitle] = useState(track.title);
+  const [artist, setArtist] = useState(track.artist ?? "");
+  const rename = useRenameTrack(track.id);
+  const titleInput = useRef<HTMLInputElement>(null);
+  const editButton = useRef<HTMLButtonElement>(null);
+  const wasEditing = useRef(false);
+
+  useEffect(() => {
+    if (editing) titleInput.current?.focus();
+    else if (wasEditing.current) editButton.current?.focus();
+    wasEditing.current = editing;
+  }, [editing]);
+
+  const open = () => {
+    setTitle(track.title);
+    setArtist(track.artist ?? "");
+    rename.reset();
+    setEditing(true);
+  };
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const patch: { title?: string; artist?: string } = {};
+    if (title.trim() !== track.title) patch.title = title.trim();
+    if (artist.trim() !== (track.artist ?? "")) patch.artist = artist.trim();
+    if (Object.keys(patch).length === 0) {
+      setEditing(false);
+      return;
+    }
+    rename.mutate(patch, { onSuccess: () => setEditing(false) });
+  };
+
+  if (!editing) {
+    return (
+      <div className="track-meta">
+        <div>
+          <h1 className="track-detail-title">{track.title}</h1>
+          <p className="muted track-detail-artist">{track.artist || "Unknown artist"}</p>
+        </div>
+        <button ref={editButton} type="button" className="button small" onClick={open}>
+          Edit details
+        </button>
+      </div>
+    );
+  }
+
+  const error = rename.error instanceof ApiError ? rename.error : null;
+  const fields = error?.fieldErrors() ?? {};
+  const general = rename.error && !fields.title && !fields.artist;
+  return (
+    <form
+      className="track-meta-form card"
+      onSubmit={submit}
+      aria-label="Edit track details"
+      onKeyDown={(event) => {
+        if (event.key === "Escape") {
+          event.preventDefault();
+          setEditing(false);
+        }
+      }}
+    >
+      <label>
+        Title
+        <input
+          ref={titleInput}
+          value={title}
+          onChange={(event) => setTitle(event.target.value)}
+          required
+          maxLength={300}
+          aria-invalid={Boolean(fields.title)}
+          aria-describedby={fields.title ? "track-title-error" : undefined}
+        />
+        {fields.title && (
+          <span className="field-error" id="track-title-error">
+            {fields.title}
+          </span>
+        )}
+      </label>
+      <label>
+        Artist
+        <input
+          value={artist}
+          onChange={(event) => setArtist(event.target.value)}
+          maxLength={300}
+          aria-invalid={Boolean(fields.artist)}
+          aria-describedby={fields.artist ? "track-artist-error" : undefined}
+        />
+        {fields.artist && (
+          <span className="field-error" id="track-artist-error">
+            {fields.artist}
+          </span>
+        )}
+      </label>
+      {general && (
+        <p className="error-text" role="alert">
+          {rename.error instanceof Error ? rename.error.message : "The changes could not be saved."}
+        </p>
+      )}
+      <div className="form-actions">
+        <button type="submit" className="button primary" disabled={rename.isPending}>
+          {rename.isPending ? "Saving…" : "Save"}
+        </button>
+        <button type="button" className="button ghost" onClick={() => setEditing(false)} disabled={rename.isPending}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,39 @@
+/**
+ * A run's latest state: followed live with useRun when it is among the few followed at a time,
+ * otherwise polled with short requests (see MAX_FOLLOWED_RUNS). Reports its end once.
+ */
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
+
+import { useRun } from "@/hooks/use-run";
+import { TERMINAL_RUN_STATUSES, type Run } from "@/lib/types";
+
+import { getRun } from "../api/tracks";
+
+const POLL_MS = 4000;
+
+export function useTrackedRun(initial: Run, live: boolean, ended: boolean, onEnd: (run: Run) => void): Run {
+  const followed = useRun(live && !ended ? initial.id : null);
+  const polled = useQuery({
+    queryKey: ["run", initial.id],
+    queryFn: ({ signal }) => getRun(initial.id, signal),
+    enabled: !live && !ended,
+    initialData: initial,
+    initialDataUpdatedAt: 0,
+    refetchInterval: (query) =>
+      query.state.data && TERMINAL_RUN_STATUSES.has(query.state.data.status) ? false : POLL_MS,
+  });
+  const run = followed ?? polled.data ?? initial;
+
+  const reported = useRef(ended);
+  const onEndRef = useRef(onEnd);
+  onEndRef.current = onEnd;
+  useEffect(() => {
+    if (!reported.current && TERMINAL_RUN_STATUSES.has(run.status)) {
+      reported.current = true;
+      onEndRef.current(run);
+    }
+  }, [run]);
+
+  return run;
+}

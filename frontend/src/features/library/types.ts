@@ -1,0 +1,28 @@
+/** Answers of the /tracks routes (DESIGN §4) as the library reads them. */
+import type { Page, Peaks, Run, Track } from "@/lib/types";
+
+export type TrackPage = Page<Track>;
+
+export interface UploadAnswer {
+  track: Track;
+  run: Run;
+}
+
+export interface DemoAnswer {
+  tracks: Track[];
+  runs: Run[];
+  /** 202 when tracks were added, 200 when they were all there already. */
+  status: number;
+}
+
+export interface TrackAnswer {
+  track: Track;
+}
+
+export type PeaksAnswer = Peaks;
+
+export interface TrackListParams {
+  q: string;
+  page: number;
+  limit: number;
+}

@@ -1,0 +1,360 @@
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+
+import { ErrorNotice } from "@/components/ErrorNotice";
+import { formatClock } from "@/lib/format";
+import type { Segment, TimelineEditorProps, TransitionType } from "@/lib/types";
+
+import { useTransitionPreview } from "../hooks/use-transition-preview";
+import { previewWindow } from "../lib/preview";
+import {
+  clampTransitionBeats,
+  DEFAULT_TRANSITION,
+  findTimelineProblems,
+  maxTransitionBeats,
+  moveSegment,
+  outputLength,
+  removeSegment,
+  safeDeriveTimeline,
+  totalDuration,
+  trackBpmsOf,
+  trackGridOf,
+  trimSegment,
+  type TransitionFit,
+} from "../lib/timeline-math";
+import type { TrimEdge } from "../types";
+import { BoundaryControl } from "./BoundaryControl";
+import { SegmentLane, type LaneDragHandlers } from "./SegmentLane";
+import "../timeline.css";
+
+function copySegments(segments: readonly Segment[]): Segment[] {
+  return segments.map((segment) => structuredClone(segment));
+}
+
+type Focus = { segmentId: string; target: "grip" | "up" | "down" } | { segmentId: null; target: "heading" };
+
+/**
+ * The timeline editor: a lane per segment, with its waveform, bar-snapped trims, order, and
+ * the transition at each boundary; the edited segments go to the caller's actions in MixPlan
+ * form. Starts from `plan.segments`; remount it (a `key`) to start over from another plan.
+ */
+export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEditorProps) {
+  const [segments, setSegments] = useState<Segment[]>(() => copySegments(plan.segments));
+  const [announcement, setAnnouncement] = useState("");
+  const [pending, setPending] = useState<number | null>(null);
+  const [actionError, setActionError] = useState<unknown>(null);
+  const [drag, setDrag] = useState<{ from: number; to: number; pointerId: number } | null>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+  const lanes = useRef(new Map<string, HTMLElement>());
+  const pendingFocus = useRef<Focus | null>(null);
+  const preview = useTransitionPreview();
+
+  const targetBpm = plan.target.bpm;
+  const bpms = useMemo(() => trackBpmsOf(tracks), [tracks]);
+  const edited = useMemo(() => ({ ...plan, segments }), [plan, segments]);
+  const timeline = useMemo(() => safeDeriveTimeline(edited, bpms), [edited, bpms]);
+  const problems = useMemo(() => findTimelineProblems(edited, tracks), [edited, tracks]);
+  const dirty = useMemo(() => JSON.stringify(segments) !== JSON.stringify(plan.segments), [segments, plan.segments]);
+  const total = timeline ? totalDuration(timeline) : null;
+  const invalid = problems.length > 0;
+
+  const fit = useMemo<TransitionFit>(
+    () => ({
+      targetBpm,
+      lengthOf: (segment) => {
+        try {
+          return outputLength(segment, targetBpm, bpms[segment.track_id] ?? null);
+        } catch {
+          return segment.source_end_s - segment.source_start_s;
+        }
+      },
+    }),
+    [targetBpm, bpms],
+  );
+  const titleOf = useCallback(
+    (segment: Segment) => tracks[segment.track_id]?.title || segment.label || "Unknown track",
+    [tracks],
+  );
+
+  useEffect(() => heading.current?.focus(), []);
+
+  // A preview plays the timeline as it was when it started: any edit ends it.
+  const stopPreview = preview.stop;
+  useEffect(() => stopPreview(), [segments, stopPreview]);
+
+  // Keep the keyboard where it was after a lane moves or goes away.
+  useEffect(() => {
+    const focus = pendingFocus.current;
+    pendingFocus.current = null;
+    if (!focus) return;
+    const lane = focus.segmentId ? lanes.current.get(focus.segmentId) : undefined;
+    const wanted = lane?.querySelector<HTMLButtonElement>(`[data-focus="${focus.target}"]:not(:disabled)`);
+    (wanted ?? lane?.querySelector<HTMLButtonElement>('[data-focus="grip"]') ?? heading.current)?.focus();
+  }, [segments]);
+
+  const update = (index: number, next: Segment) =>
+    setSegments((current) => current.map((segment, i) => (i === index ? next : segment)));
+
+  const trim = (index: number, edge: TrimEdge, seconds: number) =>
+    setSegments((current) =>
+      current.map((segment, i) =>
+        i === index ? trimSegment(segment, edge, seconds, trackGridOf(tracks[segment.track_id])) : segment,
+      ),
+    );
+
+  const move = (from: number, to: number, target: "grip" | "up" | "down" = "grip") => {
+    const segment = segments[from];
+    if (!segment || to < 0 || to >= segments.length || from === to) return;
+    pendingFocus.current = { segmentId: segment.id, target };
+    setSegments(moveSegment(segments, from, to, fit));
+    setAnnouncement(`${titleOf(segment)} moved to position ${to + 1} of ${segments.length}.`);
+  };
+
+  const remove = (index: number) => {
+    const segment = segments[index];
+    if (!segment || segments.length <= 1) return;
+    if (!window.confirm(`Remove “${titleOf(segment)}” from the timeline?`)) return;
+    const neighbour = segments[index + 1] ?? segments[index - 1];
+    pendingFocus.current = neighbour ? { segmentId: neighbour.id, target: "grip" } : { segmentId: null, target: "heading" };
+    setSegments(removeSegment(segments, index, fit));
+    setAnnouncement(`${titleOf(segment)} removed.`);
+  };
+
+  const setTransition = (index: number, type: TransitionType, beats: number) => {
+    const previous = segments[index - 1];
+    const segment = segments[index];
+    if (!previous || !segment) return;
+    const wasCut = (segment.transition_in?.type ?? "cut") === "cut";
+    const wanted = type !== "cut" && wasCut ? DEFAULT_TRANSITION.beats : beats;
+    const clamped = clampTransitionBeats(wanted, type, fit.lengthOf(previous), fit.lengthOf(segment), targetBpm);
+    update(index, { ...segment, transition_in: { type, beats: clamped } });
+  };
+
+  const startPreview = (index: number) => {
+    const previous = segments[index - 1];
+    const segment = segments[index];
+    const outgoing = previous && tracks[previous.track_id];
+    const incoming = segment && tracks[segment.track_id];
+    const win = timeline && segment ? previewWindow(segments, timeline, index, targetBpm) : null;
+    if (!segment || !outgoing || !incoming || !win) return;
+    preview.start(segment.id, win, outgoing, incoming);
+  };
+
+  // --- reorder by dragging a lane's grip (pointer events: mouse, pen and touch alike) ---------
+  const dropIndex = (clientY: number, from: number) => {
+    let to = 0;
+    segments.forEach((segment, i) => {
+      if (i === from) return;
+      const rect = lanes.current.get(segment.id)?.getBoundingClientRect();
+      if (rect && clientY > rect.top + rect.height / 2) to += 1;
+    });
+    return to;
+  };
+  // Near the top or bottom of the view, dragging scrolls (the page, or the dialog around us).
+  const autoScroll = (from: Element, clientY: number) => {
+    const edge = 56;
+    const delta = clientY < edge ? -16 : clientY > window.innerHeight - edge ? 16 : 0;
+    if (delta === 0) return;
+    let scroller: Element | null = from.parentElement;
+    while (scroller && !(scroller.scrollHeight > scroller.clientHeight && /(auto|scroll)/.test(getComputedStyle(scroller).overflowY))) {
+      scroller = scroller.parentElement;
+    }
+    (scroller ?? document.scrollingElement)?.scrollBy(0, delta);
+  };
+  const dragHandlers = (index: number): LaneDragHandlers => ({
+    onPointerDown: (event) => {
+      if (event.button !== 0 || segments.length < 2) return;
+      event.preventDefault(); // no text selection while dragging
+      event.currentTarget.focus();
+      event.currentTarget.setPointerCapture(event.pointerId);
+      setDrag({ from: index, to: index, pointerId: event.pointerId });
+    },
+    onPointerMove: (event) => {
+      if (!drag || drag.pointerId !== event.pointerId) return;
+      autoScroll(event.currentTarget, event.clientY);
+      const to = dropIndex(event.clientY, drag.from);
+      if (to !== drag.to) setDrag({ ...drag, to });
+    },
+    onPointerUp: (event) => {
+      if (!drag || drag.pointerId !== event.pointerId) return;
+      setDrag(null);
+      if (drag.to !== drag.from) move(drag.from, drag.to);
+    },
+    onPointerCancel: () => setDrag(null),
+  });
+  const indicatorFor = (index: number): "before" | "after" | null => {
+    if (!drag || drag.to === drag.from || index !== drag.to) return null;
+    return drag.to > drag.from ? "after" : "before";
+  };
+
+  // --- leaving ----------------------------------------------------------------------------
+  const cancel = () => {
+    if (pending !== null) return;
+    if (dirty && !window.confirm("Discard your changes to the timeline?")) return;
+    preview.stop();
+    onCancel();
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
+    if (event.key !== "Escape" || event.defaultPrevented) return;
+    if (drag) {
+      setDrag(null);
+      return;
+    }
+    event.preventDefault();
+    cancel();
+  };
+  const submit = async (index: number) => {
+    const action = actions[index];
+    if (!action || invalid || pending !== null) return;
+    preview.stop();
+    setPending(index);
+    setActionError(null);
+    try {
+      await action.onSubmit(copySegments(segments));
+    } catch (error) {
+      setActionError(error);
+    } finally {
+      setPending(null);
+    }
+  };
+  const reset = () => {
+    if (!window.confirm("Undo every change since the editor opened?")) return;
+    setSegments(copySegments(plan.segments));
+    setAnnouncement("Timeline reset.");
+  };
+
+  const problemsAt = (index: number) => problems.filter((problem) => problem.index === index).map((p) => p.message);
+  const span = total && total > 0 ? total : 1;
+
+  return (
+    <section className={`timeline-editor${drag ? " is-reordering" : ""}`} data-testid="timeline-editor" aria-labelledby="timeline-editor-heading" onKeyDown={onKeyDown}>
+      <header className="tl-head">
+        <h3 id="timeline-editor-heading" ref={heading} tabIndex={-1}>
+          Timeline
+        </h3>
+        <dl className="tl-stats">
+          <div>
+            <dt>Length</dt>
+            <dd data-testid="timeline-total">{formatClock(total)}</dd>
+          </div>
+          <div>
+            <dt>Tempo</dt>
+            <dd>{Math.round(targetBpm * 10) / 10} BPM</dd>
+          </div>
+          <div>
+            <dt>Segments</dt>
+            <dd>{segments.length}</dd>
+          </div>
+        </dl>
+      </header>
+
+      {timeline && timeline.length > 0 && (
+        <div className="tl-overview" aria-hidden="true">
+          {timeline.map((entry, i) => (
+            <div
+              key={entry.segment_id}
+              className={`tl-overview-block${i % 2 ? " is-odd" : ""}`}
+              style={{ left: `${(entry.start_s / span) * 100}%`, width: `${((entry.end_s - entry.start_s) / span) * 100}%` }}
+              title={`${i + 1}. ${formatClock(entry.start_s)}–${formatClock(entry.end_s)}`}
+            >
+              {i + 1}
+            </div>
+          ))}
+        </div>
+      )}
+
+      <p className="visually-hidden" aria-live="polite">
+        {announcement}
+      </p>
+
+      {segments.length === 0 ? (
+        <p className="empty-state muted">This plan has no segments.</p>
+      ) : (
+        <ol className="tl-lanes">
+          {segments.map((segment, index) => {
+            const previous = segments[index - 1];
+            const title = titleOf(segment);
+            return (
+              <li key={segment.id} className="tl-item">
+                {previous && (
+                  <BoundaryControl
+                    boundaryKey={segment.id}
+                    incomingTitle={title}
+                    transition={segment.transition_in}
+                    maxBeats={maxTransitionBeats(fit.lengthOf(previous), fit.lengthOf(segment), targetBpm)}
+                    targetBpm={targetBpm}
+                    preview={preview.state}
+                    canPreview={Boolean(timeline && tracks[previous.track_id] && tracks[segment.track_id])}
+                    onChange={(type, beats) => setTransition(index, type, beats)}
+                    onPreview={() => startPreview(index)}
+                    onStop={preview.stop}
+                  />
+                )}
+                <SegmentLane
+                  segment={segment}
+                  index={index}
+                  count={segments.length}
+                  track={tracks[segment.track_id]}
+                  title={title}
+                  grid={trackGridOf(tracks[segment.track_id])}
+                  entry={timeline?.[index]}
+                  targetBpm={targetBpm}
+                  problems={problemsAt(index)}
+                  dropIndicator={indicatorFor(index)}
+                  dragging={drag?.from === index}
+                  laneRef={(element) => {
+                    if (element) lanes.current.set(segment.id, element);
+                    else lanes.current.delete(segment.id);
+                  }}
+                  drag={dragHandlers(index)}
+                  onChange={(next) => update(index, next)}
+                  onTrim={(edge, seconds) => trim(index, edge, seconds)}
+                  onMove={(to, from) => move(index, to, from)}
+                  onRemove={() => remove(index)}
+                />
+              </li>
+            );
+          })}
+        </ol>
+      )}
+
+      <div className="tl-problems" aria-live="polite" data-testid="timeline-problems">
+        {invalid && (
+          <>
+            <p className="error-text">Fix {problems.length === 1 ? "this" : "these"} before you continue:</p>
+            <ul>
+              {problems.map((problem, i) => (
+                <li key={`${i}-${problem.message}`} className="field-error">
+                  {problem.message}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+      </div>
+
+      <ErrorNotice error={actionError} />
+
+      <footer className="tl-actions">
+        <button type="button" className="button ghost" onClick={reset} disabled={!dirty || pending !== null}>
+          Reset
+        </button>
+        <span className="tl-actions-spacer" />
+        <button type="button" className="button ghost" onClick={cancel} disabled={pending !== null}>
+          Cancel
+        </button>
+        {actions.map((action, index) => (
+          <button
+            key={action.label}
+            type="button"
+            className={`button${action.primary ? " primary" : ""}`}
+            disabled={invalid || pending !== null}
+            aria-busy={pending === index}
+            onClick={() => void submit(index)}
+          >
+            {pending === index ? `${action.label}…` : action.label}
+          </button>
+        ))}
+      </footer>
+    </section>
+  );
+}

@@ -1,0 +1,426 @@
+import { describe, expect, it } from "vitest";
+
+import type { Segment, TransitionType } from "@/lib/types";
+
+import { plan, seg, track } from "./test-fixtures";
+import {
+  DEFAULT_TRANSITION,
+  TimelineError,
+  barGrid,
+  clampTransitionBeats,
+  deriveTimeline,
+  findTimelineProblems,
+  formatPreciseClock,
+  maxTransitionBeats,
+  minimumLength,
+  moveSegment,
+  normalizeTransitions,
+  nudgeTrim,
+  removeSegment,
+  safeDeriveTimeline,
+  snapToBar,
+  stretchRatio,
+  totalDuration,
+  trackBpmsOf,
+  transitionSeconds,
+  trimSegment,
+  validateTimeline,
+} from "./timeline-math";
+import type { TrackGrid, TrimEdge } from "../types";
+
+// --- stretch and overlap (render.py) -------------------------------------------------------
+
+describe("stretchRatio", () => {
+  // The backend's own cases (backend/tests/audio/test_render.py::test_stretch_ratio).
+  it.each([
+    [124, 124, 1.0],
+    [124, 123.5, 1.0], // 0.40 % slower: within 0.5 %, no stretch
+    [124, 124.6, 1.0], // 0.48 % faster
+    [124, 123.3, 124 / 123.3], // 0.57 %: stretched
+    [124, 120, 124 / 120],
+    [124, 128, 124 / 128],
+    [124, null, 1.0], // no beat to sync
+  ])("target %d, track %s → %d", (target, bpm, expected) => {
+    expect(stretchRatio(target, bpm)).toBeCloseTo(expected, 12);
+  });
+
+  it.each([0, -120, Number.NaN, Number.POSITIVE_INFINITY])("refuses the track tempo %d", (bad) => {
+    expect(() => stretchRatio(124, bad)).toThrow(TimelineError);
+    try {
+      stretchRatio(124, bad);
+    } catch (error) {
+      expect((error as TimelineError).code).toBe("INVALID_TEMPO");
+    }
+  });
+});
+
+describe("transitionSeconds", () => {
+  it.each([
+    [null, 124, 0],
+    [{ type: "cut" as const, beats: 0 }, 124, 0],
+    [{ type: "crossfade" as const, beats: 16 }, 120, 8],
+    [{ type: "echo_out" as const, beats: 4 }, 124, (4 * 60) / 124],
+  ])("%j at %d BPM → %d s", (transition, bpm, expected) => {
+    expect(transitionSeconds(transition, bpm)).toBeCloseTo(expected, 12);
+  });
+});
+
+// --- deriveTimeline ------------------------------------------------------------------------
+
+type Row = [segmentId: string, start: number, end: number, stretch: number, transitionIn: number];
+
+function expectTimeline(rows: ReturnType<typeof deriveTimeline>, expected: Row[]) {
+  expect(rows).toHaveLength(expected.length);
+  rows.forEach((row, i) => {
+    const [id, start, end, stretch, transitionIn] = expected[i] as Row;
+    expect(row.segment_id).toBe(id);
+    expect(row.start_s).toBeCloseTo(start, 9);
+    expect(row.end_s).toBeCloseTo(end, 9);
+    expect(row.stretch).toBeCloseTo(stretch, 12);
+    expect(row.transition_in_s).toBeCloseTo(transitionIn, 9);
+  });
+}
+
+describe("deriveTimeline", () => {
+  const BPM = 124;
+  const overlap = (16 * 60) / BPM;
+  const s1End = (16 * 120) / BPM;
+  const s2Start = s1End - overlap;
+  const s3Start = s2Start + 20; // 124.3 is within 0.5 % of 124: not stretched
+
+  it.each<[string, ReturnType<typeof plan>, Record<string, number | null>, Row[]]>([
+    [
+      // Copied from backend/tests/audio/test_render.py::
+      // test_timeline_starts_each_segment_where_the_previous_transition_begins
+      "the backend's own case",
+      plan(BPM, [
+        seg("s1", "slow", 10, 26), // 16 s at 120 BPM: 32 beats
+        seg("s2", "same", 5, 25, { type: "crossfade", beats: 16 }),
+        seg("s3", "slow", 40, 48, { type: "cut", beats: 0 }),
+      ]),
+      { slow: 120, same: 124.3 },
+      [
+        ["s1", 0, s1End, BPM / 120, 0],
+        ["s2", s2Start, s3Start, 1, overlap],
+        ["s3", s3Start, s3Start + (8 * 120) / BPM, BPM / 120, 0],
+      ],
+    ],
+    [
+      // By hand at 120 BPM (a beat is 0.5 s): a 32 s segment; 24 s of a 100 BPM track play in
+      // 20 s and start 4 s (8 beats) early; a beatless 10 s part starts 2 s (4 beats) early;
+      // a cut starts right at the end.
+      "stretch, overlaps, a beatless track and a cut, by hand",
+      plan(120, [
+        seg("s1", "a", 0, 32),
+        seg("s2", "b", 10, 34, { type: "crossfade", beats: 8 }),
+        seg("s3", "c", 0, 10, { type: "echo_out", beats: 4 }),
+        seg("s4", "a", 60, 64, { type: "cut", beats: 0 }),
+      ]),
+      { a: 120, b: 100, c: null },
+      [
+        ["s1", 0, 32, 1, 0],
+        ["s2", 28, 48, 1.2, 4],
+        ["s3", 46, 56, 1, 2],
+        ["s4", 56, 60, 1, 0],
+      ],
+    ],
+    [
+      "the first segment's transition never overlaps anything",
+      plan(120, [seg("s1", "a", 0, 10, { type: "crossfade", beats: 8 })]),
+      { a: 120 },
+      [["s1", 0, 10, 1, 0]],
+    ],
+    [
+      "a later segment without a transition follows like a cut",
+      plan(120, [seg("s1", "a", 0, 10), seg("s2", "a", 20, 30, null)]),
+      { a: 120 },
+      [
+        ["s1", 0, 10, 1, 0],
+        ["s2", 10, 20, 1, 0],
+      ],
+    ],
+    ["an empty plan", plan(120, []), {}, []],
+  ])("%s", (_name, mix, bpms, expected) => {
+    expectTimeline(deriveTimeline(mix, bpms), expected);
+  });
+
+  it("refuses an unknown track, as the backend does", () => {
+    const mix = plan(124, [seg("s1", "ghost", 0, 10)]);
+    expect(() => deriveTimeline(mix, { other: 120 })).toThrow(/unknown track/);
+    expect(safeDeriveTimeline(mix, { other: 120 })).toBeNull();
+  });
+
+  it.each([
+    [[], 0],
+    [deriveTimeline(plan(120, [seg("s1", "a", 0, 32), seg("s2", "a", 40, 60, { type: "crossfade", beats: 8 })]), { a: 120 }), 48],
+  ])("totalDuration is the last segment's end (%#)", (timeline, expected) => {
+    expect(totalDuration(timeline)).toBeCloseTo(expected, 9);
+  });
+
+  it("reads each track's tempo from its analysis", () => {
+    expect(trackBpmsOf({ a: track("a", 120, 60), b: track("b", null, 30), c: track("c", 90, 30, { analysis: null }) })).toEqual({
+      a: 120,
+      b: null,
+      c: null,
+    });
+  });
+});
+
+// --- bars and trims ------------------------------------------------------------------------
+
+describe("snapToBar", () => {
+  const downbeats = [0.5, 2.5, 4.5, 6.5];
+  it.each<[number, number[] | null, number | null, number | null, number]>([
+    [3.4, downbeats, null, 4, 2.5],
+    [3.5, downbeats, null, 4, 2.5], // a tie goes to the earlier bar
+    [3.6, downbeats, null, 4, 4.5],
+    [-1, downbeats, null, 4, 0.5],
+    [100, downbeats, 120, 4, 6.5], // downbeats win over the tempo grid
+    [1.6, [4.5, 0.5, 2.5], null, 4, 2.5], // unsorted input
+    [3.1, [], 120, 4, 4], // no downbeats: 2 s bars from 0
+    [2.9, null, 120, 4, 2],
+    [0.9, null, 120, 4, 0],
+    [5.1, null, 90, 3, 6], // 3/4 at 90 BPM: 2 s bars
+    [5.1, null, null, 4, 5.1], // nothing to snap to
+  ])("%d s with downbeats %j, %s BPM in %s → %d", (seconds, beats, bpm, meter, expected) => {
+    expect(snapToBar(seconds, beats, bpm, meter)).toBeCloseTo(expected, 9);
+  });
+});
+
+describe("bar grid", () => {
+  it.each<[TrackGrid, number[]]>([
+    [{ duration_s: 5, downbeats: [6, 0.5, 2.5, 4.5] }, [0.5, 2.5, 4.5]],
+    [{ duration_s: 9, bpm: 120, meter: 4 }, [0, 2, 4, 6, 8]],
+    [{ duration_s: 9 }, []],
+  ])("barGrid(%j)", (grid, expected) => {
+    expect(barGrid(grid)).toEqual(expected);
+  });
+
+  it.each<[TrackGrid, number]>([
+    [{ duration_s: 60, bpm: 120, meter: 4 }, 2],
+    [{ duration_s: 60, bpm: 90, meter: 3 }, 2],
+    [{ duration_s: 60, downbeats: [0, 1.9, 4, 6] }, 2], // the median bar
+    [{ duration_s: 60 }, 1],
+  ])("minimumLength(%j) = %d", (grid, expected) => {
+    expect(minimumLength(grid)).toBeCloseTo(expected, 9);
+  });
+});
+
+describe("trims", () => {
+  // A 20 s track with a bar every 2 s from 0.5 s (120 BPM in 4/4).
+  const grid: TrackGrid = {
+    duration_s: 20,
+    downbeats: [0.5, 2.5, 4.5, 6.5, 8.5, 10.5, 12.5, 14.5, 16.5, 18.5],
+    bpm: 120,
+    meter: 4,
+  };
+  const bare: TrackGrid = { duration_s: 20 };
+  const tempoOnly: TrackGrid = { duration_s: 9, bpm: 120, meter: 4 };
+  const part = seg("s1", "a", 4.5, 10.5);
+
+  it.each<[string, Segment, TrimEdge, number, TrackGrid, number, number]>([
+    ["start snaps to the nearest bar", part, "start", 3.4, grid, 2.5, 10.5],
+    ["start keeps a bar before the end", part, "start", 9.9, grid, 8.5, 10.5],
+    ["start never passes the end", part, "start", 12, grid, 8.5, 10.5],
+    ["start stops at the track's start", part, "start", -3, grid, 0, 10.5],
+    ["the track's start counts as a cut point", part, "start", 0.2, grid, 0, 10.5],
+    ["the first downbeat when nearer", part, "start", 0.3, grid, 0.5, 10.5],
+    ["end may reach the track's end", part, "end", 19.7, grid, 4.5, 20],
+    ["end stops at the track's end", part, "end", 30, grid, 4.5, 20],
+    ["end keeps a bar after the start", part, "end", 5, grid, 4.5, 6.5],
+    ["end snaps to the nearest bar", part, "end", 11.4, grid, 4.5, 10.5],
+    ["without a grid: clamped, a second from the end", part, "start", 9.9, bare, 9.5, 10.5],
+    ["without a grid: a second after the start", part, "end", 3, bare, 4.5, 5.5],
+    ["without a grid: within the track", part, "end", 25, bare, 4.5, 20],
+    ["the tempo grid without downbeats", seg("s", "a", 2, 6), "start", 5, tempoOnly, 4, 6],
+    ["the tempo grid ends at the track's end", seg("s", "a", 2, 6), "end", 8.6, tempoOnly, 2, 9],
+  ])("trimSegment: %s", (_name, segment, edge, seconds, track, start, end) => {
+    const trimmed = trimSegment(segment, edge, seconds, track);
+    expect(trimmed.source_start_s).toBeCloseTo(start, 9);
+    expect(trimmed.source_end_s).toBeCloseTo(end, 9);
+    expect(trimmed.source_start_s).toBeLessThan(trimmed.source_end_s);
+  });
+
+  it("leaves the segment alone when no place fits or the time is not a number", () => {
+    const tiny = seg("s", "a", 0, 1); // shorter than a bar
+    expect(trimSegment(tiny, "start", 0.5, grid)).toBe(tiny);
+    expect(trimSegment(part, "end", Number.NaN, grid)).toBe(part);
+    expect(part.source_start_s).toBe(4.5); // never mutated
+  });
+
+  it.each<[TrimEdge, number, Segment, TrackGrid, number, number]>([
+    ["start", 1, part, grid, 6.5, 10.5],
+    ["start", 2, part, grid, 8.5, 10.5],
+    ["start", 3, part, grid, 8.5, 10.5], // stops a bar before the end
+    ["start", -1, part, grid, 2.5, 10.5],
+    ["start", -3, part, grid, 0, 10.5], // 2.5, 0.5, then the track's start
+    ["start", -5, part, grid, 0, 10.5],
+    ["end", 1, part, grid, 4.5, 12.5],
+    ["end", -2, part, grid, 4.5, 6.5],
+    ["end", -3, part, grid, 4.5, 6.5],
+    ["end", 0, part, grid, 4.5, 10.5],
+    ["start", 1, seg("s", "a", 3, 10.5), grid, 4.5, 10.5], // off the grid: to the next bar
+    ["start", -1, seg("s", "a", 3, 10.5), grid, 2.5, 10.5],
+    ["start", 1, part, bare, 5.5, 10.5], // no grid: a second at a time
+    ["end", -1, part, tempoOnly, 4.5, 9], // 9 s track: the end is clamped into it first
+  ])("nudgeTrim %s by %d bars", (edge, bars, segment, track, start, end) => {
+    const nudged = nudgeTrim(segment, edge, bars, track);
+    expect(nudged.source_start_s).toBeCloseTo(start, 9);
+    expect(nudged.source_end_s).toBeCloseTo(end, 9);
+  });
+});
+
+// --- order ---------------------------------------------------------------------------------
+
+describe("moveSegment", () => {
+  const xfade8 = { type: "crossfade" as const, beats: 8 };
+  const cut = { type: "cut" as const, beats: 0 };
+  const segments = [seg("s1", "a", 0, 10), seg("s2", "a", 10, 20, xfade8), seg("s3", "a", 20, 30, cut)];
+
+  it.each<[number, number, string[], (Segment["transition_in"])[]]>([
+    [0, 2, ["s2", "s3", "s1"], [null, cut, DEFAULT_TRANSITION]],
+    [2, 0, ["s3", "s1", "s2"], [null, DEFAULT_TRANSITION, xfade8]],
+    [1, 2, ["s1", "s3", "s2"], [null, cut, xfade8]],
+    [1, 0, ["s2", "s1", "s3"], [null, DEFAULT_TRANSITION, cut]],
+    [1, 1, ["s1", "s2", "s3"], [null, xfade8, cut]], // no move
+    [0, 3, ["s1", "s2", "s3"], [null, xfade8, cut]], // out of range
+    [-1, 0, ["s1", "s2", "s3"], [null, xfade8, cut]],
+  ])("from %d to %d", (from, to, order, transitions) => {
+    const moved = moveSegment(segments, from, to);
+    expect(moved.map((s) => s.id)).toEqual(order);
+    expect(moved.map((s) => s.transition_in)).toEqual(transitions);
+    expect(segments.map((s) => s.id)).toEqual(["s1", "s2", "s3"]); // never mutated
+    expect(segments[0]?.transition_in).toBeNull();
+  });
+
+  it("fits the default transition to its neighbours when told their lengths", () => {
+    // 10 s segments at 120 BPM: half is 5 s = 10 beats, under the default 16.
+    const moved = moveSegment(segments, 0, 1, { targetBpm: 120, lengthOf: (s) => s.source_end_s - s.source_start_s });
+    expect(moved.map((s) => s.transition_in)).toEqual([null, { type: "crossfade", beats: 10 }, cut]);
+  });
+
+  it("removes a segment, but never the last one", () => {
+    const removed = removeSegment(segments, 0);
+    expect(removed.map((s) => s.id)).toEqual(["s2", "s3"]);
+    expect(removed[0]?.transition_in).toBeNull();
+    expect(removeSegment(segments, 1).map((s) => s.transition_in)).toEqual([null, cut]);
+    const one = [seg("s1", "a", 0, 10)];
+    expect(removeSegment(one, 0)).toEqual(one);
+    expect(removeSegment(segments, 5)).toEqual(segments);
+  });
+
+  it("normalizes transitions", () => {
+    const messy = [seg("s1", "a", 0, 10, xfade8), seg("s2", "a", 0, 10, null)];
+    expect(normalizeTransitions(messy).map((s) => s.transition_in)).toEqual([null, DEFAULT_TRANSITION]);
+  });
+});
+
+// --- transition length ---------------------------------------------------------------------
+
+describe("clampTransitionBeats", () => {
+  // At 120 BPM a beat is 0.5 s.
+  it.each<[number, TransitionType, number, number, number, number]>([
+    [16, "cut", 100, 100, 120, 0],
+    [16, "crossfade", 100, 100, 120, 16],
+    [100, "crossfade", 100, 100, 120, 64],
+    [0, "crossfade", 100, 100, 120, 1],
+    [-5, "crossfade", 100, 100, 120, 1],
+    [16.4, "crossfade", 100, 100, 120, 16],
+    [16.5, "crossfade", 100, 100, 120, 17],
+    [32, "bass_swap", 10, 100, 120, 10], // half of 10 s = 5 s = 10 beats
+    [32, "echo_out", 100, 7.9, 120, 7], // half of 7.9 s = 7.9 beats
+    [8, "filter_sweep", 8, 8, 120, 8], // exactly half fits
+    [8, "filter_sweep", 0.6, 100, 120, 1], // not even one beat fits: the shortest there is
+    [Number.NaN, "crossfade", 100, 100, 120, 16], // not a number: the default
+    [16, "crossfade", 10, 10, 124, 10], // 5 s at 124 BPM = 10.33 beats
+  ])("%d beats of %s between %d s and %d s at %d BPM → %d", (beats, type, prev, next, bpm, expected) => {
+    expect(clampTransitionBeats(beats, type, prev, next, bpm)).toBe(expected);
+  });
+
+  it.each([
+    [Infinity, Infinity, 120, 64],
+    [10, 100, 120, 10],
+    [0.6, 100, 120, 0],
+    [10, 10, 0, 0],
+  ])("maxTransitionBeats(%d, %d, %d) = %d", (prev, next, bpm, expected) => {
+    expect(maxTransitionBeats(prev, next, bpm)).toBe(expected);
+  });
+});
+
+// --- validation ----------------------------------------------------------------------------
+
+describe("validateTimeline", () => {
+  const tracks = {
+    a: track("a", 120, 60),
+    b: track("b", 100, 40),
+    c: track("c", null, 30),
+    n: track("n", 120, null, { status: "analyzing", analysis: null }),
+  };
+  const xfade = (beats: number) => ({ type: "crossfade" as const, beats });
+
+  it("accepts a valid timeline", () => {
+    const mix = plan(120, [
+      seg("s1", "a", 0, 32),
+      seg("s2", "b", 10, 34, xfade(8)),
+      seg("s3", "c", 0, 10, { type: "echo_out", beats: 4 }),
+      seg("s4", "a", 40, 60.0005, { type: "cut", beats: 0 }), // within the backend's 1 ms of the end
+    ]);
+    expect(validateTimeline(mix, tracks)).toEqual([]);
+  });
+
+  it.each<[string, ReturnType<typeof plan>, string]>([
+    ["empty", plan(120, []), "The timeline is empty"],
+    ["start after end", plan(120, [seg("s1", "a", 20, 10)]), "Segment 1 (Track A): the start must be before the end."],
+    ["start at end", plan(120, [seg("s1", "a", 10, 10)]), "the start must be before the end"],
+    ["past the track", plan(120, [seg("s1", "b", 10, 41)]), "the end (0:41.0) is past the end of the track (0:40.0)"],
+    ["before the track", plan(120, [seg("s1", "a", -1, 10)]), "the start (−0:01.0) is before the track begins"],
+    ["unknown track", plan(120, [seg("s1", "ghost", 0, 10)]), "Segment 1 (ghost part): its track is not in your library."],
+    ["no known length", plan(120, [seg("s1", "n", 0, 10)]), "length is not known yet"],
+    [
+      "transition longer than half a neighbour",
+      plan(120, [seg("s1", "a", 0, 8), seg("s2", "a", 0, 60, xfade(16))]),
+      "Transition into segment 2 (Track A): 16 beats (8.0 s) is longer than half of a neighbouring segment (8.0 s); at most 8 beats fit.",
+    ],
+    [
+      // 12 s of a 100 BPM track last 10 s at 120 BPM: 11 beats (5.5 s) is over half.
+      "the neighbour's stretched length counts",
+      plan(120, [seg("s1", "b", 0, 12), seg("s2", "a", 0, 60, xfade(11))]),
+      "at most 10 beats fit",
+    ],
+    [
+      "only a cut fits",
+      plan(120, [seg("s1", "a", 10, 10.4), seg("s2", "a", 0, 60, xfade(1))]),
+      "only a cut fits there",
+    ],
+    ["first with a transition", plan(120, [seg("s1", "a", 0, 10, xfade(4))]), "the first segment cannot have a transition in"],
+    ["a cut with beats", plan(120, [seg("s1", "a", 0, 30), seg("s2", "a", 0, 30, { type: "cut", beats: 4 })]), "a cut has 0 beats"],
+    ["no beats", plan(120, [seg("s1", "a", 0, 30), seg("s2", "a", 0, 30, xfade(0))]), "a crossfade lasts a whole number of beats from 1 to 64"],
+    ["too many beats", plan(120, [seg("s1", "a", 0, 60), seg("s2", "a", 0, 60, xfade(65))]), "from 1 to 64"],
+    ["fractional beats", plan(120, [seg("s1", "a", 0, 60), seg("s2", "a", 0, 60, { type: "bass_swap", beats: 2.5 })]), "a bass swap lasts"],
+    ["duplicate ids", plan(120, [seg("s1", "a", 0, 30), seg("s1", "a", 30, 60, xfade(4))]), "its id “s1” is used twice"],
+    ["target tempo", plan(250, [seg("s1", "a", 0, 30)]), "The target tempo must be between 60 and 200 BPM."],
+  ])("reports %s", (_name, mix, expected) => {
+    const messages = validateTimeline(mix, tracks);
+    expect(messages.some((message) => message.includes(expected))).toBe(true);
+  });
+
+  it("fits exactly half, and says which segment each problem belongs to", () => {
+    expect(validateTimeline(plan(120, [seg("s1", "b", 0, 12), seg("s2", "a", 0, 60, xfade(10))]), tracks)).toEqual([]);
+    const problems = findTimelineProblems(plan(120, [seg("s1", "a", 0, 30), seg("s2", "b", 0, 41, xfade(4))]), tracks);
+    expect(problems).toEqual([{ index: 1, field: "source_end_s", message: expect.stringContaining("Segment 2 (Track B)") }]);
+  });
+});
+
+describe("formatPreciseClock", () => {
+  it.each([
+    [83.44, "1:23.4"],
+    [0, "0:00.0"],
+    [9.96, "0:10.0"],
+    [59.96, "1:00.0"],
+    [3725.2, "62:05.2"],
+    [-1.5, "−0:01.5"],
+    [Number.NaN, "–:––"],
+  ])("%d → %s", (seconds, expected) => {
+    expect(formatPreciseClock(seconds)).toBe(expected);
+  });
+});

@@ -1,0 +1,474 @@
+/**
+ * The timeline editor's arithmetic, pure and framework-free.
+ *
+ * Output positions follow the backend exactly (backend/intellimix/audio/render.py:
+ * `stretch_ratio`, `transition_seconds`, `derive_timeline`), and the checks mirror what
+ * `intellimix.planner.plan.validate_plan` rejects, so the editor never offers a timeline the
+ * server would refuse.
+ */
+import type { Id, MixPlan, Segment, TimelineEntry, Track, Transition, TransitionType } from "@/lib/types";
+
+import type { TimelineProblem, TrackBpms, TrackGrid, TrimEdge } from "../types";
+
+/** DESIGN §5: no stretch when the tempi are within 0.5 %. */
+export const STRETCH_TOLERANCE = 0.005;
+/** Transition length limits in beats (DESIGN §5; `Transition.beats` in the backend schema). */
+export const MIN_TRANSITION_BEATS = 1;
+export const MAX_TRANSITION_BEATS = 64;
+export const MAX_SEGMENTS = 64;
+export const MIN_TARGET_BPM = 60;
+export const MAX_TARGET_BPM = 200;
+/** The backend allows a cut this far past the track's end (rounding of the stored duration). */
+export const END_TOLERANCE_S = 1e-3;
+/**
+ * The transition a segment gets when it stops being the first one: a 16-beat (four-bar)
+ * crossfade is the planner's usual blend, phrase-sized at any tempo, and the least surprising
+ * choice; people change it at the boundary right away if they want something else.
+ */
+export const DEFAULT_TRANSITION: Readonly<Transition> = { type: "crossfade", beats: 16 };
+/** Without any bar grid, trims move and keep at least this much (seconds). */
+export const FALLBACK_STEP_S = 1;
+
+export class TimelineError extends Error {
+  readonly code: "UNKNOWN_TRACK" | "INVALID_TEMPO";
+
+  constructor(message: string, code: "UNKNOWN_TRACK" | "INVALID_TEMPO") {
+    super(message);
+    this.name = "TimelineError";
+    this.code = code;
+  }
+}
+
+// --- output positions (render.py) --------------------------------------------------------
+
+function isPositiveBpm(value: unknown): value is number {
+  return typeof value === "number" && Number.isFinite(value) && value > 0;
+}
+
+/** Speed factor target/track: exactly 1.0 within 0.5 % or without a tempo (`stretch_ratio`). */
+export function stretchRatio(targetBpm: number, trackBpm: number | null | undefined): number {
+  if (trackBpm === null || trackBpm === undefined) return 1.0; // beatless: no grid to sync
+  for (const [name, bpm] of [["target", targetBpm], ["track", trackBpm]] as const) {
+    if (!isPositiveBpm(bpm)) throw new TimelineError(`The ${name} tempo ${bpm} is not a positive BPM.`, "INVALID_TEMPO");
+  }
+  const ratio = targetBpm / trackBpm;
+  return Math.abs(ratio - 1.0) <= STRETCH_TOLERANCE ? 1.0 : ratio;
+}
+
+/** Overlap of a transition on the output: its beats at the target tempo, 0 for a cut. */
+export function transitionSeconds(transition: Transition | null | undefined, targetBpm: number): number {
+  if (!transition || transition.type === "cut") return 0;
+  return (transition.beats * 60) / targetBpm;
+}
+
+/** A segment's length in the output, after the stretch. */
+export function outputLength(segment: Segment, targetBpm: number, trackBpm: number | null | undefined): number {
+  return (segment.source_end_s - segment.source_start_s) / stretchRatio(targetBpm, trackBpm);
+}
+
+/** Output positions of every segment: each starts where the previous one's transition begins. */
+export function deriveTimeline(
+  plan: Pick<MixPlan, "target" | "segments">,
+  trackBpms: TrackBpms,
+): TimelineEntry[] {
+  const targetBpm = plan.target.bpm;
+  const timeline: TimelineEntry[] = [];
+  let end = 0;
+  plan.segments.forEach((segment, index) => {
+    if (!Object.hasOwn(trackBpms, segment.track_id)) {
+      throw new TimelineError(`Segment ${segment.id} uses an unknown track.`, "UNKNOWN_TRACK");
+    }
+    const stretch = stretchRatio(targetBpm, trackBpms[segment.track_id]);
+    const overlap = index === 0 ? 0 : transitionSeconds(segment.transition_in, targetBpm);
+    const start = end - overlap;
+    end = start + (segment.source_end_s - segment.source_start_s) / stretch;
+    timeline.push({
+      segment_id: segment.id,
+      track_id: segment.track_id,
+      start_s: start,
+      end_s: end,
+      stretch,
+      transition_in_s: overlap,
+    });
+  });
+  return timeline;
+}
+
+/** The mix's length: where the last segment ends (what the backend checks the render against). */
+export function totalDuration(timeline: readonly TimelineEntry[]): number {
+  return timeline.at(-1)?.end_s ?? 0;
+}
+
+/** `deriveTimeline`'s second argument from the tracks the studio holds. */
+export function trackBpmsOf(tracks: Readonly<Record<Id, Track>>): Record<Id, number | null> {
+  const bpms: Record<Id, number | null> = {};
+  for (const [id, track] of Object.entries(tracks)) bpms[id] = track.analysis?.bpm ?? null;
+  return bpms;
+}
+
+/** A track's length as the backend validates cut points against it (0 when unknown). */
+export function trackDuration(track: Track | undefined): number {
+  return track?.duration_s ?? track?.analysis?.duration_s ?? 0;
+}
+
+/** What trimming needs of a track. */
+export function trackGridOf(track: Track | undefined): TrackGrid {
+  return {
+    duration_s: trackDuration(track),
+    downbeats: track?.analysis?.downbeats ?? null,
+    bpm: track?.analysis?.bpm ?? null,
+    meter: track?.analysis?.meter ?? null,
+  };
+}
+
+// --- bars ----------------------------------------------------------------------------------
+
+/** One bar in seconds at this tempo, null without one. */
+export function barSeconds(bpm: number | null | undefined, meter: number | null | undefined = 4): number | null {
+  if (!isPositiveBpm(bpm)) return null;
+  return ((meter && meter > 0 ? meter : 4) * 60) / bpm;
+}
+
+function sortedFinite(values: readonly number[] | null | undefined): number[] {
+  return (values ?? []).filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+}
+
+/** The nearest of sorted values to `seconds` (the earlier one on a tie), or null when empty. */
+function nearest(values: readonly number[], seconds: number): number | null {
+  let best: number | null = null;
+  for (const value of values) {
+    if (best === null || Math.abs(value - seconds) < Math.abs(best - seconds)) best = value;
+  }
+  return best;
+}
+
+/**
+ * The nearest bar start: the analysis' downbeats when there are any, else the bar grid of the
+ * tempo counted from 0 s, else `seconds` itself (nothing to snap to).
+ */
+export function snapToBar(
+  seconds: number,
+  downbeats: readonly number[] | null | undefined,
+  bpm?: number | null,
+  meter: number | null = 4,
+): number {
+  const beats = sortedFinite(downbeats);
+  if (beats.length > 0) return nearest(beats, seconds) ?? seconds;
+  const bar = barSeconds(bpm, meter);
+  if (bar === null) return seconds;
+  return round3(Math.round(seconds / bar) * bar);
+}
+
+/** Bar starts inside [0, duration]: downbeats, or the tempo's grid, or none. */
+export function barGrid(track: TrackGrid): number[] {
+  const duration = Math.max(0, track.duration_s);
+  const downbeats = sortedFinite(track.downbeats).filter((t) => t >= 0 && t <= duration);
+  if (downbeats.length > 0) return downbeats;
+  const bar = barSeconds(track.bpm, track.meter);
+  if (bar === null) return [];
+  const grid: number[] = [];
+  for (let i = 0; i * bar <= duration + 1e-9; i += 1) grid.push(round3(i * bar));
+  return grid;
+}
+
+/** A segment's shortest allowed length: one bar (the grid's typical bar when only downbeats are known). */
+export function minimumLength(track: TrackGrid): number {
+  const bar = barSeconds(track.bpm, track.meter);
+  if (bar !== null) return bar;
+  const beats = sortedFinite(track.downbeats);
+  const gaps = beats.slice(1).map((t, i) => t - (beats[i] ?? t)).filter((gap) => gap > 0).sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)] ?? FALLBACK_STEP_S;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+function clamp(value: number, low: number, high: number): number {
+  return Math.min(Math.max(value, low), high);
+}
+
+/**
+ * Where one edge of a segment may go: the bar starts plus the track's own start and end, within
+ * [0, duration], keeping at least one bar (less 10 % for the jitter of detected downbeats) to
+ * the other edge.
+ */
+export function trimPoints(segment: Segment, edge: TrimEdge, track: TrackGrid): number[] {
+  const duration = Math.max(0, track.duration_s);
+  const min = minimumLength(track) * 0.9;
+  const points = [...new Set([0, ...barGrid(track), duration])].sort((a, b) => a - b);
+  return edge === "start"
+    ? points.filter((t) => t <= segment.source_end_s - min && t < duration)
+    : points.filter((t) => t >= segment.source_start_s + min && t > 0);
+}
+
+function withEdge(segment: Segment, edge: TrimEdge, seconds: number): Segment {
+  return edge === "start" ? { ...segment, source_start_s: seconds } : { ...segment, source_end_s: seconds };
+}
+
+/**
+ * Move one edge of a segment towards `seconds`, snapped to the nearest allowed bar start
+ * (see `trimPoints`); with no grid at all, clamped to the track and one second from the other
+ * edge. The segment is returned unchanged when no place fits.
+ */
+export function trimSegment(segment: Segment, edge: TrimEdge, seconds: number, track: TrackGrid): Segment {
+  if (!Number.isFinite(seconds)) return segment;
+  const duration = Math.max(0, track.duration_s);
+  const hasGrid = barGrid(track).length > 0;
+  if (!hasGrid) {
+    const min = FALLBACK_STEP_S;
+    const [low, high] =
+      edge === "start" ? [0, segment.source_end_s - min] : [segment.source_start_s + min, duration];
+    if (high < low) return segment;
+    return withEdge(segment, edge, round3(clamp(seconds, low, high)));
+  }
+  const target = nearest(trimPoints(segment, edge, track), clamp(seconds, 0, duration));
+  return target === null ? segment : withEdge(segment, edge, target);
+}
+
+/** Move one edge by whole bars (negative: earlier), stopping at the first or last place allowed. */
+export function nudgeTrim(segment: Segment, edge: TrimEdge, bars: number, track: TrackGrid): Segment {
+  const current = edge === "start" ? segment.source_start_s : segment.source_end_s;
+  if (bars === 0) return segment;
+  if (barGrid(track).length === 0) {
+    return trimSegment(segment, edge, current + bars * minimumLength(track), track);
+  }
+  const points = trimPoints(segment, edge, track);
+  const ahead = bars > 0 ? points.filter((t) => t > current + 1e-3) : points.filter((t) => t < current - 1e-3).reverse();
+  const target = ahead[Math.min(Math.abs(bars), ahead.length) - 1];
+  return target === undefined ? segment : withEdge(segment, edge, target);
+}
+
+// --- order and transitions -----------------------------------------------------------------
+
+export interface TransitionFit {
+  targetBpm: number;
+  /** A segment's length in the output (seconds). */
+  lengthOf: (segment: Segment) => number;
+}
+
+/**
+ * The first segment enters with nothing (the backend requires `transition_in: null`), and every
+ * other one needs a way in: a segment that lost the first place gets DEFAULT_TRANSITION —
+ * shortened to fit its neighbours when `fit` says how long they are.
+ */
+export function normalizeTransitions(segments: readonly Segment[], fit?: TransitionFit): Segment[] {
+  return segments.map((segment, index) => {
+    if (index === 0) return segment.transition_in === null ? segment : { ...segment, transition_in: null };
+    if (segment.transition_in !== null) return segment;
+    const previous = segments[index - 1];
+    const beats =
+      fit && previous
+        ? clampTransitionBeats(
+            DEFAULT_TRANSITION.beats,
+            DEFAULT_TRANSITION.type,
+            fit.lengthOf(previous),
+            fit.lengthOf(segment),
+            fit.targetBpm,
+          )
+        : DEFAULT_TRANSITION.beats;
+    return { ...segment, transition_in: { type: DEFAULT_TRANSITION.type, beats } };
+  });
+}
+
+/**
+ * Reorder: the segment at `from` goes to `to`. A segment keeps its own transition_in (how it
+ * enters, whatever comes before); the new first one loses its transition (the backend rejects
+ * one), and the old first one gets DEFAULT_TRANSITION, since it now needs a way in.
+ */
+export function moveSegment(segments: readonly Segment[], from: number, to: number, fit?: TransitionFit): Segment[] {
+  const inRange = (i: number) => Number.isInteger(i) && i >= 0 && i < segments.length;
+  if (!inRange(from) || !inRange(to) || from === to) return [...segments];
+  const next = [...segments];
+  const [moved] = next.splice(from, 1);
+  if (moved) next.splice(to, 0, moved);
+  return normalizeTransitions(next, fit);
+}
+
+/** Drop one segment; the last one stays (a mix has at least one). */
+export function removeSegment(segments: readonly Segment[], index: number, fit?: TransitionFit): Segment[] {
+  if (segments.length <= 1 || index < 0 || index >= segments.length) return [...segments];
+  return normalizeTransitions(
+    segments.filter((_, i) => i !== index),
+    fit,
+  );
+}
+
+/** The most beats a transition may last between segments of these output lengths (≥ 0). */
+export function maxTransitionBeats(prevSegmentLength: number, nextSegmentLength: number, targetBpm: number): number {
+  const shorter = Math.min(prevSegmentLength, nextSegmentLength);
+  if (!isPositiveBpm(targetBpm) || Number.isNaN(shorter)) return 0;
+  if (shorter === Infinity) return MAX_TRANSITION_BEATS;
+  // The same tolerance as the backend (overlap > shorter / 2 + 1e-6 is refused).
+  const fits = Math.floor(((shorter / 2 + 1e-6) * targetBpm) / 60 + 1e-9);
+  return clamp(fits, 0, MAX_TRANSITION_BEATS);
+}
+
+/**
+ * A transition length the backend accepts: 0 for a cut; otherwise a whole number of beats,
+ * 1–64, never longer than half of either neighbour (DESIGN §5). When even one beat is too long
+ * for the neighbours, 1 is returned — the shortest a non-cut transition can be — and
+ * `validateTimeline` explains that only a cut fits there.
+ */
+export function clampTransitionBeats(
+  beats: number,
+  type: TransitionType,
+  prevSegmentLength: number,
+  nextSegmentLength: number,
+  targetBpm: number,
+): number {
+  if (type === "cut") return 0;
+  const wanted = Number.isFinite(beats) ? Math.round(beats) : DEFAULT_TRANSITION.beats;
+  const max = Math.max(MIN_TRANSITION_BEATS, maxTransitionBeats(prevSegmentLength, nextSegmentLength, targetBpm));
+  return clamp(wanted, MIN_TRANSITION_BEATS, max);
+}
+
+// --- checks (validate_plan) -----------------------------------------------------------------
+
+/** 83.45 → "1:23.5": a time precise enough to tell two cut points apart. */
+export function formatPreciseClock(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "–:––";
+  const sign = seconds < 0 ? "−" : "";
+  const tenths = Math.round(Math.abs(seconds) * 10);
+  const minutes = Math.floor(tenths / 600);
+  const rest = (tenths % 600) / 10;
+  return `${sign}${minutes}:${rest < 10 ? "0" : ""}${rest.toFixed(1)}`;
+}
+
+const TRANSITION_NAMES: Record<TransitionType, string> = {
+  cut: "cut",
+  crossfade: "crossfade",
+  bass_swap: "bass swap",
+  filter_sweep: "filter sweep",
+  echo_out: "echo out",
+};
+
+export function transitionName(type: TransitionType): string {
+  return TRANSITION_NAMES[type] ?? type;
+}
+
+/**
+ * Everything about this timeline the backend would reject, with where it is. The order is the
+ * timeline's: plan-wide problems first, then each segment's.
+ */
+export function findTimelineProblems(
+  plan: Pick<MixPlan, "target" | "segments">,
+  tracks: Readonly<Record<Id, Track>>,
+): TimelineProblem[] {
+  const problems: TimelineProblem[] = [];
+  const { segments } = plan;
+  const targetBpm = plan.target.bpm;
+  const bpmOk = isPositiveBpm(targetBpm) && targetBpm >= MIN_TARGET_BPM && targetBpm <= MAX_TARGET_BPM;
+  if (!bpmOk) {
+    problems.push({
+      index: null,
+      field: "target",
+      message: `The target tempo must be between ${MIN_TARGET_BPM} and ${MAX_TARGET_BPM} BPM.`,
+    });
+  }
+  if (segments.length === 0) {
+    problems.push({ index: null, field: "segments", message: "The timeline is empty: keep at least one segment." });
+    return problems;
+  }
+  if (segments.length > MAX_SEGMENTS) {
+    problems.push({ index: null, field: "segments", message: `A mix has at most ${MAX_SEGMENTS} segments.` });
+  }
+  const seen = new Set<string>();
+  const lengths: (number | null)[] = [];
+  segments.forEach((segment, index) => {
+    const track = tracks[segment.track_id];
+    const name = `Segment ${index + 1} (${track?.title || segment.label || "unknown track"})`;
+    const add = (field: TimelineProblem["field"], message: string) => problems.push({ index, field, message: `${name}: ${message}` });
+    if (seen.has(segment.id)) add("id", `its id “${segment.id}” is used twice.`);
+    seen.add(segment.id);
+
+    const start = segment.source_start_s;
+    const end = segment.source_end_s;
+    if (!track) add("track_id", "its track is not in your library.");
+    if (!Number.isFinite(start) || !Number.isFinite(end)) {
+      add("source_start_s", "its cut points must be numbers.");
+    } else {
+      if (start < 0) add("source_start_s", `the start (${formatPreciseClock(start)}) is before the track begins.`);
+      if (end <= start) add("source_end_s", "the start must be before the end.");
+      if (track) {
+        const duration = trackDuration(track);
+        if (duration <= 0) add("source_end_s", "its track's length is not known yet (is the analysis finished?).");
+        else if (end > duration + END_TOLERANCE_S)
+          add(
+            "source_end_s",
+            `the end (${formatPreciseClock(end)}) is past the end of the track (${formatPreciseClock(duration)}).`,
+          );
+      }
+    }
+
+    let length: number | null = null;
+    try {
+      length = bpmOk ? outputLength(segment, targetBpm, track?.analysis?.bpm ?? null) : null;
+    } catch {
+      add("track_id", "its track's tempo is not a positive BPM.");
+    }
+    lengths.push(length !== null && Number.isFinite(length) ? length : null);
+
+    const transition = segment.transition_in;
+    if (index === 0) {
+      if (transition !== null) add("transition_in", "the first segment cannot have a transition in.");
+    } else if (transition) {
+      if (transition.type === "cut" && transition.beats !== 0) add("transition_in", "a cut has 0 beats.");
+      if (
+        transition.type !== "cut" &&
+        (!Number.isInteger(transition.beats) ||
+          transition.beats < MIN_TRANSITION_BEATS ||
+          transition.beats > MAX_TRANSITION_BEATS)
+      ) {
+        add(
+          "transition_in",
+          `a ${transitionName(transition.type)} lasts a whole number of beats from ${MIN_TRANSITION_BEATS} to ${MAX_TRANSITION_BEATS}.`,
+        );
+      }
+    }
+  });
+
+  // A transition never lasts longer than half of either neighbour (checked on output lengths).
+  if (bpmOk) {
+    const beatS = 60 / targetBpm;
+    for (let index = 1; index < segments.length; index += 1) {
+      const transition = segments[index]?.transition_in;
+      const before = lengths[index - 1];
+      const here = lengths[index];
+      if (!transition || transition.type === "cut" || before == null || here == null) continue;
+      const overlap = transition.beats * beatS;
+      const shorter = Math.min(before, here);
+      if (overlap > shorter / 2 + 1e-6) {
+        const fits = maxTransitionBeats(before, here, targetBpm);
+        const title = tracks[segments[index]?.track_id ?? ""]?.title || segments[index]?.label || "unknown track";
+        problems.push({
+          index,
+          field: "transition_in",
+          message:
+            `Transition into segment ${index + 1} (${title}): ${transition.beats} beats (${overlap.toFixed(1)} s) ` +
+            `is longer than half of a neighbouring segment (${shorter.toFixed(1)} s); ` +
+            (fits >= MIN_TRANSITION_BEATS ? `at most ${fits} beats fit.` : "only a cut fits there."),
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** What the backend would reject, as messages for people (empty when the timeline is valid). */
+export function validateTimeline(
+  plan: Pick<MixPlan, "target" | "segments">,
+  tracks: Readonly<Record<Id, Track>>,
+): string[] {
+  return findTimelineProblems(plan, tracks).map((problem) => problem.message);
+}
+
+/** deriveTimeline for display: null instead of an error while the plan has an unknown track. */
+export function safeDeriveTimeline(plan: Pick<MixPlan, "target" | "segments">, trackBpms: TrackBpms): TimelineEntry[] | null {
+  try {
+    return deriveTimeline(plan, trackBpms);
+  } catch (error) {
+    if (error instanceof TimelineError) return null;
+    throw error;
+  }
+}
