@@ -94,7 +94,7 @@ export interface TrackAnalysis {
   key?: string | null;
   key_confidence?: number;
   camelot?: string | null;
-  meter?: number;
+  meter?: string;
   lufs_integrated?: number;
   loudness_range_lu?: number;
   true_peak_db?: number;
@@ -107,7 +107,7 @@ export interface TrackAnalysis {
   sections?: Section[];
   downbeats?: number[];
   beats?: number[];
-  bars?: number[];
+  bars?: { index: number; start_s: number; end_s: number }[];
   phrases?: { start_s: number; bars: number }[];
   energy_curve?: number[];
 }

@@ -44,7 +44,7 @@ export function track(id: string, bpm: number | null, duration: number | null, e
     sample_rate: 48000,
     channels: 2,
     status: "ready",
-    analysis: { bpm, duration_s: duration ?? undefined, meter: 4 },
+    analysis: { bpm, duration_s: duration ?? undefined, meter: "4/4" },
     audio_url: `/api/v1/tracks/${id}/audio?token=t`,
     created_at: "2025-01-01T00:00:00Z",
     updated_at: "2025-01-01T00:00:00Z",

@@ -7,6 +7,8 @@ import {
   DEFAULT_TRANSITION,
   TimelineError,
   barGrid,
+  barSeconds,
+  beatsPerBar,
   clampTransitionBeats,
   deriveTimeline,
   findTimelineProblems,
@@ -22,6 +24,7 @@ import {
   stretchRatio,
   totalDuration,
   trackBpmsOf,
+  trackGridOf,
   transitionSeconds,
   trimSegment,
   validateTimeline,
@@ -422,5 +425,25 @@ describe("formatPreciseClock", () => {
     [Number.NaN, "–:––"],
   ])("%d → %s", (seconds, expected) => {
     expect(formatPreciseClock(seconds)).toBe(expected);
+  });
+});
+
+describe("beatsPerBar", () => {
+  it.each([
+    ["4/4", 4],
+    ["3/4", 3],
+    ["", null],
+    [null, null],
+    [undefined, null],
+    ["odd", null],
+  ])("%j → %j", (meter, expected) => {
+    expect(beatsPerBar(meter)).toBe(expected);
+  });
+
+  it("gives a 3/4 track three-beat bars", () => {
+    const waltz = track("waltz", 120, 30);
+    const grid = trackGridOf({ ...waltz, analysis: { ...waltz.analysis, meter: "3/4" } });
+    expect(grid.meter).toBe(3);
+    expect(barSeconds(grid.bpm, grid.meter)).toBeCloseTo(1.5, 9);
   });
 });

@@ -117,8 +117,14 @@ export function trackGridOf(track: Track | undefined): TrackGrid {
     duration_s: trackDuration(track),
     downbeats: track?.analysis?.downbeats ?? null,
     bpm: track?.analysis?.bpm ?? null,
-    meter: track?.analysis?.meter ?? null,
+    meter: beatsPerBar(track?.analysis?.meter),
   };
+}
+
+/** Beats per bar from the analysis's meter ("4/4", "3/4"); null when unknown. */
+export function beatsPerBar(meter: string | null | undefined): number | null {
+  const beats = Number.parseInt(meter ?? "", 10);
+  return Number.isFinite(beats) && beats > 0 ? beats : null;
 }
 
 // --- bars ----------------------------------------------------------------------------------
