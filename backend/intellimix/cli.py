@@ -12,7 +12,7 @@ import click
 from flask.cli import FlaskGroup
 
 from intellimix import create_app
-from intellimix.config import ConfigError
+from intellimix.config import ConfigError, instance_folder, read_environment
 
 
 def _create_app() -> object:
@@ -31,6 +31,12 @@ def _create_app() -> object:
 )
 def main() -> None:
     """IntelliMix — chat-native music mix studio."""
+    # Numba (under librosa) otherwise caches its compiled code beside the installed package,
+    # where worker processes compiling at once have left a cache that crashes every later
+    # process. The variable is read when numba is imported, later than this, and inherited by
+    # every server and worker process started from here.
+    cache = instance_folder(read_environment()) / "numba-cache"
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(cache))
 
 
 def gunicorn_command(*, bind: str, workers: int) -> list[str]:

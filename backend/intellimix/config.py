@@ -37,13 +37,18 @@ def read_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]
     return {**file_values, **os.environ}
 
 
+def instance_folder(env: Mapping[str, str]) -> Path:
+    """Where this installation keeps its database, secrets, media and caches."""
+    return Path(env.get("INSTANCE_DIR") or DEFAULT_INSTANCE_DIR).resolve()
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Build the Flask config mapping from environment variables."""
     env = read_environment(environ)
     app_env = env.get("INTELLIMIX_ENV", "development")
     if app_env not in ENVIRONMENTS:
         raise ConfigError(f"INTELLIMIX_ENV must be one of {', '.join(ENVIRONMENTS)}")
-    instance_dir = Path(env.get("INSTANCE_DIR") or DEFAULT_INSTANCE_DIR).resolve()
+    instance_dir = instance_folder(env)
     queue_url = env.get("MIX_CHAT_QUEUE_URL", "").strip()
 
     config: dict[str, Any] = {

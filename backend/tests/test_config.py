@@ -109,3 +109,20 @@ def test_queue_url_also_backs_rate_limits(tmp_path):
 
 def _secrets() -> dict[str, str]:
     return {"FLASK_SECRET_KEY": STRONG, "JWT_SECRET_KEY": STRONG}
+
+
+@pytest.mark.parametrize("preset", [None, "/elsewhere/numba"])
+def test_the_command_keeps_numbas_cache_in_the_instance_folder(tmp_path, monkeypatch, preset):
+    """Numba's default cache beside the installed package was corrupted by workers racing to
+    fill it; the command points it at the instance folder unless told otherwise."""
+    from click.testing import CliRunner
+
+    from intellimix.cli import main
+
+    monkeypatch.setenv("INSTANCE_DIR", str(tmp_path))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", preset or "")  # recorded, so restored afterwards
+    if preset is None:
+        monkeypatch.delenv("NUMBA_CACHE_DIR")
+    result = CliRunner().invoke(main, ["db", "--help"])
+    assert result.exit_code == 0, result.output
+    assert os.environ["NUMBA_CACHE_DIR"] == (preset or str(tmp_path.resolve() / "numba-cache"))
