@@ -1,10 +1,11 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
+import { StableAudio } from "@/components/StableAudio";
 import { formatBytes, formatClock } from "@/lib/format";
 import type { FileObject, Message, MixPlan, MixProposalContent } from "@/lib/types";
 
-import { rerenderVersion } from "../api/chats";
+import { chatKeys, rerenderVersion } from "../api/chats";
 import { applyPosted } from "../hooks/use-chat";
 import { downloadLinks, playableUrl } from "../lib/files";
 import { qaBadges, readQa } from "../lib/qa";
@@ -51,7 +52,13 @@ export function MixCard({ message, content }: { message: Message; content: MixPr
         </p>
       )}
       {source ? (
-        <audio className="mix-player" controls preload="metadata" src={source} aria-label={`Play ${title}`} />
+        <StableAudio
+          className="mix-player"
+          preload="metadata"
+          src={source}
+          label={`Play ${title}`}
+          onExpired={() => void queryClient.invalidateQueries({ queryKey: chatKeys.messages(threadId) })}
+        />
       ) : (
         <p className="muted">The audio files of this version are no longer available.</p>
       )}

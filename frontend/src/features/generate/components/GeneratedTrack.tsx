@@ -1,12 +1,12 @@
 import { Link } from "react-router";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
+import { StableAudio } from "@/components/StableAudio";
 import { formatClock } from "@/lib/format";
 
 import { useJob, useTrack } from "../api/generate";
 import type { GenerateResult } from "../types";
 import { OutputFiles } from "./OutputFiles";
-import { StableAudio } from "./StableAudio";
 
 /** The finished track: a player, its place in the library, and the job's files. */
 export function GeneratedTrack({ result }: { result: GenerateResult }) {

@@ -3,6 +3,7 @@ import { Link } from "react-router";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { RunProgress } from "@/components/RunProgress";
+import { StableAudio } from "@/components/StableAudio";
 import { useRun } from "@/hooks/use-run";
 import { formatDate } from "@/lib/format";
 import type { Job } from "@/lib/types";
@@ -10,7 +11,6 @@ import type { Job } from "@/lib/types";
 import { useRecentGenerations } from "../api/generate";
 import { jobInput, splitRecentJobs } from "../lib/outputs";
 import { specSummary } from "../lib/spec";
-import { StableAudio } from "./StableAudio";
 
 const RECENT = 5;
 

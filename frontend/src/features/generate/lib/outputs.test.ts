@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { FileObject, Job } from "@/lib/types";
 
-import { downloadHref, generateResult, jobInput, nextAudioSource, orderOutputs, outputLabel, splitRecentJobs } from "./outputs";
+import { downloadHref, generateResult, jobInput, orderOutputs, outputLabel, splitRecentJobs } from "./outputs";
 
 const file = (name: string, role: string): FileObject => ({
   name,
@@ -97,19 +97,5 @@ describe("jobInput and splitRecentJobs", () => {
     const { inFlight, finished } = splitRecentJobs(jobs, new Set(["run-c"]));
     expect(inFlight.map((j) => j.id)).toEqual(["a"]);
     expect(finished.map((j) => j.id)).toEqual(["b", "d"]);
-  });
-});
-
-describe("nextAudioSource", () => {
-  it("keeps a playing source through token refreshes", () => {
-    const idle = { started: false, failed: false };
-    const playing = { started: true, failed: false };
-    expect(nextAudioSource(null, "/t/a/audio?token=1", idle)).toBe("/t/a/audio?token=1");
-    expect(nextAudioSource("/t/a/audio?token=1", "/t/a/audio?token=2", idle)).toBe("/t/a/audio?token=2");
-    expect(nextAudioSource("/t/a/audio?token=1", "/t/a/audio?token=2", playing)).toBe("/t/a/audio?token=1");
-    expect(nextAudioSource("/t/a/audio?token=1", "/t/a/audio?token=2", { started: true, failed: true })).toBe(
-      "/t/a/audio?token=2",
-    );
-    expect(nextAudioSource("/t/a/audio?token=1", "/t/b/audio?token=2", playing)).toBe("/t/b/audio?token=2");
   });
 });

@@ -90,23 +90,3 @@ export function splitRecentJobs(
   }
   return { inFlight, finished };
 }
-
-/** A url without its query and fragment: the same file whatever token it carries. */
-function filePath(url: string): string {
-  return url.split(/[?#]/)[0] ?? url;
-}
-
-/**
- * The source an <audio> element should use when a refetch brings a freshly signed url: a new
- * file always wins; for the same file, keep what is playing (a new src would restart it) unless
- * it never started or failed (an expired token).
- */
-export function nextAudioSource(
-  current: string | null,
-  incoming: string | null,
-  media: { started: boolean; failed: boolean },
-): string | null {
-  if (!current || !incoming || current === incoming) return incoming;
-  if (filePath(current) !== filePath(incoming)) return incoming;
-  return media.started && !media.failed ? current : incoming;
-}

@@ -2,6 +2,7 @@ import { useQueryClient } from "@tanstack/react-query";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { RunProgress } from "@/components/RunProgress";
+import { StableAudio } from "@/components/StableAudio";
 import { useRun } from "@/hooks/use-run";
 import { formatDate } from "@/lib/format";
 import type { Job } from "@/lib/types";
@@ -10,7 +11,6 @@ import { useDeleteJob } from "../api/history";
 import { playableUrl } from "../lib/files";
 import { deleteConfirmation, elapsed, statusBadge, summarizeJob, typeLabel } from "../lib/jobs";
 import { JobFiles } from "./JobFiles";
-import { StableAudio } from "./StableAudio";
 
 interface Props {
   job: Job;

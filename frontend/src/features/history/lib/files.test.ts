@@ -7,7 +7,6 @@ import {
   fileRoleLabel,
   isAudioFile,
   mainFile,
-  nextAudioSource,
   playableUrl,
   sortFiles,
   totalBytes,
@@ -93,22 +92,5 @@ describe("main file and player", () => {
       "/api/v1/files/j/mix.mp3?token=x",
     );
     expect(playableUrl({ outputs: [], output_url: "/api/v1/files/j/qa.json?token=x" })).toBeNull();
-  });
-});
-
-describe("nextAudioSource", () => {
-  const idle = { started: false, failed: false };
-  const playing = { started: true, failed: false };
-  it("takes a fresh token unless that would restart playback", () => {
-    expect(nextAudioSource(null, "/f/a.mp3?token=1", idle)).toBe("/f/a.mp3?token=1");
-    expect(nextAudioSource("/f/a.mp3?token=1", "/f/a.mp3?token=2", idle)).toBe("/f/a.mp3?token=2");
-    expect(nextAudioSource("/f/a.mp3?token=1", "/f/a.mp3?token=2", playing)).toBe("/f/a.mp3?token=1");
-    expect(nextAudioSource("/f/a.mp3?token=1", "/f/a.mp3?token=2", { started: true, failed: true })).toBe(
-      "/f/a.mp3?token=2",
-    );
-  });
-  it("switches to another file at once", () => {
-    expect(nextAudioSource("/f/a.mp3?token=1", "/f/b.mp3?token=2", playing)).toBe("/f/b.mp3?token=2");
-    expect(nextAudioSource("/f/a.mp3?token=1", null, playing)).toBeNull();
   });
 });

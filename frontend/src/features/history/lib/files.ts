@@ -1,4 +1,5 @@
-/** A job's files: labels, order, which can be played, download links, and signed-url churn. */
+/** A job's files: labels, order, which can be played, download links. */
+import { filePath } from "@/lib/audio-source";
 import type { FileObject, Job } from "@/lib/types";
 
 const AUDIO_FORMATS = new Set(["wav", "mp3", "flac", "ogg", "oga", "m4a", "aac", "opus", "webm"]);
@@ -77,30 +78,9 @@ export function playableUrl(job: Pick<Job, "outputs" | "output_url">): string | 
   const main = mainFile(job);
   if (main) return isAudioFile(main) ? (main.url ?? job.output_url) : null;
   if (!job.output_url) return null;
-  const path = job.output_url.split(/[?#]/)[0] ?? "";
-  return isAudioFile({ name: path, format: "" }) ? job.output_url : null;
+  return isAudioFile({ name: filePath(job.output_url), format: "" }) ? job.output_url : null;
 }
 
 export function totalBytes(files: readonly Pick<FileObject, "size_bytes">[]): number {
   return files.reduce((sum, file) => sum + (Number.isFinite(file.size_bytes) ? file.size_bytes : 0), 0);
-}
-
-/** A url without its query and fragment: the same file whatever token it carries. */
-export function filePath(url: string): string {
-  return url.split(/[?#]/)[0] ?? url;
-}
-
-/**
- * The source an <audio> element should use when a refetch brings a freshly signed url: a new
- * file always wins; for the same file, keep what is playing (a new src would restart it) unless
- * it never started or failed (an expired token).
- */
-export function nextAudioSource(
-  current: string | null,
-  incoming: string | null,
-  media: { started: boolean; failed: boolean },
-): string | null {
-  if (!current || !incoming || current === incoming) return incoming;
-  if (filePath(current) !== filePath(incoming)) return incoming;
-  return media.started && !media.failed ? current : incoming;
 }

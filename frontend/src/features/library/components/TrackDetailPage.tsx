@@ -1,7 +1,8 @@
-import { useEffect, useRef, useState, type ReactNode, type RefObject } from "react";
+import { useRef, useState, type ReactNode, type RefObject } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
+import { StableAudio } from "@/components/StableAudio";
 import { Waveform } from "@/components/Waveform";
 import { ApiError } from "@/lib/api-client";
 import { formatClock, formatDate, formatNumber } from "@/lib/format";
@@ -138,10 +139,6 @@ function TrackDetail({ track, back, refetch }: { track: Track; back: string; ref
   );
 }
 
-/**
- * The audio player. Every read of a track signs a fresh audio URL; swapping it in would restart
- * playback, so the first one stays until it stops working (an expired token), then a fresh one.
- */
 interface PlayerProps {
   track: Track;
   refetch: () => Promise<{ data?: Track }>;
@@ -149,40 +146,25 @@ interface PlayerProps {
   onTime: (seconds: number) => void;
 }
 
+/**
+ * The audio player. Every read of a track signs a fresh audio URL; StableAudio keeps the one that
+ * is playing and asks for a fresh one (a refetch) when it stops working (an expired token).
+ */
 function Player({ track, refetch, audio, onTime }: PlayerProps) {
-  const [src, setSrc] = useState(track.audio_url);
-  const retried = useRef(false);
-  useEffect(() => {
-    setSrc(track.audio_url);
-    retried.current = false;
-    // Only a different track resets the source.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [track.id]);
-
   const [failed, setFailed] = useState(false);
-  const onError = () => {
-    if (retried.current) {
-      setFailed(true);
-      return;
-    }
-    retried.current = true;
-    void refetch().then((result) => {
-      if (result.data) setSrc(result.data.audio_url);
-    });
-  };
-
   return (
     <div className="card track-player">
-      <audio
+      <StableAudio
+        key={track.id}
         ref={audio}
-        controls
+        preload="metadata"
+        src={track.audio_url}
+        label={`Play ${track.title}`}
+        onExpired={() => void refetch()}
+        onUnplayable={() => setFailed(true)}
+        onCanPlay={() => setFailed(false)}
         onTimeUpdate={(event) => onTime(event.currentTarget.currentTime)}
         onSeeked={(event) => onTime(event.currentTarget.currentTime)}
-        preload="metadata"
-        src={src}
-        aria-label={`Play ${track.title}`}
-        onError={onError}
-        onCanPlay={() => setFailed(false)}
       />
       {failed && <p className="error-text">The audio could not be played in this browser.</p>}
     </div>
