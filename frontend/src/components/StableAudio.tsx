@@ -1,6 +1,6 @@
 import { useEffect, useImperativeHandle, useRef, useState, type ComponentProps, type Ref } from "react";
 
-import { nextAudioSource } from "@/lib/audio-source";
+import { nextAudioSource } from "@/lib/file-urls";
 
 const REFRESH_EVERY_MS = 30_000;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { FileObject } from "@/lib/types";
 
-import { downloadLinks, downloadUrl, fileLabel, playableUrl } from "./files";
+import { downloadLinks, fileLabel, playableUrl } from "./files";
 
 const file = (name: string, role: string, url: string | null = `/api/v1/files/j/${name}?token=t`): FileObject => ({
   name,
@@ -10,14 +10,6 @@ const file = (name: string, role: string, url: string | null = `/api/v1/files/j/
   format: name.split(".").pop() ?? "",
   size_bytes: 100,
   url,
-});
-
-describe("downloadUrl", () => {
-  it("adds download=1 once", () => {
-    expect(downloadUrl("/f/a.wav?token=x")).toBe("/f/a.wav?token=x&download=1");
-    expect(downloadUrl("/f/a.wav")).toBe("/f/a.wav?download=1");
-    expect(downloadUrl("/f/a.wav?token=x&download=1")).toBe("/f/a.wav?token=x&download=1");
-  });
 });
 
 describe("fileLabel", () => {

@@ -1,13 +1,8 @@
 /** A version's files (by role) as download links. */
+import { downloadHref } from "@/lib/file-urls";
 import type { FileObject } from "@/lib/types";
 
 import type { DownloadLink } from "../types";
-
-/** The signed url with `download=1`, so the server sends it as an attachment. */
-export function downloadUrl(url: string): string {
-  if (/[?&]download=1(&|$)/.test(url)) return url;
-  return `${url}${url.includes("?") ? "&" : "?"}download=1`;
-}
 
 const ROLE_ORDER = ["mix", "mix_mp3", "stem", "cues", "qa"];
 
@@ -45,7 +40,7 @@ export function downloadLinks(files: readonly FileObject[], trackTitles: Record<
       name: file.name,
       role: file.role,
       label: fileLabel(file, trackTitles),
-      href: downloadUrl(file.url),
+      href: downloadHref(file.url),
       sizeBytes: file.size_bytes,
     }));
 }

@@ -1,7 +1,8 @@
+import { downloadHref } from "@/lib/file-urls";
 import { formatBytes } from "@/lib/format";
 import type { FileObject } from "@/lib/types";
 
-import { downloadHref, orderOutputs, outputLabel } from "../lib/outputs";
+import { orderOutputs, outputLabel } from "../lib/outputs";
 
 /** Download links for every file a generation produced. */
 export function OutputFiles({ files, title = "Downloads" }: { files: readonly FileObject[]; title?: string }) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { FileObject, Job } from "@/lib/types";
 
-import { downloadHref, generateResult, jobInput, orderOutputs, outputLabel, splitRecentJobs } from "./outputs";
+import { generateResult, jobInput, orderOutputs, outputLabel, splitRecentJobs } from "./outputs";
 
 const file = (name: string, role: string): FileObject => ({
   name,
@@ -24,17 +24,6 @@ const job = (id: string, status: Job["status"], runId: string | null = `run-${id
   run_id: runId,
   created_at: "2025-01-01T00:00:00Z",
   completed_at: null,
-});
-
-describe("downloadHref", () => {
-  it("adds download=1 to a signed url", () => {
-    expect(downloadHref("/api/v1/files/j/track.wav?token=abc")).toBe("/api/v1/files/j/track.wav?token=abc&download=1");
-    expect(downloadHref("/api/v1/files/j/track.wav")).toBe("/api/v1/files/j/track.wav?download=1");
-    expect(downloadHref("/f?token=a#x")).toBe("/f?token=a&download=1#x");
-  });
-  it("does not add it twice", () => {
-    expect(downloadHref("/f?token=a&download=1")).toBe("/f?token=a&download=1");
-  });
 });
 
 describe("outputs", () => {

@@ -1,17 +1,7 @@
-/** A generation's files and results: labels, order, download links, recent jobs. */
+/** A generation's files and results: labels, order, recent jobs. */
 import type { FileObject, Job, Run } from "@/lib/types";
 
 import type { GenerateJobInput, GenerateResult } from "../types";
-
-/** The signed url with `download=1`, so the server answers with an attachment. */
-export function downloadHref(url: string): string {
-  const hashAt = url.indexOf("#");
-  const base = hashAt >= 0 ? url.slice(0, hashAt) : url;
-  const hash = hashAt >= 0 ? url.slice(hashAt) : "";
-  if (/[?&]download=1(&|$)/.test(base)) return url;
-  const separator = base.includes("?") ? (base.endsWith("?") || base.endsWith("&") ? "" : "&") : "?";
-  return `${base}${separator}download=1${hash}`;
-}
 
 const ROLE_ORDER = ["track", "mix", "mix_mp3", "stem", "cues", "qa", "original"];
 

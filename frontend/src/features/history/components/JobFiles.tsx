@@ -1,7 +1,8 @@
+import { downloadHref } from "@/lib/file-urls";
 import { formatBytes } from "@/lib/format";
 import type { FileObject } from "@/lib/types";
 
-import { downloadHref, fileRoleLabel, sortFiles, totalBytes } from "../lib/files";
+import { fileRoleLabel, sortFiles, totalBytes } from "../lib/files";
 
 /** Every file of a job, to download: name, role and size. */
 export function JobFiles({ files, jobType }: { files: readonly FileObject[]; jobType: string }) {

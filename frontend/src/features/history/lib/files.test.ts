@@ -3,7 +3,6 @@ import { describe, expect, it } from "vitest";
 import type { FileObject } from "@/lib/types";
 
 import {
-  downloadHref,
   fileRoleLabel,
   isAudioFile,
   mainFile,
@@ -60,13 +59,6 @@ describe("files", () => {
     expect(isAudioFile(file("track.wav", "track"))).toBe(true);
     expect(isAudioFile(file("qa.json", "qa"))).toBe(false);
     expect(isAudioFile({ name: "x.FLAC", format: "" })).toBe(true);
-  });
-
-  it("builds download links", () => {
-    expect(downloadHref("/api/v1/files/j/mix.mp3?token=abc")).toBe("/api/v1/files/j/mix.mp3?token=abc&download=1");
-    expect(downloadHref("/api/v1/files/j/mix.mp3")).toBe("/api/v1/files/j/mix.mp3?download=1");
-    expect(downloadHref("/a?download=1")).toBe("/a?download=1");
-    expect(downloadHref("/a?x=1#t")).toBe("/a?x=1&download=1#t");
   });
 
   it("sums sizes", () => {

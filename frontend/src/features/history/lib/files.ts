@@ -1,5 +1,5 @@
 /** A job's files: labels, order, which can be played, download links. */
-import { filePath } from "@/lib/audio-source";
+import { filePath } from "@/lib/file-urls";
 import type { FileObject, Job } from "@/lib/types";
 
 const AUDIO_FORMATS = new Set(["wav", "mp3", "flac", "ogg", "oga", "m4a", "aac", "opus", "webm"]);
@@ -50,16 +50,6 @@ export function fileRoleLabel(file: Pick<FileObject, "name" | "role" | "format">
     default:
       return file.name;
   }
-}
-
-/** The signed url with `download=1` (the server then answers with an attachment). */
-export function downloadHref(url: string): string {
-  const hashAt = url.indexOf("#");
-  const base = hashAt >= 0 ? url.slice(0, hashAt) : url;
-  const hash = hashAt >= 0 ? url.slice(hashAt) : "";
-  if (/[?&]download=1(&|$)/.test(base)) return url;
-  const joiner = !base.includes("?") ? "?" : /[?&]$/.test(base) ? "" : "&";
-  return `${base}${joiner}download=1${hash}`;
 }
 
 /** The job's main file: the one `output_url` points at, else the first by main role. */

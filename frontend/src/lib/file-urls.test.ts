@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { filePath, nextAudioSource } from "./audio-source";
+import { downloadHref, filePath, nextAudioSource } from "./file-urls";
 
 describe("filePath", () => {
   it.each([
@@ -29,5 +29,17 @@ describe("nextAudioSource", () => {
     ["follows a file that is gone", "/f/a.mp3?token=1", null, playing, null],
   ])("%s", (_, current, incoming, media, expected) => {
     expect(nextAudioSource(current, incoming, media)).toBe(expected);
+  });
+});
+
+describe("downloadHref", () => {
+  it.each([
+    ["/api/v1/files/j/mix.wav?token=abc", "/api/v1/files/j/mix.wav?token=abc&download=1"],
+    ["/api/v1/files/j/mix.wav", "/api/v1/files/j/mix.wav?download=1"],
+    ["/f?token=a#x", "/f?token=a&download=1#x"],
+    ["/f?", "/f?download=1"],
+    ["/f?token=a&download=1", "/f?token=a&download=1"],
+  ])("%s → %s", (url, expected) => {
+    expect(downloadHref(url)).toBe(expected);
   });
 });

@@ -1,4 +1,15 @@
-/** Signed file urls that change token on every read, and which one an <audio> element should keep. */
+/** Signed file urls: they change token on every read, download as attachments on request, and an
+ * <audio> element should keep the one it is playing. */
+
+/** The same signed url, asking the server for `Content-Disposition: attachment`. */
+export function downloadHref(url: string): string {
+  const hashAt = url.indexOf("#");
+  const base = hashAt >= 0 ? url.slice(0, hashAt) : url;
+  const hash = hashAt >= 0 ? url.slice(hashAt) : "";
+  if (/[?&]download=1(&|$)/.test(base)) return url;
+  const joiner = !base.includes("?") ? "?" : /[?&]$/.test(base) ? "" : "&";
+  return `${base}${joiner}download=1${hash}`;
+}
 
 /** A url without its query and fragment: the same file whatever token it carries. */
 export function filePath(url: string): string {
