@@ -15,7 +15,7 @@ from flask import Flask
 
 from intellimix.extensions import db
 from intellimix.runs import service
-from intellimix.runs.models import Run
+from intellimix.runs.models import Run, WorkerHeartbeat
 from intellimix.runs.queue import get_queue
 
 from .processes import BACKEND_DIR, Processes, post_json, sse_frames
@@ -96,6 +96,11 @@ def _all_done(app: Flask, ids: list[str]) -> Callable[[], bool]:
     )
 
 
+def _live_workers(app: Flask) -> int:
+    with app.app_context():
+        return db.session.query(WorkerHeartbeat).count()
+
+
 def _journal_lines(path: Path, what: str) -> list[list[str]]:
     if not path.exists():
         return []
@@ -134,13 +139,15 @@ def test_two_workers_racing_execute_each_run_exactly_once(cluster, tmp_path):
     app, processes = cluster
     journal = tmp_path / "journal"
     user_id = _user(app)
-    ids = [_create(app, user_id, steps=1, delay=0, journal=str(journal)) for _ in range(16)]
+    processes.worker(interactive=0, heavy=2)
+    processes.worker(interactive=0, heavy=2)
+    # Both must be up before the runs arrive, or the first to boot drains the queue alone.
+    _wait(lambda: _live_workers(app) == 2, what="both workers' heartbeats", timeout=90)
+    ids = [_create(app, user_id, steps=1, delay=0.1, journal=str(journal)) for _ in range(16)]
     with app.app_context():
         for run_id in ids:  # duplicate every queue entry: both workers see every run twice
             get_queue().enqueue(run_id, "heavy")
-    processes.worker(interactive=0, heavy=2)
-    processes.worker(interactive=0, heavy=2)
-    _wait(_all_done(app, ids), what="all runs", timeout=90)  # workers boot first
+    _wait(_all_done(app, ids), what="all runs", timeout=90)
     starts = [line[1] for line in _journal_lines(journal, "start")]
     assert sorted(starts) == sorted(ids), "each run started exactly once"
     assert {run.attempts for run in _runs(app, ids).values()} == {1}
