@@ -20,6 +20,17 @@ mkdirSync(SHOTS, { recursive: true });
 mkdirSync(ARTIFACTS, { recursive: true });
 
 const consoleErrors = [];
+// Requests a step makes to be refused on purpose: Chromium logs every 4xx response as a console
+// error, and only these (once each) are not the app's errors.
+const expectedRefusals = [];
+
+function recordConsoleError(message, where = "") {
+  const refused = /status of (\d{3})/.exec(message.text());
+  const url = message.location().url;
+  const expected = refused && expectedRefusals.findIndex((e) => url.includes(e.path) && Number(refused[1]) === e.status);
+  if (refused && expected >= 0) return void expectedRefusals.splice(expected, 1);
+  consoleErrors.push(`${message.text()} (${url})${where}`);
+}
 let shot = 0;
 const started = Date.now();
 
@@ -45,9 +56,7 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, baseURL: server.base });
   context.setDefaultTimeout(30_000);
   const page = await context.newPage();
-  page.on("console", (message) => {
-    if (message.type() === "error") consoleErrors.push(`${message.text()} (${message.location().url})`);
-  });
+  page.on("console", (message) => message.type() === "error" && recordConsoleError(message));
   page.on("pageerror", (error) => consoleErrors.push(`uncaught: ${error.message}`));
 
   await scenario(page);
@@ -64,6 +73,23 @@ try {
   rmSync(server.instance, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
+
+/** Every control on the page has an accessible name (a label, aria-label or text). */
+async function expectLabelledControls(page, where) {
+  const unlabelled = await page.evaluate(() => {
+    const named = (el) => {
+      if (el.getAttribute("aria-label")?.trim() || el.getAttribute("aria-labelledby")) return true;
+      if ("labels" in el && el.labels && el.labels.length > 0) return true;
+      if (el.getAttribute("title")?.trim()) return true;
+      return ["BUTTON", "A"].includes(el.tagName) && el.textContent.trim().length > 0;
+    };
+    const visible = (el) => el.getClientRects().length > 0;
+    return [...document.querySelectorAll("button, a[href], input:not([type=hidden]), select, textarea")]
+      .filter((el) => visible(el) && !named(el))
+      .map((el) => el.outerHTML.slice(0, 120));
+  });
+  if (unlabelled.length) throw new Error(`unlabelled controls on ${where}:\n${unlabelled.join("\n")}`);
+}
 
 function nav(page, name) {
   return page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name, exact: true });
@@ -159,6 +185,7 @@ async function scenario(page) {
     const length = editor.getByLabel(/transition length/i).first();
     await length.fill("8");
     await length.press("Tab");
+    await expectLabelledControls(page, "the timeline editor");
   });
 
   await step(page, "re-render", async () => {
@@ -167,12 +194,40 @@ async function scenario(page) {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="plan-card"]').length >= 2, undefined, { timeout: STEP_TIMEOUT });
     await drafts.last().getByRole("button", { name: "Approve" }).click();
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="mix-card"]').length >= 2, undefined, { timeout: STEP_TIMEOUT });
+    await expectLabelledControls(page, "the studio");
+  });
+
+  await step(page, "history", async () => {
+    await nav(page, "History").click();
+    const list = page.getByTestId("history-list");
+    await list.waitFor();
+    // Both renders are jobs with their files.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] > li').length >= 2);
+    await expectLabelledControls(page, "history");
+  });
+
+  await step(page, "generate-form", async () => {
+    await nav(page, "Generate").click();
+    await page.getByTestId("generate-page").waitFor();
+    await page.getByLabel("Describe the track").fill("a house beat at 500 bpm in H major");
+    expectedRefusals.push({ path: "/api/v1/generate-ai", status: 422 });
+    await page.getByRole("button", { name: /^generate/i }).click();
+    await page.getByText(/not a key/i).first().waitFor(); // the server's 422, shown at the field
+    await expectLabelledControls(page, "generate");
+  });
+
+  await step(page, "library-detail", async () => {
+    await nav(page, "Library").click();
+    await page.getByTestId("track-list").getByText("Warehouse Sunrise").click();
+    await page.getByTestId("track-detail").waitFor();
+    await page.getByTestId("spectral-balance").waitFor();
+    await expectLabelledControls(page, "a track's analysis");
   });
 }
 
 async function narrowScreen(context) {
   const page = await context.newPage();
-  page.on("console", (message) => message.type() === "error" && consoleErrors.push(`${message.text()} (narrow)`));
+  page.on("console", (message) => message.type() === "error" && recordConsoleError(message, " (narrow)"));
   await page.setViewportSize({ width: 390, height: 844 });
   await step(page, "narrow-studio", async () => {
     await page.goto("/studio");
