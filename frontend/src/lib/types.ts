@@ -328,9 +328,48 @@ export interface ErrorContent {
   run_id?: Id;
 }
 
+/**
+ * An answer to a question about library tracks (backend chats/outcomes `_analysis_report`,
+ * planner/analysis `track_report` and turns `TrackComparison`). `compatibility` is only there
+ * with two or more tracks: each named track against the next one named.
+ */
 export interface AnalysisReportContent {
   kind: "analysis_report";
-  [field: string]: unknown;
+  tracks: {
+    track_id: Id;
+    title: string;
+    artist: string | null;
+    duration_s: number;
+    bpm: number | null;
+    key: string | null;
+    /** "8A"; null when the key is unknown or unreadable. */
+    camelot: string | null;
+    lufs_integrated: number | null;
+    true_peak_db: number | null;
+    sections: { label: string; start_s: number; end_s: number }[];
+  }[];
+  /** The facts asked about, in answering order; ["all"] stands alone. */
+  asked: ("all" | "key" | "bpm" | "loudness" | "length" | "structure")[];
+  /** Names the library has no track for. */
+  not_found: string[];
+  compatibility?: {
+    from_track: Id;
+    to_track: Id;
+    /** same | relative | dominant | subdominant | diagonal | parallel | clash; null: a key unknown. */
+    key_relation: string | null;
+    compatible_keys: boolean | null;
+    /** The pitch shift of to_track that would fit (0 when it does). */
+    semitone_shift: number | null;
+    /** to_track's BPM / from_track's. */
+    tempo_ratio: number | null;
+    /** The relative time-stretch a blend needs (0.03 = 3 %), half/double time counted. */
+    stretch: number | null;
+    half_double: boolean;
+    /** 0 (clashes) .. 1 (ideal), the planner's pair score. */
+    score: number;
+  }[];
+  provider: "local" | "gemini";
+  fallback_reason?: string;
 }
 
 export interface SuggestionsContent {

@@ -1,5 +1,6 @@
 import { formatDate } from "@/lib/format";
 import type {
+  AnalysisReportContent,
   ClarificationContent,
   ErrorContent,
   Message,
@@ -9,6 +10,7 @@ import type {
 } from "@/lib/types";
 
 import { isPlaceholder, kindOf, userMessageNotes } from "../lib/messages";
+import { AnalysisCard } from "./AnalysisCard";
 import { ErrorCard } from "./ErrorCard";
 import { MixCard } from "./MixCard";
 import { GenerationCard, GenericCard, SuggestionsCard } from "./OtherCards";
@@ -52,6 +54,8 @@ function AssistantBody({ message }: { message: Message }) {
       return <ErrorCard message={message} content={content as Partial<ErrorContent>} />;
     case "suggestions":
       return <SuggestionsCard message={message} />;
+    case "analysis_report":
+      return <AnalysisCard message={message} content={content as Partial<AnalysisReportContent>} />;
     case "generation_started":
       return <GenerationCard message={message} />;
     default:

@@ -5,8 +5,9 @@ import { useRun } from "@/hooks/use-run";
 import type { Message } from "@/lib/types";
 
 import { chatKeys, getRun } from "../api/chats";
+import { trackHref } from "../lib/analysis";
 import { summarizeContent } from "../lib/messages";
-import { isActiveRun } from "../lib/runs";
+import { generatedTrackId, isActiveRun } from "../lib/runs";
 import { RunBox } from "./PendingReply";
 
 interface Suggestion {
@@ -47,6 +48,7 @@ export function GenerationCard({ message }: { message: Message }) {
   const snapshot = useQuery({ queryKey: chatKeys.run(runId ?? "none"), queryFn: () => getRun(runId ?? ""), enabled: !!runId, staleTime: 60_000 });
   const follow = snapshot.data && isActiveRun(snapshot.data) ? runId : null;
   const live = useRun(follow, () => void queryClient.invalidateQueries({ queryKey: chatKeys.libraryCount() })) ?? snapshot.data;
+  const trackId = generatedTrackId(live);
   return (
     <article className="card" aria-label="Generation">
       {message.content_text && <p className="msg-text">{message.content_text}</p>}
@@ -54,10 +56,11 @@ export function GenerationCard({ message }: { message: Message }) {
       {live && isActiveRun(live) && <RunBox run={live} />}
       {live?.status === "completed" && (
         <p>
-          Ready: <Link to="/library">open your library</Link>
+          Ready: <Link to={trackId ? trackHref(trackId) : "/library"}>{trackId ? "open the new track" : "open your library"}</Link>
         </p>
       )}
       {live?.status === "failed" && <p className="error-text">{live.error?.message ?? "The generation failed."}</p>}
+      {live?.status === "cancelled" && <p className="muted small-text">The generation was cancelled.</p>}
     </article>
   );
 }

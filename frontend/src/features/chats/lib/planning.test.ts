@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { PlanningQuestion } from "@/lib/types";
 
-import { buildAnswers, compatibilityView, draftStatus, timelineBlocks, unanswered } from "./planning";
+import { buildAnswers, compatibilityTone, compatibilityView, draftStatus, keyRelationText, timelineBlocks, unanswered } from "./planning";
 
 const questions: PlanningQuestion[] = [
   { question_id: "q1", question: "How long?", options: [{ id: "short", label: "1 min" }, { id: "long", label: "3 min" }], allow_other: true },
@@ -37,6 +37,27 @@ describe("compatibilityView", () => {
 
   it("copes with unknown keys", () => {
     expect(compatibilityView({ key_relation: null, score: 0.4 }).text).toBe("key unknown · 40%");
+  });
+});
+
+describe("compatibilityTone", () => {
+  it.each<[number | null, string | null, "good" | "warn" | "bad"]>([
+    [0.9, "same", "good"],
+    [0.75, "relative", "good"],
+    [0.6, "diagonal", "warn"],
+    [0.3, "parallel", "bad"],
+    [0.9, "clash", "bad"],
+    [null, null, "warn"],
+  ])("score %s with %s is %s", (score, relation, tone) => {
+    expect(compatibilityTone(score, relation)).toBe(tone);
+  });
+
+  it.each([
+    ["dominant", "dominant (+1 Camelot)"],
+    ["odd_move", "odd move"],
+    [null, "key unknown"],
+  ])("names %s", (relation, text) => {
+    expect(keyRelationText(relation)).toBe(text);
   });
 });
 

@@ -52,6 +52,24 @@ const RELATION_TEXT: Record<string, string> = {
 
 const COMPATIBLE_RELATIONS = new Set(["same", "relative", "dominant", "subdominant"]);
 
+/** A key relation (tonal.key_relation's name) in words; null: a key is unknown. */
+export function keyRelationText(relation: string | null | undefined): string {
+  return relation ? (RELATION_TEXT[relation] ?? relation.replace(/_/g, " ")) : "key unknown";
+}
+
+/** Whether a key relation mixes without a pitch shift. */
+export function isCompatibleRelation(relation: string | null | undefined): boolean {
+  return !!relation && COMPATIBLE_RELATIONS.has(relation);
+}
+
+/** The badge tone of a compatibility score (0..1): good from 0.75, warn from 0.5; a key clash is bad. */
+export function compatibilityTone(score: number | null, relation: string | null | undefined): CompatibilityView["tone"] {
+  let tone: CompatibilityView["tone"] = "warn";
+  if (score !== null) tone = score >= 0.75 ? "good" : score >= 0.5 ? "warn" : "bad";
+  if (relation === "clash") tone = "bad";
+  return tone;
+}
+
 function num(value: unknown): number | null {
   return typeof value === "number" && Number.isFinite(value) ? value : null;
 }
@@ -66,17 +84,14 @@ export function compatibilityView(entry: Record<string, unknown>): Compatibility
   const ratio = num(entry.tempo_ratio);
   const shift = num(entry.semitone_shift);
   const parts: string[] = [];
-  parts.push(relation ? (RELATION_TEXT[relation] ?? relation.replace(/_/g, " ")) : "key unknown");
-  if (relation && !COMPATIBLE_RELATIONS.has(relation) && shift) parts.push(`${shift > 0 ? "+" : ""}${shift} st would fit`);
+  parts.push(keyRelationText(relation));
+  if (relation && !isCompatibleRelation(relation) && shift) parts.push(`${shift > 0 ? "+" : ""}${shift} st would fit`);
   if (ratio !== null) parts.push(`tempo ×${ratio.toFixed(2)}`);
   if (score !== null) parts.push(`${Math.round(score * 100)}%`);
-  let tone: CompatibilityView["tone"] = "warn";
-  if (score !== null) tone = score >= 0.75 ? "good" : score >= 0.5 ? "warn" : "bad";
-  if (relation === "clash") tone = "bad";
   return {
     from: typeof entry.from_segment === "string" ? entry.from_segment : "",
     to: typeof entry.to_segment === "string" ? entry.to_segment : "",
-    tone,
+    tone: compatibilityTone(score, relation),
     score,
     text: parts.join(" · "),
   };

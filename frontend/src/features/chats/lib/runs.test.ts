@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { Run } from "@/lib/types";
 
-import { retryableRun, runForMessage, upsertRun } from "./runs";
+import { generatedTrackId, retryableRun, runForMessage, upsertRun } from "./runs";
 
 function run(id: string, extra: Partial<Run>): Run {
   return {
@@ -64,5 +64,18 @@ describe("upsertRun", () => {
     const a = run("a", {});
     const b = run("b", {});
     expect(upsertRun([a, b], { ...b, status: "running" }).map((r) => `${r.id}:${r.status}`)).toEqual(["b:running", "a:completed"]);
+  });
+});
+
+describe("generatedTrackId", () => {
+  it.each<[string, Partial<Run> | null, string | null]>([
+    ["a completed generation", { kind: "generate", status: "completed", result: { track_id: "trk", job_id: "j" } }, "trk"],
+    ["a generation still running", { kind: "generate", status: "running", result: null }, null],
+    ["a failed generation", { kind: "generate", status: "failed", result: { track_id: "trk" } }, null],
+    ["a result without a track", { kind: "generate", status: "completed", result: { job_id: "j" } }, null],
+    ["another kind of run", { kind: "plan", status: "completed", result: { track_id: "trk" } }, null],
+    ["no run", null, null],
+  ])("reads %s", (_name, extra, expected) => {
+    expect(generatedTrackId(extra ? run("r", extra) : null)).toBe(expected);
   });
 });

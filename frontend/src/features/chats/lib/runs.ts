@@ -38,3 +38,10 @@ export function retryableRun(messageId: string, runs: readonly Run[], explicitRu
 export function upsertRun(runs: readonly Run[], run: Run): Run[] {
   return [run, ...runs.filter((existing) => existing.id !== run.id)];
 }
+
+/** The library track a completed `generate` run made (its result's `track_id`), or null. */
+export function generatedTrackId(run: Pick<Run, "kind" | "status" | "result"> | null | undefined): string | null {
+  if (!run || run.kind !== "generate" || run.status !== "completed") return null;
+  const trackId = run.result?.track_id;
+  return typeof trackId === "string" && trackId !== "" ? trackId : null;
+}
