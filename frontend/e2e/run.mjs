@@ -197,6 +197,15 @@ async function scenario(page) {
     await expectLabelledControls(page, "the studio");
   });
 
+  await step(page, "ask-about-a-track", async () => {
+    const composer = page.getByTestId("composer").getByLabel("Message");
+    await composer.fill("what key is Night Runner in?");
+    await composer.press("Enter");
+    const card = page.getByTestId("analysis-card").last();
+    await card.waitFor({ timeout: STEP_TIMEOUT });
+    await card.getByRole("link", { name: /night runner/i }).first().waitFor();
+  });
+
   await step(page, "history", async () => {
     await nav(page, "History").click();
     const list = page.getByTestId("history-list");
