@@ -437,6 +437,10 @@ def test_edit_run_turns_an_edited_timeline_into_a_draft(app, api, tmp_path):
         "type": "crossfade",
         "beats": 8,
     }
+    # The same mix cut differently: its name and target stay.
+    before = ready["content_json"]["draft"]["plan"]
+    assert content["draft"]["plan"]["title"] == before["title"] != "Edited timeline"
+    assert content["draft"]["plan"]["target"] == before["target"]
 
 
 def test_generation_and_suggestion_replies(app, api):

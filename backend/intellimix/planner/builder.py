@@ -282,11 +282,10 @@ def _attached_plan(turn: _Turn) -> MixPlan | None:
         return None
     segments[0] = segments[0].model_copy(update={"transition_in": None})
     current = turn.request.current_plan
-    if current is not None:
-        target = current.target
-    else:
-        bpms = [t.bpm for s in segments if (t := turn.library.get(s.track_id)) and t.bpm]
-        target = Target(bpm=round(statistics.median(bpms), 1) if bpms else 120.0)
+    if current is not None:  # the same mix, cut differently: it keeps its name and target
+        return MixPlan(title=current.title, target=current.target, segments=segments)
+    bpms = [t.bpm for s in segments if (t := turn.library.get(s.track_id)) and t.bpm]
+    target = Target(bpm=round(statistics.median(bpms), 1) if bpms else 120.0)
     return MixPlan(title="Edited timeline", target=target, segments=segments)
 
 
