@@ -10,7 +10,6 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from intellimix.audio.errors import AudioError
 from intellimix.chats import outcomes
 from intellimix.chats.models import MixVersion
 from intellimix.extensions import db
@@ -20,7 +19,7 @@ from intellimix.http import field_errors
 from intellimix.library.models import Track
 from intellimix.planner.plan import MixPlan, TrackFacts, validate_plan
 from intellimix.runs.context import RunContext
-from intellimix.runs.errors import RunCancelled, RunFailure
+from intellimix.runs.errors import RunFailure
 from intellimix.runs.models import Run
 from intellimix.runs.registry import executor, on_run_stopped
 from intellimix.storage import get_storage
@@ -41,33 +40,25 @@ def render(context: RunContext) -> dict[str, Any]:
     )
     scratch = get_storage().scratch_path()
     try:
-        outcome = render_plan(
-            plan.model_dump(),
-            {
-                t.id: TrackSource(get_storage().path(t.media_file or ""), t.analysis or {})
-                for t in tracks
-            },
-            scratch,
-            reference=reference,
-            progress=lambda stage, percent, label: context.progress(stage, percent, label),
-        )
-        history.add_file(job, outcome.mix_wav, name="mix.wav", role="mix")
-        history.add_file(job, outcome.mix_mp3, name="mix.mp3", role="mix_mp3")
-        for track_id, path in outcome.stems.items():
-            history.add_file(job, path, name=f"stem_{track_id}.wav", role="stem")
-        history.add_file(job, outcome.qa_json, name="qa.json", role="qa")
-        history.add_file(job, outcome.cues_json, name="cues.json", role="cues")
-        version = _store_version(context, job, plan, outcome.qa)
-        history.finish_job(job)
-    except AudioError as exc:
-        history.fail_job(job.id, exc.code, exc.message)
-        raise RunFailure(exc.code, exc.message) from exc
-    except RunCancelled:
-        history.fail_job(job.id, "RUN_CANCELLED", "The render was cancelled.")
-        raise
-    except BaseException:
-        history.fail_job(job.id, "RENDER_FAILED", "The render did not finish.")
-        raise
+        with history.failed_if_broken(job, work="render", code="RENDER_FAILED"):
+            outcome = render_plan(
+                plan.model_dump(),
+                {
+                    t.id: TrackSource(get_storage().path(t.media_file or ""), t.analysis or {})
+                    for t in tracks
+                },
+                scratch,
+                reference=reference,
+                progress=lambda stage, percent, label: context.progress(stage, percent, label),
+            )
+            history.add_file(job, outcome.mix_wav, name="mix.wav", role="mix")
+            history.add_file(job, outcome.mix_mp3, name="mix.mp3", role="mix_mp3")
+            for track_id, path in outcome.stems.items():
+                history.add_file(job, path, name=f"stem_{track_id}.wav", role="stem")
+            history.add_file(job, outcome.qa_json, name="qa.json", role="qa")
+            history.add_file(job, outcome.cues_json, name="cues.json", role="cues")
+            version = _store_version(context, job, plan, outcome.qa)
+            history.finish_job(job)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if version is not None:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
-from intellimix.audio.errors import AudioError
 from intellimix.audio.progress import scaled
 from intellimix.extensions import db
 from intellimix.generation import service
 from intellimix.history import service as history
 from intellimix.library import service as library
 from intellimix.runs.context import RunContext
-from intellimix.runs.errors import RunCancelled, RunFailure
 from intellimix.runs.registry import executor
 from intellimix.storage import get_storage
 
@@ -33,38 +31,27 @@ def generate(context: RunContext) -> dict[str, Any]:
     )
     scratch = get_storage().scratch_path()
     try:
-        outcome = generate_track(
-            spec,
-            scratch,
-            reference=reference,
-            progress=scaled(context.progress, 0, GENERATE_SHARE),
-        )
-        track = service.add_generated_track(context.user_id, outcome.track_wav, spec)
-        history.add_file(job, outcome.track_wav, name="track.wav", role="track")
-        history.add_file(job, outcome.track_mp3, name="track.mp3", role="mix_mp3")
-        for name, path in outcome.stems.items():
-            history.add_file(job, path, name=f"stem_{name}.wav", role="stem")
-        history.add_file(job, outcome.qa_json, name="qa.json", role="qa")
-        # The spec holds the arrangement (sections and their times): the track's cue sheet.
-        history.add_file(job, outcome.spec_json, name="spec.json", role="cues")
-        db.session.commit()
-        with library.analysing(track.id, context.user_id) as track:
-            track = library.analyze(
-                track, progress=scaled(context.progress, GENERATE_SHARE, 100), arrangement=spec
+        with history.failed_if_broken(job, work="generation", code="GENERATE_FAILED"):
+            outcome = generate_track(
+                spec,
+                scratch,
+                reference=reference,
+                progress=scaled(context.progress, 0, GENERATE_SHARE),
             )
-        history.finish_job(job)
-    except AudioError as exc:
-        history.fail_job(job.id, exc.code, exc.message)
-        raise RunFailure(exc.code, exc.message) from exc
-    except RunFailure as exc:
-        history.fail_job(job.id, exc.code, exc.message)
-        raise
-    except RunCancelled:
-        history.fail_job(job.id, "RUN_CANCELLED", "The generation was cancelled.")
-        raise
-    except BaseException:
-        history.fail_job(job.id, "GENERATE_FAILED", "The generation did not finish.")
-        raise
+            track = service.add_generated_track(context.user_id, outcome.track_wav, spec)
+            history.add_file(job, outcome.track_wav, name="track.wav", role="track")
+            history.add_file(job, outcome.track_mp3, name="track.mp3", role="mix_mp3")
+            for name, path in outcome.stems.items():
+                history.add_file(job, path, name=f"stem_{name}.wav", role="stem")
+            history.add_file(job, outcome.qa_json, name="qa.json", role="qa")
+            # The spec holds the arrangement (sections and their times): the track's cue sheet.
+            history.add_file(job, outcome.spec_json, name="spec.json", role="cues")
+            db.session.commit()
+            with library.analysing(track.id, context.user_id) as track:
+                track = library.analyze(
+                    track, progress=scaled(context.progress, GENERATE_SHARE, 100), arrangement=spec
+                )
+            history.finish_job(job)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return {

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
 
+from intellimix.audio.errors import AudioError
 from intellimix.db_types import utcnow
 from intellimix.errors import NotFound
 from intellimix.extensions import db
 from intellimix.history.models import Job
+from intellimix.runs.errors import RunCancelled, RunFailure
 from intellimix.storage import get_storage
 
 FILE_ROLES = ("mix", "mix_mp3", "stem", "cues", "qa", "track", "original")
@@ -57,6 +61,30 @@ def fail_job(job_id: str, code: str, message: str) -> None:
     job = db.session.get(Job, job_id)
     if job is not None:
         finish_job(job, error={"code": code, "message": message})
+
+
+@contextmanager
+def failed_if_broken(job: Job, *, work: str, code: str) -> Iterator[None]:
+    """Mark `job` failed, saying why, when the run's work inside breaks off; the error goes on.
+
+    An audio error becomes the run's failure under the same code; anything unforeseen is
+    recorded as `code` ("The <work> did not finish.").
+    """
+    job_id = job.id  # read now: a failure rolls the session back, expiring the job
+    try:
+        yield
+    except AudioError as exc:
+        fail_job(job_id, exc.code, exc.message)
+        raise RunFailure(exc.code, exc.message) from exc
+    except RunFailure as exc:
+        fail_job(job_id, exc.code, exc.message)
+        raise
+    except RunCancelled:
+        fail_job(job_id, "RUN_CANCELLED", f"The {work} was cancelled.")
+        raise
+    except BaseException:
+        fail_job(job_id, code, f"The {work} did not finish.")
+        raise
 
 
 def get_owned_job(job_id: str, user_id: str) -> Job:
