@@ -1,6 +1,7 @@
 import { useState } from "react";
 
 import { api } from "@/lib/api";
+import { cancelRun } from "@/lib/runs-api";
 import type { Run } from "@/lib/types";
 
 const STATUS_TEXT: Record<string, string> = {
@@ -21,7 +22,7 @@ export function RunProgress({ run, compact = false }: { run: Run; compact?: bool
   const cancel = async () => {
     setCancelling(true);
     try {
-      await api.post(`/mix-chat-runs/${run.id}/cancel`);
+      await cancelRun(api, run.id);
     } finally {
       setCancelling(false);
     }

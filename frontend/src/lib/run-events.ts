@@ -6,6 +6,7 @@
 import { fetchEventSource, type EventSourceMessage } from "@microsoft/fetch-event-source";
 
 import type { ApiClient } from "./api-client";
+import { getRun } from "./runs-api";
 import { TERMINAL_RUN_STATUSES, type Run } from "./types";
 
 export interface RunUpdate {
@@ -59,7 +60,7 @@ export function followRun(client: ApiClient, runId: string, options: FollowOptio
   const poll = async () => {
     while (!ended) {
       try {
-        const { run } = await client.get<{ run: Run }>(`/mix-chat-runs/${runId}`, undefined, controller.signal);
+        const run = await getRun(client, runId, controller.signal);
         deliver({ run, terminal: TERMINAL_RUN_STATUSES.has(run.status) });
       } catch (error) {
         if (controller.signal.aborted) return;

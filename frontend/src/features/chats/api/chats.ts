@@ -57,14 +57,6 @@ export async function listRuns(id: Id, activeOnly: boolean): Promise<Run[]> {
   return page.items;
 }
 
-export async function getRun(id: Id): Promise<Run> {
-  return (await api.get<{ run: Run }>(`/mix-chat-runs/${id}`)).run;
-}
-
-export async function retryRun(runId: Id): Promise<Run> {
-  return (await api.post<{ run: Run }>(`/mix-chat-runs/${runId}/retry`)).run;
-}
-
 export function rerenderVersion(threadId: Id, versionId: Id): Promise<PostedTurn> {
   return api.post<PostedTurn>(`/mix-chats/${threadId}/versions/${versionId}/render`);
 }

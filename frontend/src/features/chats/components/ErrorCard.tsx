@@ -1,9 +1,10 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
+import { api } from "@/lib/api";
+import { retryRun } from "@/lib/runs-api";
 import type { ErrorContent, Message } from "@/lib/types";
 
-import { retryRun } from "../api/chats";
 import { applyRun, usePostMessage, useThreadRuns } from "../hooks/use-chat";
 import { repostBody } from "../lib/messages";
 import { isActiveRun, retryableRun, runForMessage } from "../lib/runs";
@@ -26,7 +27,7 @@ export function ErrorCard({ message, content }: { message: Message; content: Par
   const laterReply = !!last?.user_message_id && allRuns.some((run) => run.user_message_id === last.user_message_id && run.created_at > last.created_at);
 
   const retry = useMutation({
-    mutationFn: () => retryRun(failed?.id ?? ""),
+    mutationFn: () => retryRun(api, failed?.id ?? ""),
     onSuccess: (run) => applyRun(queryClient, threadId, run),
   });
   const repost = usePostMessage(threadId);

@@ -2,9 +2,11 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 
 import { useRun } from "@/hooks/use-run";
+import { api } from "@/lib/api";
+import { getRun } from "@/lib/runs-api";
 import type { Message } from "@/lib/types";
 
-import { chatKeys, getRun } from "../api/chats";
+import { chatKeys } from "../api/chats";
 import { trackHref } from "../lib/analysis";
 import { summarizeContent } from "../lib/messages";
 import { generatedTrackId, isActiveRun } from "../lib/runs";
@@ -45,7 +47,7 @@ export function GenerationCard({ message }: { message: Message }) {
   const content = (message.content_json ?? {}) as { run_id?: string; prompt?: string };
   const runId = content.run_id ?? null;
   const queryClient = useQueryClient();
-  const snapshot = useQuery({ queryKey: chatKeys.run(runId ?? "none"), queryFn: () => getRun(runId ?? ""), enabled: !!runId, staleTime: 60_000 });
+  const snapshot = useQuery({ queryKey: chatKeys.run(runId ?? "none"), queryFn: () => getRun(api, runId ?? ""), enabled: !!runId, staleTime: 60_000 });
   const follow = snapshot.data && isActiveRun(snapshot.data) ? runId : null;
   const live = useRun(follow, () => void queryClient.invalidateQueries({ queryKey: chatKeys.libraryCount() })) ?? snapshot.data;
   const trackId = generatedTrackId(live);

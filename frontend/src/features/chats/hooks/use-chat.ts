@@ -2,12 +2,13 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData, type QueryClient } from "@tanstack/react-query";
 import { useCallback, useMemo } from "react";
 
+import { api } from "@/lib/api";
+import { getRun } from "@/lib/runs-api";
 import type { CursorPage, Id, Message, Run } from "@/lib/types";
 
 import {
   chatKeys,
   getDraft,
-  getRun,
   getThread,
   libraryCount,
   listMessages,
@@ -47,7 +48,7 @@ export function useThreadRuns(threadId: Id, enabled: boolean) {
 export function useRunSnapshot(runId: Id | null | undefined, fallback?: Run): Run | undefined {
   const { data } = useQuery({
     queryKey: chatKeys.run(runId ?? "none"),
-    queryFn: () => getRun(runId ?? ""),
+    queryFn: () => getRun(api, runId ?? ""),
     enabled: false,
   });
   return data ?? fallback;

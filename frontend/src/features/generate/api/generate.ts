@@ -2,7 +2,8 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 
 import { api } from "@/lib/api";
-import type { Job, Page, Run, Track } from "@/lib/types";
+import { retryRun } from "@/lib/runs-api";
+import type { Job, Page, Track } from "@/lib/types";
 
 import type { GenerateRequest, GenerateResponse } from "../types";
 
@@ -28,8 +29,8 @@ export function useStartGeneration() {
 export function useRetryRun() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (runId: string) => api.post<{ run: Run }>(`/mix-chat-runs/${runId}/retry`),
-    onSuccess: ({ run }) => {
+    mutationFn: (runId: string) => retryRun(api, runId),
+    onSuccess: (run) => {
       queryClient.setQueryData(["run", run.id], run);
       void queryClient.invalidateQueries({ queryKey: ["history"] });
     },

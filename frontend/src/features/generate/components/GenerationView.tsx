@@ -48,7 +48,7 @@ export function GenerationView({ current, onRestarted, onAnother }: Props) {
   const tryAgain = () => {
     if (status === "failed") {
       retry.mutate(current.runId, {
-        onSuccess: ({ run: next }) => onRestarted({ ...current, runId: next.id }),
+        onSuccess: (next) => onRestarted({ ...current, runId: next.id }),
       });
     } else {
       // A cancelled run cannot be retried: start the same request again.

@@ -46,9 +46,6 @@ export function deleteTrack(id: string): Promise<void> {
   return api.delete(`/tracks/${id}`);
 }
 
-export async function getRun(id: string, signal?: AbortSignal): Promise<Run> {
-  return (await api.get<{ run: Run }>(`/mix-chat-runs/${id}`, undefined, signal)).run;
-}
 
 // --- hooks ---------------------------------------------------------------------------------
 

@@ -6,9 +6,10 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 
 import { useRun } from "@/hooks/use-run";
+import { api } from "@/lib/api";
+import { getRun } from "@/lib/runs-api";
 import { TERMINAL_RUN_STATUSES, type Run } from "@/lib/types";
 
-import { getRun } from "../api/tracks";
 
 const POLL_MS = 4000;
 
@@ -16,7 +17,7 @@ export function useTrackedRun(initial: Run, live: boolean, ended: boolean, onEnd
   const followed = useRun(live && !ended ? initial.id : null);
   const polled = useQuery({
     queryKey: ["run", initial.id],
-    queryFn: ({ signal }) => getRun(initial.id, signal),
+    queryFn: ({ signal }) => getRun(api, initial.id, signal),
     enabled: !live && !ended,
     initialData: initial,
     initialDataUpdatedAt: 0,
