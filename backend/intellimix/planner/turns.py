@@ -171,12 +171,28 @@ class Question(_Model):
     question: str
     options: list[QuestionOption]
     allow_other: bool = True
+    # Several options may be chosen (tracks for a mix); an "all" option is then offered too.
+    multi_select: bool = False
 
 
 class Answer(_Model):
     question_id: str
     selected_option_id: str | None = None
+    selected_option_ids: list[str] = Field(default_factory=list)  # for a multi_select question
     other_text: str | None = None
+
+
+class Navigation(_Model):
+    """Undo, redo or a return to an earlier draft: a move over the thread's drafts, not a replan."""
+
+    action: Literal["undo", "redo", "goto"]
+    steps: int = Field(default=1, ge=1, le=50, description="How many changes to undo or redo.")
+    draft_number: int | None = Field(
+        default=None,
+        ge=1,
+        description="For goto: the n-th plan of the thread (1 = the first plan made); "
+        "a negative reading such as 'the previous one' is expressed with undo instead.",
+    )
 
 
 class Preferences(_Model):
@@ -249,7 +265,14 @@ class AnalysisReport(_Model):
 
 class PlannerReply(_Model):
     kind: Literal[
-        "draft", "questions", "generate", "suggestions", "clarification", "analysis", "chat"
+        "draft",
+        "questions",
+        "generate",
+        "suggestions",
+        "clarification",
+        "analysis",
+        "chat",
+        "navigate",
     ]
     text: str  # what the assistant says, in a sentence or three
     intent: MixIntent
@@ -264,3 +287,7 @@ class PlannerReply(_Model):
     notes: list[str] = Field(default_factory=list)
     provider: Literal["local", "gemini"] = "local"
     fallback_reason: str | None = None  # set when the cloud failed and local answered
+    navigation: Navigation | None = None  # for kind "navigate": the chat layer moves the draft
+    # Songs the person asked for that the library does not have (the chat layer may search for
+    # them and offer to import them).
+    unresolved_songs: list[str] = Field(default_factory=list)
