@@ -17,7 +17,7 @@ import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CONVERSATION = FIXTURES / "conversation"
-CORPUS_FILES = ("blind.json",)
+CORPUS_FILES = ("blind.json", "dev.json")
 BLIND_MIN_TURNS = 100
 
 REPLY_KINDS = {"draft", "questions", "generate", "analysis", "chat", "suggestions", "clarification"}
@@ -54,6 +54,10 @@ LIBRARY = _library()
 
 def _corpus(name: str) -> list[dict]:
     return json.loads((CONVERSATION / name).read_text())["dialogues"]
+
+
+def _turns(name: str) -> list[dict]:
+    return [turn for dialogue in _corpus(name) for turn in dialogue["turns"]]
 
 
 def _compatible(a: str, b: str) -> bool:
@@ -168,6 +172,17 @@ def test_dialogues_are_well_formed(name: str) -> None:
                 raise AssertionError(f"{name} {dialogue['id']} turn {index}: {error}") from error
 
 
+def test_blind_and_dev_say_different_things() -> None:
+    blind, dev = (
+        {t["say"].strip().lower() for d in _corpus(n) for t in d["turns"]} for n in CORPUS_FILES
+    )
+    shared = {said for said in blind & dev if len(said.split()) > 4}
+    assert not shared, shared
+
+
 def test_corpus_sizes() -> None:
-    blind = _corpus("blind.json")
-    assert sum(len(d["turns"]) for d in blind) >= BLIND_MIN_TURNS
+    blind, dev = (_corpus(n) for n in CORPUS_FILES)
+    blind_turns, dev_turns = (sum(len(d["turns"]) for d in c) for c in (blind, dev))
+    assert blind_turns >= BLIND_MIN_TURNS
+    assert blind_turns + dev_turns >= 300
+    assert len(blind) + len(dev) >= 60
