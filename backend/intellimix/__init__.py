@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from intellimix.config import load_config
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: config → extensions → blueprints → error handlers."""
+    # Imported here, not at the top: importing any part of the package (the framework-free
+    # planner and audio engine included) must not load Flask.
+    from flask import Flask
+
     settings = load_config()
     settings.update(config or {})
     # SQLite cannot create its file in a folder that does not exist yet.

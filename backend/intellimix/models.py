@@ -7,10 +7,10 @@ from intellimix.chats.models import (
     IdempotencyKey,
     MixVersion,
     PlanDraft,
+    UserMemory,
 )
 from intellimix.history.models import Job
 from intellimix.library.models import Track
-from intellimix.planner.models import UserMemory
 from intellimix.runs.models import Run, RunEvent, WorkerHeartbeat
 
 __all__ = [

@@ -155,7 +155,7 @@ def test_questions_then_answers_make_a_draft_and_supersede(app, api):
     assert set(content) >= {"kind", "draft_id", "questions"}
     assert content["kind"] == "planning_questions"
     question = content["questions"][0]
-    assert set(question) == {"question_id", "question", "options", "allow_other"}
+    assert set(question) == {"question_id", "question", "options", "allow_other", "multi_select"}
     assert set(question["options"][0]) == {"id", "label", "description"}
     choice = question["options"][0]
     answered = say(

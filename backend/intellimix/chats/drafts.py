@@ -70,8 +70,10 @@ def add(
     answers: list[dict[str, Any]] | None = None,
     notes: list[str] | None = None,
     source_message_id: str | None = None,
+    restores: PlanDraft | None = None,
 ) -> PlanDraft:
-    """A new active draft; the one it replaces is superseded (and kept) while still open."""
+    """A new active draft; the one it replaces is superseded (and kept) while still open.
+    `restores` is the draft whose plan an undo, redo or return restores."""
     current = active(thread_id)
     if current is not None and current.status in OPEN_STATUSES:
         current.status = "superseded"
@@ -84,11 +86,18 @@ def add(
         questions=questions,
         answers=answers,
         notes=notes,
+        restores_id=restores.id if restores else None,
         created_at=utcnow(),
     )
     db.session.add(draft)
     db.session.flush()
     return draft
+
+
+def base_plan(draft: PlanDraft) -> dict[str, Any] | None:
+    """The plan the draft was made from (its parent's), for what changed; None for a first plan."""
+    parent = db.session.get(PlanDraft, draft.parent_id) if draft.parent_id else None
+    return parent.plan if parent is not None and parent.thread_id == draft.thread_id else None
 
 
 def require_ready(draft: PlanDraft) -> None:

@@ -1,4 +1,4 @@
-"""Chat threads, their messages, plan drafts and rendered versions."""
+"""Chat threads, their messages, plan drafts, rendered versions, and remembered preferences."""
 
 from __future__ import annotations
 
@@ -58,6 +58,11 @@ class PlanDraft(Base):
         ForeignKey("chat_threads.id", ondelete="CASCADE"), index=True
     )
     parent_id: Mapped[str | None] = mapped_column(ForeignKey("plan_drafts.id", ondelete="SET NULL"))
+    # Set on a draft that undo, redo or "go back to plan N" made: the draft whose plan it
+    # restores exactly (never itself a restoring draft). See chats/navigation.py.
+    restores_id: Mapped[str | None] = mapped_column(
+        ForeignKey("plan_drafts.id", ondelete="SET NULL")
+    )
     source_message_id: Mapped[str | None] = mapped_column(
         ForeignKey("chat_messages.id", ondelete="SET NULL")
     )
@@ -105,3 +110,15 @@ class IdempotencyKey(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))  # sha256 of the first body sent
     user_message_id: Mapped[str] = mapped_column(ForeignKey("chat_messages.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class UserMemory(Base):
+    """Preferences learned from approved plans; the person can view, edit and delete them."""
+
+    __tablename__ = "user_memories"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    preferences: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -1,6 +1,8 @@
 """What runs write back into a chat: the planner's reply as a draft and an assistant message, a
 render as a `mix_proposal`, and an `error` message when a run fails or is cancelled. An answer
 to a question about tracks (`analysis_report`) makes no draft: the active one stays as it is.
+Undo, redo and "go back to plan N" (a `navigate` reply) restore an earlier plan as a new draft
+(`chats.navigation`).
 
 A placeholder is filled exactly once: once final (completed or failed) it never changes, so a
 retried run answers in a new assistant message and points its run at that one instead.
@@ -11,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from intellimix.chats import drafts
+from intellimix.chats import drafts, navigation
 from intellimix.chats.models import ChatMessage, ChatThread, MixVersion, PlanDraft
 from intellimix.chats.proposals import (
     Review,
@@ -94,7 +96,7 @@ def draft_message(
     draft: PlanDraft, library: Mapping[str, LibraryTrack], text: str
 ) -> tuple[str, dict[str, Any], Review]:
     """A `planning_draft_ready` message about a draft with a plan."""
-    review = review_plan(draft.plan, library)
+    review = review_plan(draft.plan, library, base=drafts.base_plan(draft))
     plan = MixPlan.model_validate(draft.plan)
     content = {
         "kind": "planning_draft_ready",
@@ -102,6 +104,7 @@ def draft_message(
         "draft": draft_to_dict(draft, review),
         "proposal": planning_proposal(plan, review, library),
         "violations": review.violations,
+        "changes": review.changes,
     }
     return text, content, review
 
@@ -132,6 +135,19 @@ def record_reply(
         text, content, _ = draft_message(draft, library, text)
         content["notes"] = reply.notes
         content["operations"] = [op.model_dump(exclude_none=True) for op in reply.operations]
+    elif reply.kind == "navigate" and reply.navigation is not None:
+        move = navigation.navigate(
+            run.thread_id,
+            reply.navigation,
+            library,
+            source_message_id=run.user_message_id,
+        )
+        draft, text = move.draft, move.text
+        if draft is not None:
+            text, content, _ = draft_message(draft, library, text)
+        else:
+            content = {"kind": "chat"}
+        content["navigation"] = move.facts
     elif reply.kind in ("questions", "clarification"):
         questions = [q.model_dump(mode="json") for q in reply.questions]
         draft = drafts.add(

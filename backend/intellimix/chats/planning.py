@@ -13,11 +13,10 @@ from typing import Any, TypeVar
 from flask import current_app
 from pydantic import BaseModel, ValidationError
 
-from intellimix.chats import outcomes, service
+from intellimix.chats import memory, outcomes, service
 from intellimix.chats.models import PlanDraft
 from intellimix.chats.tracks import planner_library
 from intellimix.extensions import db
-from intellimix.planner import memory
 from intellimix.planner.builder import build_reply
 from intellimix.planner.plan import Segment
 from intellimix.planner.providers import planner_for

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from intellimix.chats import drafts, outcomes, service
+from intellimix.chats import drafts, memory, outcomes, service
 from intellimix.chats.models import ChatMessage, ChatThread, IdempotencyKey, MixVersion, PlanDraft
 from intellimix.chats.proposals import Review, review_plan
 from intellimix.chats.schemas import (
@@ -35,7 +35,6 @@ from intellimix.db_types import utcnow
 from intellimix.errors import Conflict, ValidationFailed
 from intellimix.extensions import db
 from intellimix.http import field_errors
-from intellimix.planner import memory
 from intellimix.planner.builder import TIMELINE_QUESTION
 from intellimix.planner.plan import MixPlan
 from intellimix.runs import service as runs

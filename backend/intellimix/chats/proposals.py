@@ -1,5 +1,6 @@
 """What the chat shows of a plan: its review (timeline, compatibility, warnings, what blocks
-approval), the proposal card of a draft, and the stored body of a `mix_proposal` message.
+approval, what changed since the plan it came from), the proposal card of a draft, and the
+stored body of a `mix_proposal` message.
 
 Reviews are made against the person's library as it is now, so a draft whose track was
 deleted since it was planned shows that as a violation instead of failing to render later.
@@ -18,6 +19,7 @@ from intellimix.chats.models import MixVersion
 from intellimix.chats.timeline import to_client_segments, track_order
 from intellimix.http import field_errors
 from intellimix.planner.arrange import mmss
+from intellimix.planner.changes import plan_changes
 from intellimix.planner.compose import compatibility, track_facts, warnings
 from intellimix.planner.plan import MixPlan, validate_plan
 from intellimix.planner.turns import LibraryTrack
@@ -34,12 +36,19 @@ class Review:
     compatibility: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    # planner.changes.PlanChanges as JSON, against the plan this one came from; None for a
+    # first plan (or when either plan no longer validates)
+    changes: dict[str, Any] | None = None
 
 
-def review_plan(plan: Mapping[str, Any] | None, library: Library) -> Review:
-    """Check a stored plan; violations list what blocks approval (empty: it can be approved)."""
+def review_plan(
+    plan: Mapping[str, Any] | None, library: Library, *, base: Mapping[str, Any] | None = None
+) -> Review:
+    """Check a stored plan; violations list what blocks approval (empty: it can be approved).
+    With `base`, the plan it was made from, the review says what changed."""
     if plan is None:
         return Review(violations=[NO_PLAN])
+    changes = _changes(base, plan, library)
     try:
         checked = validate_plan(plan, track_facts(library.values()))
         violations: list[str] = []
@@ -48,10 +57,10 @@ def review_plan(plan: Mapping[str, Any] | None, library: Library) -> Review:
         try:
             checked = MixPlan.model_validate(plan)
         except ValidationError:
-            return Review(violations=violations)
+            return Review(violations=violations, changes=changes)
     used = {t: library[t] for t in track_order(checked) if t in library}
     if len(used) < len(track_order(checked)):
-        return Review(violations=violations)  # positions need every track's tempo
+        return Review(violations=violations, changes=changes)  # positions need every tempo
     timeline = derive_timeline(checked.model_dump(), {t: used[t].bpm for t in used})
     return Review(
         timeline=[
@@ -61,7 +70,21 @@ def review_plan(plan: Mapping[str, Any] | None, library: Library) -> Review:
         compatibility=[c.model_dump() for c in compatibility(checked, used)],
         warnings=warnings(checked, used),
         violations=violations,
+        changes=changes,
     )
+
+
+def _changes(
+    base: Mapping[str, Any] | None, plan: Mapping[str, Any], library: Library
+) -> dict[str, Any] | None:
+    if base is None:
+        return None
+    try:
+        old, new = MixPlan.model_validate(base), MixPlan.model_validate(plan)
+    except ValidationError:
+        return None
+    bpms = {track_id: track.bpm for track_id, track in library.items()}
+    return plan_changes(old, new, track_bpms=bpms).model_dump(mode="json")
 
 
 def planning_proposal(plan: MixPlan, review: Review, library: Library) -> dict[str, Any]:

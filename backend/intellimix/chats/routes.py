@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from flask_jwt_extended import get_jwt_identity, jwt_required
 
-from intellimix.chats import drafts, posting, service
+from intellimix.chats import drafts, memory, posting, service
 from intellimix.chats.models import ChatThread
 from intellimix.chats.schemas import (
     EditRunCreate,
@@ -31,7 +31,6 @@ from intellimix.chats.serializers import (
 )
 from intellimix.errors import ApiError, ValidationFailed
 from intellimix.http import json_body, paginated, pagination, parse_body
-from intellimix.planner import memory
 from intellimix.runs.serializers import run_snapshot
 
 bp = Blueprint("chats", __name__)

@@ -11,14 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from intellimix.chats.models import ChatMessage, ChatThread, MixVersion, PlanDraft
+from intellimix.chats.models import ChatMessage, ChatThread, MixVersion, PlanDraft, UserMemory
 from intellimix.chats.proposals import Review
 from intellimix.db_types import isoformat
 from intellimix.history.models import Job
 from intellimix.history.serializers import file_url
 from intellimix.library.models import Track
 from intellimix.library.serializers import track_to_dict
-from intellimix.planner.models import UserMemory
 from intellimix.planner.turns import Preferences
 
 
@@ -114,6 +113,8 @@ def draft_to_dict(draft: PlanDraft, review: Review) -> dict[str, Any]:
         "compatibility": review.compatibility,
         "warnings": review.warnings,
         "violations": review.violations,
+        "changes": review.changes,
+        "restores_id": draft.restores_id,
         "questions": draft.questions or [],
         "answers": draft.answers or [],
         "notes": draft.notes or [],

@@ -14,6 +14,7 @@ from datetime import datetime
 from pydantic import ValidationError
 from sqlalchemy import and_, delete, func, or_, select
 
+from intellimix.chats import drafts
 from intellimix.chats.models import ChatMessage, ChatThread, MixVersion, PlanDraft
 from intellimix.chats.proposals import Review, review_plan
 from intellimix.chats.schemas import ThreadPatch
@@ -183,7 +184,7 @@ def latest_version_id(thread: ChatThread) -> str | None:
 
 
 def draft_review(thread: ChatThread, draft: PlanDraft) -> Review:
-    return review_plan(draft.plan, planner_library(thread.user_id))
+    return review_plan(draft.plan, planner_library(thread.user_id), base=drafts.base_plan(draft))
 
 
 def links(

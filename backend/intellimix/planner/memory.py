@@ -1,24 +1,20 @@
-"""What the planner remembers of a person's taste (UserMemory): learned from approved plans,
-used as planning defaults, viewable, editable and deletable.
+"""What the planner learns of a person's taste from the plans they approve (pure logic).
 
 Learning nudges each remembered number part of the way toward the approved plan's value, so
 one unusual mix does not overwrite a habit and a person's own edit stays the starting point.
-`AI_USER_MEMORY_ENABLED=false` turns both learning and use off; what is stored stays viewable.
+Where the preferences are stored, and whether memory is on, is the chat layer's business
+(`intellimix.chats.memory`).
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app
 from pydantic import ValidationError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
-from intellimix.extensions import db
-from intellimix.planner.models import UserMemory
 from intellimix.planner.plan import MixPlan
 from intellimix.planner.turns import Preferences
 
@@ -62,62 +58,19 @@ def _blend(known: float | None, new: float) -> float:
     return new if known is None else known + NEW_WEIGHT * (new - known)
 
 
-def enabled() -> bool:
-    return bool(current_app.config["AI_USER_MEMORY_ENABLED"])
-
-
-def stored(user_id: str) -> UserMemory | None:
-    return db.session.scalar(select(UserMemory).where(UserMemory.user_id == user_id))
-
-
-def preferences_of(memory: UserMemory | None) -> Preferences:
-    """The stored preferences; a row that no longer validates counts as empty, never as an error."""
+def read_preferences(stored: Mapping[str, Any] | None) -> Preferences:
+    """Stored preferences; ones that no longer validate count as empty, never as an error."""
     try:
-        return Preferences.model_validate((memory.preferences if memory else None) or {})
+        return Preferences.model_validate(stored or {})
     except ValidationError:
         return Preferences()
 
 
-def planning_preferences(user_id: str) -> Preferences | None:
-    """The defaults a planning turn gets: None when memory is off or holds nothing."""
-    if not enabled():
-        return None
-    memory = stored(user_id)
-    return preferences_of(memory) if memory is not None else None
+def merge_preferences(known: Preferences, changes: Mapping[str, Any]) -> Preferences:
+    """`known` with the given preferences set (None clears one), validated as a whole."""
+    return Preferences.model_validate({**known.model_dump(exclude_none=True), **changes})
 
 
-def remember(user_id: str, plan: MixPlan) -> None:
-    """Learn from an approved plan, in the caller's transaction (nothing when memory is off)."""
-    if not enabled():
-        return
-    memory = stored(user_id)
-    if memory is None:
-        try:
-            with db.session.begin_nested():  # a concurrent first approval may insert the row
-                db.session.add(UserMemory(user_id=user_id, preferences={}))
-        except IntegrityError:
-            pass
-        memory = stored(user_id)
-        assert memory is not None
-    memory.preferences = _dump(learn(preferences_of(memory), plan))
-
-
-def update(user_id: str, changes: dict[str, Any]) -> UserMemory:
-    """Set the given preferences (None clears one), validated as a whole."""
-    memory = stored(user_id) or UserMemory(user_id=user_id, preferences={})
-    merged = {**preferences_of(memory).model_dump(exclude_none=True), **changes}
-    memory.preferences = _dump(Preferences.model_validate(merged))
-    db.session.add(memory)
-    db.session.commit()
-    return memory
-
-
-def forget(user_id: str) -> None:
-    memory = stored(user_id)
-    if memory is not None:
-        db.session.delete(memory)
-        db.session.commit()
-
-
-def _dump(preferences: Preferences) -> dict[str, Any]:
+def dump_preferences(preferences: Preferences) -> dict[str, Any]:
+    """What is stored: only the preferences that are set."""
     return preferences.model_dump(mode="json", exclude_none=True, exclude_defaults=True)
