@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from intellimix.generation.routes import bp as generation_bp
     from intellimix.history.routes import bp as history_bp
     from intellimix.library.routes import bp as library_bp
+    from intellimix.library.sources_routes import bp as sources_bp
     from intellimix.runs.routes import bp as runs_bp
 
     api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(auth_bp)
     api.register_blueprint(runs_bp)
     api.register_blueprint(library_bp)
+    api.register_blueprint(sources_bp)
     api.register_blueprint(history_bp)
     api.register_blueprint(generation_bp)
     api.register_blueprint(chats_bp)

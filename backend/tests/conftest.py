@@ -63,6 +63,8 @@ TEST_CONFIG: dict[str, Any] = {
     "GEMINI_BACKOFF_SECONDS": 0.05,
     # One demo cache for the whole session: each demo track is generated once, not per test.
     "DEMO_CACHE_DIR": str(_SESSION_DIR / "demo-cache"),
+    # No test reaches YouTube: search answers from the tests' local catalogue when one is set.
+    "SOURCE_SEARCH_PROVIDERS": [],
     # Never a real frontend build: tests that serve the web app pass their own folder.
     "WEB_DIST_DIR": str(_SESSION_DIR / "no-web-build"),
 }

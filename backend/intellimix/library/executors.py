@@ -34,3 +34,10 @@ def analyze_track(context: RunContext) -> dict[str, Any]:
         track = service.analyze(track, progress=progress, arrangement=arrangement)
     analysis = track.analysis or {}
     return {"track_id": track.id, "bpm": analysis["bpm"], "key": analysis["key"]}
+
+
+@executor("import_track", lane="heavy")
+def import_track(context: RunContext) -> dict[str, Any]:
+    from intellimix.library import imports
+
+    return imports.run_import(context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Integer, String
+from sqlalchemy import Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intellimix.db_types import JSONType, UTCDateTime, new_id, utcnow
@@ -17,12 +17,15 @@ TRACK_STATUSES = ("pending", "analyzing", "ready", "failed")
 
 class Track(Base):
     __tablename__ = "tracks"
+    # One track per song link and person: importing it again finds this one.
+    __table_args__ = (UniqueConstraint("user_id", "source_url", name="uq_tracks_user_source_url"),)
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     artist: Mapped[str | None] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(16), default="upload")
+    source_url: Mapped[str | None] = mapped_column(String(2000))  # canonical, for `url` tracks
     original_filename: Mapped[str | None] = mapped_column(String(500))
     media_file: Mapped[str | None] = mapped_column(String(500))
     duration_s: Mapped[float | None] = mapped_column(Float)

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, request, send_file
+from flask import Blueprint, Response, current_app, request, send_file
 from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_request
 
 from intellimix.errors import NotFound
+from intellimix.extensions import limiter
 from intellimix.file_tokens import verify_file_token
 from intellimix.generation import service as generation
 from intellimix.generation.schemas import DemoRequest
 from intellimix.http import paginated, pagination, parse_body
-from intellimix.library import service
-from intellimix.library.schemas import TrackPatch
+from intellimix.library import imports, service
+from intellimix.library.schemas import ImportRequest, TrackPatch
 from intellimix.library.serializers import track_to_dict
 from intellimix.runs.serializers import run_snapshot
 from intellimix.storage import get_storage
@@ -44,6 +45,24 @@ AUDIO_MIMETYPES = {
 def upload_track() -> tuple[dict[str, Any], int]:
     track, run = service.upload(get_jwt_identity(), request.files.get("file"))
     return {"track": track_to_dict(track), "run": run_snapshot(run)}, 202
+
+
+def per_user() -> str:
+    """Rate-limit key of a signed-in person (the limit sits inside `jwt_required`)."""
+    return f"user:{get_jwt_identity()}"
+
+
+@bp.post("/import")
+@jwt_required()
+@limiter.limit(
+    lambda: current_app.config["IMPORT_RATE_LIMIT"], key_func=per_user, scope="track-import"
+)
+def import_track() -> tuple[dict[str, Any], int]:
+    """202 with a new `import_track` run; 200 with the track already imported from that link."""
+    body = parse_body(ImportRequest)
+    track, run, started = imports.start_import(get_jwt_identity(), body.url)
+    answer = {"track": track_to_dict(track), "run": run_snapshot(run) if run else None}
+    return answer, 202 if started else 200
 
 
 @bp.post("/demo")

@@ -23,3 +23,9 @@ class TrackPatch(BaseModel):
         if "title" in self.model_fields_set and self.title is None:
             raise ValueError("title cannot be null")
         return self
+
+
+class ImportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]

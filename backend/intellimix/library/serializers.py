@@ -38,6 +38,7 @@ def track_to_dict(track: Track, *, detail: bool = False) -> dict[str, Any]:
         "title": track.title,
         "artist": track.artist,
         "source": track.source,
+        "source_url": track.source_url,
         "original_filename": track.original_filename,
         "duration_s": track.duration_s,
         "sample_rate": track.sample_rate,

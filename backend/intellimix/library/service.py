@@ -26,6 +26,7 @@ from intellimix.library.tags import read_title_artist
 from intellimix.runs import service as runs
 from intellimix.runs.errors import LeaseLost, RunFailure, ShutdownRequested
 from intellimix.runs.models import Run
+from intellimix.sources.errors import SourceError
 from intellimix.storage import get_storage
 
 log = logging.getLogger(__name__)
@@ -138,20 +139,24 @@ def _made_track(user_id: str, source: str, new: NewTrack) -> Track:
 
 
 @contextmanager
-def analysing(track_id: str, user_id: str) -> Iterator[Track]:
-    """The track of an analysis run, marked `analyzing` for the block's work.
+def analysing(track_id: str, user_id: str, *, status: str = "analyzing") -> Iterator[Track]:
+    """The track of an analysis (or import) run, marked `status` for the block's work.
 
-    An audio problem fails the run and leaves the track `failed`; so does any crash. An
-    interrupted run (lease lost, shutdown) leaves it `pending` for the next attempt.
+    An audio or source problem fails the run and leaves the track `failed`; so does any crash
+    or a cancel. An interrupted run (lease lost, shutdown) leaves it `pending` for the next
+    attempt.
     """
     track = _run_track(track_id, user_id)
-    track.status = "analyzing"
+    track.status = status
     db.session.commit()
     try:
         yield track
     except AudioError as exc:
         _set_status(track_id, "failed")
         raise RunFailure(exc.code, exc.message) from exc
+    except SourceError as exc:
+        _set_status(track_id, "failed")
+        raise RunFailure(exc.code, exc.message, retryable=exc.retryable) from exc
     except (LeaseLost, ShutdownRequested):
         _set_status(track_id, "pending")
         raise
@@ -170,8 +175,10 @@ def analyze(
     """
     from intellimix.audio.analysis import analyze_file
 
-    # The duration limit guards uploads; the app's own audio is bounded by what it makes.
-    limit = current_app.config["MAX_TRACK_SECONDS"] if track.source == "upload" else None
+    # The duration limit guards what people bring; the app's own audio is bounded by what it
+    # makes.
+    brought = track.source in ("upload", "url")
+    limit = current_app.config["MAX_TRACK_SECONDS"] if brought else None
     track_id, user_id = track.id, track.user_id
     analysis = analyze_file(
         get_storage().path(track.media_file or ""), max_seconds=limit, progress=progress

@@ -26,6 +26,7 @@ BUILTIN_EXECUTOR_MODULES: tuple[str, ...] = (
 KIND_LANES: dict[str, Lane] = {
     "plan": "interactive",
     "analyze_track": "heavy",
+    "import_track": "heavy",
     "render": "heavy",
     "generate": "heavy",
 }

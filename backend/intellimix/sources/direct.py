@@ -38,12 +38,16 @@ class DirectLinkProvider:
     def handles(self, url: str) -> bool:
         return urlsplit(url.strip()).scheme.lower() in ("http", "https")
 
-    def resolve(self, url: str) -> SourceMetadata:
-        """The link checked and made canonical; the title comes from its file name for now."""
+    def identify(self, url: str) -> SourceMetadata:
+        """The link checked (its host's addresses) and made canonical; titled by its file name."""
         parts = check_url(url, self.settings)
         return SourceMetadata(
             url=canonical_url(url), title=_title_from_name(parts.path), provider=self.name
         )
+
+    def resolve(self, url: str) -> SourceMetadata:
+        # What a direct link holds is known only once it is downloaded (tags, file name).
+        return self.identify(url)
 
     def download(self, url: str, target: Path, *, on_progress: ProgressFn) -> Download:
         metadata = self.resolve(url)

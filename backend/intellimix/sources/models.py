@@ -69,6 +69,10 @@ class SourceProvider(Protocol):
         """Whether this provider owns links like `url`."""
         ...
 
+    def identify(self, url: str) -> SourceMetadata:
+        """The link checked and made canonical, with a provisional title; fetches nothing."""
+        ...
+
     def resolve(self, url: str) -> SourceMetadata:
         """Metadata of the song at `url`, with its canonical url; fast, no media download."""
         ...

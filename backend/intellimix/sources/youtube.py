@@ -65,6 +65,12 @@ class YouTubeProvider:
         host = (urlsplit(url.strip()).hostname or "").lower()
         return host in HOSTS
 
+    def identify(self, url: str) -> SourceMetadata:
+        canonical = watch_url(url)
+        return SourceMetadata(
+            url=canonical, title=f"YouTube video {canonical[-11:]}", provider=self.name
+        )
+
     def resolve(self, url: str) -> SourceMetadata:
         with _mapped_errors():
             video = self._youtube(watch_url(url))

@@ -1,0 +1,210 @@
+"""Songs imported from a link: the `import_track` run's work, and the one track per link rule."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from intellimix.db_types import new_id
+from intellimix.errors import ApiError
+from intellimix.extensions import db
+from intellimix.library import service
+from intellimix.library.models import Track
+from intellimix.library.tags import read_title_artist
+from intellimix.runs import service as runs
+from intellimix.runs.context import RunContext
+from intellimix.runs.models import Run
+from intellimix.sources.errors import SourceError
+from intellimix.sources.models import SourceMetadata, SourceSettings
+from intellimix.sources.registry import Sources, fetch_audio
+from intellimix.storage import get_storage
+
+IMPORT_KIND = "import_track"
+# How far along the run is when each stage starts (download 5–70 %, analysis 75–100 %).
+DOWNLOAD_SPAN = (5.0, 70.0)
+ANALYSIS_SPAN = (75.0, 100.0)
+_RECENT_RUNS_SCANNED = 50
+
+
+def source_settings(config: Mapping[str, Any]) -> SourceSettings:
+    return SourceSettings(
+        allowed_hosts=frozenset(config["SOURCE_ALLOWED_HOSTS"]),
+        max_bytes=int(config["SOURCE_MAX_MB"] * 1024 * 1024),
+        max_seconds=config["MAX_TRACK_SECONDS"],
+        connect_timeout_s=config["SOURCE_CONNECT_TIMEOUT_SECONDS"],
+        read_timeout_s=config["SOURCE_READ_TIMEOUT_SECONDS"],
+        download_timeout_s=config["SOURCE_DOWNLOAD_TIMEOUT_SECONDS"],
+    )
+
+
+def get_sources() -> Sources:
+    """The app's providers (built once per app; plug-in modules imported first)."""
+    extensions = current_app.extensions
+    if "intellimix_sources" not in extensions:
+        config = current_app.config
+        for module in config["SOURCE_PROVIDER_MODULES"]:
+            importlib.import_module(module)
+        extensions["intellimix_sources"] = Sources(
+            source_settings(config), search_providers=config["SOURCE_SEARCH_PROVIDERS"]
+        )
+    sources: Sources = extensions["intellimix_sources"]
+    return sources
+
+
+def api_error(exc: SourceError) -> ApiError:
+    return ApiError(exc.message, code=exc.code, status=exc.status)
+
+
+def search(query: str, *, limit: int) -> list[SourceMetadata]:
+    try:
+        return get_sources().search(query, limit=limit)
+    except SourceError as exc:
+        raise api_error(exc) from exc
+
+
+def start_import(
+    user_id: str, url: str, *, title: str | None = None, thread_id: str | None = None
+) -> tuple[Track, Run | None, bool]:
+    """The person's track for `url` and its import run: (track, run, started a new import?).
+
+    The link is checked here (scheme, host, private addresses) so a bad one is refused at
+    once; the same link imported again returns the existing track without downloading,
+    unless its earlier import failed, which is then tried again.
+    """
+    try:
+        provisional = get_sources().for_url(url).identify(url)
+    except SourceError as exc:
+        raise api_error(exc) from exc
+    canonical = provisional.url
+    existing = _track_for(user_id, canonical)
+    if existing is not None and existing.status != "failed":
+        return existing, latest_import_run(existing), False
+    track = existing or Track(
+        id=new_id(),
+        user_id=user_id,
+        title=(title or provisional.title)[:300],
+        source="url",
+        source_url=canonical,
+        original_filename=None,
+        status="pending",
+    )
+    track.status = "pending"
+    if existing is None:
+        db.session.add(track)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same link, imported a moment ago by a concurrent request
+        db.session.rollback()
+        raced = _track_for(user_id, canonical)
+        if raced is None:
+            raise
+        return raced, latest_import_run(raced), False
+    run = runs.create_run(
+        user_id=user_id,
+        kind=IMPORT_KIND,
+        input={"track_id": track.id, "url": canonical},
+        thread_id=thread_id,
+    )
+    return track, run, True
+
+
+def latest_import_run(track: Track) -> Run | None:
+    recent = db.session.scalars(
+        select(Run)
+        .where(Run.user_id == track.user_id, Run.kind == IMPORT_KIND)
+        .order_by(Run.created_at.desc())
+        .limit(_RECENT_RUNS_SCANNED)
+    )
+    return next((run for run in recent if (run.input or {}).get("track_id") == track.id), None)
+
+
+def _track_for(user_id: str, canonical: str) -> Track | None:
+    return db.session.scalar(
+        select(Track).where(Track.user_id == user_id, Track.source_url == canonical)
+    )
+
+
+def run_import(context: RunContext) -> dict[str, Any]:
+    """resolving → downloading N % → converting → analysing; partial files never stay."""
+    track_id, url = str(context.input.get("track_id")), str(context.input.get("url"))
+    with service.analysing(track_id, context.user_id, status="pending") as track:
+        sources = get_sources()
+        provider = sources.for_url(url)
+        context.progress("resolving", 2, "Looking up the link")
+        metadata = provider.resolve(url)
+        if metadata.provider != "direct":  # a direct link's name is known only after download
+            _name_track(track, metadata.title, metadata.artist)
+        scratch = get_storage().scratch_path()
+        download, _info = fetch_audio(
+            provider,
+            url,
+            scratch,
+            on_progress=_download_progress(context),
+            max_seconds=current_app.config["MAX_TRACK_SECONDS"],
+        )
+        try:
+            context.progress("converting", 72, "Checking the audio")
+            if metadata.provider == "direct":
+                title, artist = read_title_artist(
+                    scratch, fallback_name=download.file_name or f"{metadata.title}.audio"
+                )
+                _name_track(track, title, artist)
+            track.original_filename = (download.file_name or metadata.title)[:500]
+            service.store_media(track, scratch, max_seconds=current_app.config["MAX_TRACK_SECONDS"])
+            track.status = "analyzing"
+            db.session.commit()
+        finally:
+            scratch.unlink(missing_ok=True)
+        low, high = ANALYSIS_SPAN
+        track = service.analyze(
+            track,
+            progress=lambda _stage, percent, label: context.progress(
+                "analysing", low + (high - low) * percent / 100, label
+            ),
+        )
+    analysis = track.analysis or {}
+    return {
+        "track_id": track.id,
+        "title": track.title,
+        "bpm": analysis.get("bpm"),
+        "key": analysis.get("key"),
+    }
+
+
+def _name_track(track: Track, title: str, artist: str | None) -> None:
+    track.title = title[:300]
+    track.artist = artist[:300] if artist else None
+    db.session.commit()
+
+
+def _download_progress(context: RunContext) -> Any:
+    """A download callback that records each new whole percent (or each MB when size unknown)."""
+    low, high = DOWNLOAD_SPAN
+    last: list[int] = [-1]
+
+    def report(done: int, total: int | None) -> None:
+        if total:
+            percent = min(100, done * 100 // total)
+            if percent != last[0]:
+                last[0] = percent
+                context.progress(
+                    "downloading",
+                    low + (high - low) * percent / 100,
+                    f"Downloading {percent} %",
+                    {"bytes_done": done, "bytes_total": total},
+                )
+        else:
+            megabytes = done // (1024 * 1024)
+            if megabytes != last[0]:
+                last[0] = megabytes
+                context.progress(
+                    "downloading", low, f"Downloading {megabytes} MB", {"bytes_done": done}
+                )
+        context.checkpoint()
+
+    return report
