@@ -22,6 +22,7 @@ from intellimix.chats import drafts, memory, outcomes, service
 from intellimix.chats.models import ChatMessage, ChatThread, IdempotencyKey, MixVersion, PlanDraft
 from intellimix.chats.proposals import Review, review_plan
 from intellimix.chats.schemas import (
+    AnswerIn,
     EditRunCreate,
     MessageCreate,
     PlanningAction,
@@ -267,7 +268,7 @@ def _answer_turn(thread: ChatThread, response: PlanningResponse) -> _Turn:
             f"This draft is {draft.status}; it is not waiting for answers.",
             code="DRAFT_NOT_COLLECTING",
         )
-    answers = [a.model_dump(mode="json") for a in response.answers]
+    answers = _checked_answers(draft, response)
     content = {"kind": "planning_response", "draft_id": draft.id, "answers": answers}
     text = _answers_text(draft, response)
     timeline = next((a for a in response.answers if a.question_id == TIMELINE_QUESTION), None)
@@ -284,6 +285,53 @@ def _answer_turn(thread: ChatThread, response: PlanningResponse) -> _Turn:
     return _Turn(text, content, input=_plan_input(text, draft, plan_from, answers))
 
 
+def _checked_answers(draft: PlanDraft, response: PlanningResponse) -> list[dict[str, Any]]:
+    """The answers as stored and given to the planner. Several options are accepted only for a
+    multi-select question of this draft, and only its own options. Whatever the client sent, a
+    multi-select answer reaches the planner as `selected_option_ids` and a single-select one as
+    `selected_option_id`."""
+    questions = {q.get("question_id"): q for q in draft.questions or []}
+    problems = []
+    answers = []
+    for index, answer in enumerate(response.answers):
+        where = f"planning_response.answers.{index}"
+        question = questions.get(answer.question_id)
+        multi = bool(question and question.get("multi_select"))
+        stored = answer.model_dump(mode="json")
+        if question is not None and multi:
+            problems += _unknown_options(question, answer, where)
+            stored.update(selected_option_id=None, selected_option_ids=answer.chosen)
+        elif len(answer.chosen) > 1:
+            problems.append(
+                _problem(f"{where}.selected_option_ids", "this question takes one option")
+            )
+        else:
+            stored.update(selected_option_id=answer.chosen[0] if answer.chosen else None)
+            stored.update(selected_option_ids=[])
+        answers.append(stored)
+    if problems:
+        raise ValidationFailed(details={"fields": problems})
+    return answers
+
+
+def _unknown_options(
+    question: dict[str, Any], answer: AnswerIn, where: str
+) -> list[dict[str, str]]:
+    options = {o.get("id") for o in question.get("options", [])}
+    given = [(f"selected_option_ids.{n}", o) for n, o in enumerate(answer.selected_option_ids)]
+    if answer.selected_option_id:
+        given.insert(0, ("selected_option_id", answer.selected_option_id))
+    return [
+        _problem(f"{where}.{field}", f"{option!r} is not an option of this question")
+        for field, option in given
+        if option not in options
+    ]
+
+
+def _problem(field: str, message: str) -> dict[str, str]:
+    return {"field": field, "message": message, "type": "value_error"}
+
+
 def _answers_text(draft: PlanDraft, response: PlanningResponse) -> str:
     """The answers as words: the chosen options' labels and the free text."""
     labels = {
@@ -293,8 +341,8 @@ def _answers_text(draft: PlanDraft, response: PlanningResponse) -> str:
     }
     said = []
     for answer in response.answers:
-        label = labels.get((answer.question_id, answer.selected_option_id))
-        said += [part for part in (label, answer.other_text) if part]
+        chosen = [labels.get((answer.question_id, option)) for option in answer.chosen]
+        said += [part for part in (", ".join(c for c in chosen if c), answer.other_text) if part]
     return "; ".join(said) or "(no answer)"
 
 

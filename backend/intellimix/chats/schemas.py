@@ -58,9 +58,18 @@ class TimelineAttachment(_Strict):
     editor_metadata: dict[str, Any] | None = None
 
 
+OptionId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
 class AnswerIn(_Strict):
+    """One answer: an option (`selected_option_id`), several options of a multi-select
+    question (`selected_option_ids`), words (`other_text`), or options and words."""
+
     question_id: QuestionId
     selected_option_id: Annotated[str, Field(max_length=200)] | None = None
+    selected_option_ids: Annotated[list[OptionId], Field(max_length=64)] = Field(
+        default_factory=list
+    )
     other_text: OtherText | None = None
 
     @field_validator("selected_option_id", "other_text")
@@ -69,11 +78,23 @@ class AnswerIn(_Strict):
         # The web client sends "" for whichever half of an answer the person left empty.
         return value or None
 
+    @field_validator("selected_option_ids")
+    @classmethod
+    def _once_each(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
     @model_validator(mode="after")
     def _answers_something(self) -> AnswerIn:
-        if self.selected_option_id is None and self.other_text is None:
-            raise ValueError("give selected_option_id or other_text")
+        chose = self.selected_option_id is not None or self.selected_option_ids
+        if not chose and self.other_text is None:
+            raise ValueError("give selected_option_id, selected_option_ids or other_text")
         return self
+
+    @property
+    def chosen(self) -> list[str]:
+        """Every option chosen, the single one first."""
+        single = [self.selected_option_id] if self.selected_option_id else []
+        return list(dict.fromkeys([*single, *self.selected_option_ids]))
 
 
 class PlanningResponse(_Strict):
