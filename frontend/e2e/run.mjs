@@ -137,7 +137,7 @@ async function scenario(page) {
     const question = page.getByTestId("question-card").last();
     await plan.or(question).waitFor({ timeout: STEP_TIMEOUT });
     if (await question.isVisible()) {
-      await question.locator(".chip").first().click();
+      await question.locator(".chip, .check input").first().click(); // an option, or a checkbox of a multi-select question
       await question.getByRole("button", { name: /send|answer|submit/i }).click();
       await page.getByTestId("plan-card").last().waitFor({ timeout: STEP_TIMEOUT });
     }

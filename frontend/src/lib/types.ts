@@ -196,10 +196,28 @@ export interface Compatibility {
   score?: number;
 }
 
+/** What changed since the plan a draft was made from (planner.changes.PlanChanges; README "What changed"). */
+export interface PlanChanges {
+  first: boolean;
+  added: { segment_id: string; track_id: Id; position: number }[];
+  removed: { segment_id: string; track_id: Id; position: number }[];
+  changed: { segment_id: string; track_id: Id; position: number; old_position: number; aspects: string[] }[];
+  /** `index` N is the transition into segment N+1; `old` null when that segment was first. */
+  transitions: { index: number; segment_id: string; old: Transition | null; new: Transition }[];
+  order_changed: boolean;
+  target: { field: string; old: unknown; new: unknown }[];
+  old_title: string | null;
+  new_title: string | null;
+  old_length_s: number | null;
+  new_length_s: number | null;
+}
+
 export interface Draft {
   id: Id;
   thread_id: Id;
   parent_id: Id | null;
+  /** Set on a draft that undo, redo or "go back to plan N" made: the draft it restores. */
+  restores_id?: Id | null;
   status: string;
   plan: MixPlan | null;
   timeline: TimelineEntry[];
@@ -208,6 +226,8 @@ export interface Draft {
   violations: string[];
   questions: PlanningQuestion[];
   notes: string[];
+  /** null for a first plan. */
+  changes?: PlanChanges | null;
   created_at: IsoTime;
 }
 
@@ -272,6 +292,8 @@ export interface PlanningQuestion {
   question: string;
   options: QuestionOption[];
   allow_other: boolean;
+  /** Several options may be chosen (answered with `selected_option_ids`). */
+  multi_select?: boolean;
 }
 
 export interface ProposalTimelineEntry {
@@ -302,6 +324,7 @@ export interface PlanningDraftReadyContent {
     provisional_timeline: ProposalTimelineEntry[];
   };
   violations: string[];
+  changes?: PlanChanges | null;
 }
 
 export interface ClarificationContent {

@@ -3,6 +3,7 @@ import type {
   Id,
   Message,
   MixPlan,
+  PlanChanges,
   QaCheck,
   Run,
   Segment,
@@ -22,7 +23,7 @@ export type MessageBody =
   | {
       planning_response: {
         draft_id: Id;
-        answers: { question_id: string; selected_option_id: string | null; other_text: string | null }[];
+        answers: { question_id: string; selected_option_id: string | null; selected_option_ids?: string[]; other_text: string | null }[];
       };
     }
   | { planning_action: { draft_id: Id; action: "approve_plan" | "revise_plan"; revision_prompt?: string } };
@@ -46,6 +47,8 @@ export interface DraftSummary {
   plan: MixPlan | null;
   violations: string[];
   warnings: string[];
+  /** What changed since the plan it was made from; null for a first plan. */
+  changes?: PlanChanges | null;
 }
 
 /** What the timeline editor is opened on. */

@@ -5,6 +5,7 @@ import type { Message, MixPlan, PlanningDraftReadyContent } from "@/lib/types";
 import { useDraft, usePostMessage } from "../hooks/use-chat";
 import { compatibilityView, draftStatus, timelineBlocks } from "../lib/planning";
 import { useChat } from "./chat-context";
+import { PlanSegments } from "./PlanSegments";
 
 type DraftContent = PlanningDraftReadyContent & { notes?: string[] };
 
@@ -26,6 +27,7 @@ export function PlanCard({ message, content }: { message: Message; content: Draf
   const status = live.data?.status ?? (isActive ? thread?.active_planning_status : null) ?? draft?.status ?? null;
   const violations = live.data?.violations ?? content.violations ?? [];
   const warnings = live.data?.warnings ?? draft?.warnings ?? [];
+  const changes = live.data?.changes ?? content.changes ?? draft?.changes ?? null;
   const notes = content.notes ?? draft?.notes ?? [];
   const actionable = isActive && status === "draft_ready";
   const shownStatus = !isActive && status === "draft_ready" ? draftStatus("superseded") : draftStatus(status);
@@ -92,30 +94,7 @@ export function PlanCard({ message, content }: { message: Message; content: Draf
               />
             ))}
           </div>
-          <ol className="plan-segments">
-            {timeline.map((entry) => {
-              const next = compatFrom.get(entry.segment_id);
-              return (
-                <li key={`${entry.segment_id}-${entry.segment_index}`}>
-                  <div className="plan-segment">
-                    <span className={`swatch track-color-${colors.get(entry.track_id) ?? 0}`} aria-hidden="true" />
-                    <span className="plan-song">{entry.song}</span>
-                    <span className="muted">{entry.label}</span>
-                    <span className="plan-time">
-                      {formatClock(entry.start_seconds)}–{formatClock(entry.end_seconds)}
-                    </span>
-                  </div>
-                  {next && entry !== timeline.at(-1) && (
-                    <div className="plan-transition">
-                      <span className={`badge ${next.tone}`} title="Key relation, tempo ratio and compatibility score of this transition">
-                        ↓ {next.text}
-                      </span>
-                    </div>
-                  )}
-                </li>
-              );
-            })}
-          </ol>
+          <PlanSegments timeline={timeline} plan={plan} changes={changes} colors={colors} compatFrom={compatFrom} />
         </div>
       )}
 

@@ -1,14 +1,15 @@
 import { useState, type FormEvent } from "react";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
-import type { ClarificationContent, Message, PlanningQuestionsContent, TimelineAttachment, TimelineResolution } from "@/lib/types";
+import type { ClarificationContent, Message, PlanningQuestion, PlanningQuestionsContent, TimelineAttachment, TimelineResolution } from "@/lib/types";
 
 import { usePostMessage } from "../hooks/use-chat";
 import { clarificationBody } from "../lib/compose";
-import { buildAnswers, unanswered, type AnswerDraft } from "../lib/planning";
+import { ALL_OPTION_ID, allChosen, buildAnswers, choiceOptions, toggleOption, unanswered, type AnswerDraft } from "../lib/planning";
 import { useChat } from "./chat-context";
 
-/** The planner's questions: options as chips, free words when allowed; one post answers all. */
+/** The planner's questions: options as chips (checkboxes when several may be chosen), free words
+ * when allowed; one post answers all. */
 export function QuestionsCard({ message, content }: { message: Message; content: PlanningQuestionsContent }) {
   const { threadId, thread } = useChat();
   const post = usePostMessage(threadId);
@@ -40,20 +41,29 @@ export function QuestionsCard({ message, content }: { message: Message; content:
         return (
           <fieldset key={question.question_id} className="question" disabled={locked}>
             <legend id={groupId}>{question.question}</legend>
-            <div className="chips" role="group" aria-labelledby={groupId}>
-              {question.options.map((option) => (
-                <button
-                  key={option.id}
-                  type="button"
-                  className="chip"
-                  aria-pressed={answer?.optionId === option.id}
-                  title={option.description}
-                  onClick={() => set(question.question_id, { optionId: answer?.optionId === option.id ? null : option.id })}
-                >
-                  {option.label}
-                </button>
-              ))}
-            </div>
+            {question.multi_select ? (
+              <MultiSelect
+                question={question}
+                groupId={groupId}
+                chosen={answer?.optionIds ?? []}
+                onChange={(optionIds) => set(question.question_id, { optionIds })}
+              />
+            ) : (
+              <div className="chips" role="group" aria-labelledby={groupId}>
+                {question.options.map((option) => (
+                  <button
+                    key={option.id}
+                    type="button"
+                    className="chip"
+                    aria-pressed={answer?.optionId === option.id}
+                    title={option.description}
+                    onClick={() => set(question.question_id, { optionId: answer?.optionId === option.id ? null : option.id })}
+                  >
+                    {option.label}
+                  </button>
+                ))}
+              </div>
+            )}
             {question.allow_other && (
               <label className="question-other">
                 <span>Other answer</span>
@@ -87,6 +97,36 @@ export function QuestionsCard({ message, content }: { message: Message; content:
         )}
       </div>
     </form>
+  );
+}
+
+/** A question that takes several options: a checkbox each, and "All of them" first. */
+export function MultiSelect({
+  question,
+  groupId,
+  chosen,
+  onChange,
+}: {
+  question: PlanningQuestion;
+  groupId: string;
+  chosen: readonly string[];
+  onChange: (optionIds: string[]) => void;
+}) {
+  const all = allChosen(question, chosen);
+  return (
+    <div className="checks" role="group" aria-labelledby={groupId}>
+      <label className="check check-all">
+        <input type="checkbox" checked={all} onChange={() => onChange(toggleOption(question, chosen, ALL_OPTION_ID))} />
+        <span>All of them</span>
+      </label>
+      {choiceOptions(question).map((option) => (
+        <label key={option.id} className="check" title={option.description}>
+          <input type="checkbox" checked={chosen.includes(option.id)} onChange={() => onChange(toggleOption(question, chosen, option.id))} />
+          <span>{option.label}</span>
+          {option.description && <span className="muted small-text">{option.description}</span>}
+        </label>
+      ))}
+    </div>
   );
 }
 

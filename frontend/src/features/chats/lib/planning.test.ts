@@ -2,7 +2,19 @@ import { describe, expect, it } from "vitest";
 
 import type { PlanningQuestion } from "@/lib/types";
 
-import { buildAnswers, compatibilityTone, compatibilityView, draftStatus, keyRelationText, timelineBlocks, unanswered } from "./planning";
+import {
+  allChosen,
+  buildAnswers,
+  changeMarks,
+  compatibilityTone,
+  compatibilityView,
+  draftStatus,
+  keyRelationText,
+  timelineBlocks,
+  toggleOption,
+  transitionText,
+  unanswered,
+} from "./planning";
 
 const questions: PlanningQuestion[] = [
   { question_id: "q1", question: "How long?", options: [{ id: "short", label: "1 min" }, { id: "long", label: "3 min" }], allow_other: true },
@@ -79,5 +91,106 @@ describe("draftStatus", () => {
     expect(draftStatus("draft_ready").tone).toBe("good");
     expect(draftStatus("odd_state").text).toBe("odd state");
     expect(draftStatus(null).text).toBe("Draft");
+  });
+});
+
+const tracks: PlanningQuestion = {
+  question_id: "tracks",
+  question: "Which tracks?",
+  options: [
+    { id: "all", label: "All of them" },
+    { id: "a", label: "Night Drive" },
+    { id: "b", label: "Sunrise" },
+    { id: "c", label: "Deep Blue" },
+  ],
+  allow_other: true,
+  multi_select: true,
+};
+const tracksNoAll: PlanningQuestion = { ...tracks, options: tracks.options.slice(1) };
+
+describe("multi-select answers", () => {
+  it("ticks and unticks options in the question's order", () => {
+    expect(toggleOption(tracks, [], "c")).toEqual(["c"]);
+    expect(toggleOption(tracks, ["c"], "a")).toEqual(["a", "c"]);
+    expect(toggleOption(tracks, ["a", "c"], "c")).toEqual(["a"]);
+  });
+
+  it("'All of them' ticks every option, and unticks them when all are ticked", () => {
+    expect(toggleOption(tracks, ["b"], "all")).toEqual(["a", "b", "c"]);
+    expect(allChosen(tracks, ["a", "b", "c"])).toBe(true);
+    expect(toggleOption(tracks, ["a", "b", "c"], "all")).toEqual([]);
+    expect(allChosen(tracks, ["a", "c"])).toBe(false);
+    expect(allChosen({ ...tracks, options: [] }, [])).toBe(false);
+  });
+
+  it("answers with selected_option_ids; every track is the planner's own 'all' when it has one", () => {
+    expect(buildAnswers([tracks], { tracks: { optionIds: ["a", "c"] } })).toEqual([
+      { question_id: "tracks", selected_option_id: null, selected_option_ids: ["a", "c"], other_text: null },
+    ]);
+    expect(buildAnswers([tracks], { tracks: { optionIds: ["a", "b", "c"], other: " slow " } })).toEqual([
+      { question_id: "tracks", selected_option_id: null, selected_option_ids: ["all"], other_text: "slow" },
+    ]);
+    expect(buildAnswers([tracksNoAll], { tracks: { optionIds: ["a", "b", "c"] } })[0]?.selected_option_ids).toEqual(["a", "b", "c"]);
+  });
+
+  it("ignores unknown options and counts a question with none ticked as unanswered", () => {
+    expect(buildAnswers([tracks], { tracks: { optionIds: ["zzz"] } })).toEqual([]);
+    expect(unanswered([tracks], { tracks: { optionIds: [] } }).map((q) => q.question_id)).toEqual(["tracks"]);
+    expect(unanswered([tracks], { tracks: { optionIds: ["b"] } })).toEqual([]);
+  });
+
+  it("keeps single-select questions on selected_option_id", () => {
+    expect(buildAnswers(questions, { q1: { optionId: "long", optionIds: ["short"] } })).toEqual([
+      { question_id: "q1", selected_option_id: "long", other_text: null },
+    ]);
+  });
+});
+
+describe("transitionText", () => {
+  it.each([
+    [{ type: "filter_sweep", beats: 16 }, "16-beat filter sweep"],
+    [{ type: "cut", beats: 0 }, "cut"],
+    [{ type: "bass_swap", beats: 8 }, "8-beat bass swap"],
+    [{ type: "echo_out", beats: 4 }, "4-beat echo out"],
+    [null, "no transition"],
+  ] as const)("names %j", (transition, text) => {
+    expect(transitionText(transition)).toBe(text);
+  });
+});
+
+describe("changeMarks", () => {
+  const changes = {
+    first: false,
+    added: [{ segment_id: "s9", track_id: "t9", position: 3 }],
+    removed: [{ segment_id: "s2", track_id: "t2", position: 2 }],
+    changed: [{ segment_id: "s1", track_id: "t1", position: 1, old_position: 1, aspects: ["pitch", "gain", "eq"] }],
+    transitions: [
+      { index: 2, segment_id: "s3", old: { type: "crossfade", beats: 8 }, new: { type: "filter_sweep", beats: 16 } },
+      { index: 1, segment_id: "s1", old: null, new: { type: "cut", beats: 0 } },
+    ],
+    order_changed: false,
+    target: [],
+    old_title: null,
+    new_title: null,
+    old_length_s: 180,
+    new_length_s: 161,
+  } as const;
+
+  it("marks added and changed segments and changed transitions", () => {
+    const marks = changeMarks(structuredClone(changes) as never);
+    expect([...marks.segments]).toEqual([
+      ["s9", "new"],
+      ["s1", "pitch, gain and EQ"],
+    ]);
+    expect([...marks.transitions]).toEqual([
+      ["s3", "was 8-beat crossfade"],
+      ["s1", "new"],
+    ]);
+  });
+
+  it("marks nothing for a first plan or no changes", () => {
+    expect(changeMarks({ ...structuredClone(changes), first: true } as never).segments.size).toBe(0);
+    expect(changeMarks(null).segments.size).toBe(0);
+    expect(changeMarks(undefined).transitions.size).toBe(0);
   });
 });

@@ -1,35 +1,130 @@
 /** Plans and planning questions as the studio shows and answers them. */
-import type { PlanningQuestion, ProposalTimelineEntry } from "@/lib/types";
+import type { PlanChanges, PlanningQuestion, ProposalTimelineEntry, Transition } from "@/lib/types";
 
 export interface AnswerDraft {
   optionId?: string | null;
+  /** The options ticked on a multi-select question. */
+  optionIds?: string[];
   other?: string;
 }
 
 export interface AnswerOut {
   question_id: string;
   selected_option_id: string | null;
+  selected_option_ids?: string[];
   other_text: string | null;
+}
+
+/** The planner's own "all" option of a multi-select question, when it offers one. */
+export const ALL_OPTION_ID = "all";
+
+/** The options of a multi-select question a person ticks one by one (its "all" option aside). */
+export function choiceOptions(question: PlanningQuestion) {
+  return question.options.filter((option) => option.id !== ALL_OPTION_ID);
+}
+
+/** Whether "All of them" is ticked: every option is. */
+export function allChosen(question: PlanningQuestion, chosen: readonly string[] = []): boolean {
+  const options = choiceOptions(question);
+  return options.length > 0 && options.every((option) => chosen.includes(option.id));
+}
+
+/** Ticking or unticking one option; `ALL_OPTION_ID` ticks or unticks every option. */
+export function toggleOption(question: PlanningQuestion, chosen: readonly string[] = [], optionId: string): string[] {
+  if (optionId === ALL_OPTION_ID) return allChosen(question, chosen) ? [] : choiceOptions(question).map((option) => option.id);
+  const next = chosen.includes(optionId) ? chosen.filter((id) => id !== optionId) : [...chosen, optionId];
+  // Kept in the question's order, so answers read the way the options were listed.
+  return choiceOptions(question)
+    .map((option) => option.id)
+    .filter((id) => next.includes(id));
+}
+
+function chosenOptions(question: PlanningQuestion, answer: AnswerDraft | undefined): string[] {
+  if (!question.multi_select) {
+    const option = answer?.optionId && question.options.some((o) => o.id === answer.optionId) ? answer.optionId : null;
+    return option ? [option] : [];
+  }
+  const ticked = (answer?.optionIds ?? []).filter((id) => choiceOptions(question).some((o) => o.id === id));
+  // Every track ticked is "all of them": sent as the planner's own option when it has one.
+  const hasAll = question.options.some((option) => option.id === ALL_OPTION_ID);
+  return hasAll && allChosen(question, ticked) ? [ALL_OPTION_ID] : ticked;
 }
 
 /** Questions still without an answer (no option chosen and no words written). */
 export function unanswered(questions: readonly PlanningQuestion[], answers: Record<string, AnswerDraft>): PlanningQuestion[] {
   return questions.filter((question) => {
     const answer = answers[question.question_id];
-    return !answer?.optionId && !(question.allow_other && answer?.other?.trim());
+    return chosenOptions(question, answer).length === 0 && !(question.allow_other && answer?.other?.trim());
   });
 }
 
-/** The `answers` of a planning_response: each answered question, option and/or words. */
+/**
+ * The `answers` of a planning_response: each answered question, option(s) and/or words. A
+ * multi-select question answers with `selected_option_ids`, any other with `selected_option_id`.
+ */
 export function buildAnswers(questions: readonly PlanningQuestion[], answers: Record<string, AnswerDraft>): AnswerOut[] {
   const out: AnswerOut[] = [];
   for (const question of questions) {
     const answer = answers[question.question_id];
-    const option = answer?.optionId && question.options.some((o) => o.id === answer.optionId) ? answer.optionId : null;
+    const chosen = chosenOptions(question, answer);
     const other = question.allow_other ? answer?.other?.trim() || null : null;
-    if (option || other) out.push({ question_id: question.question_id, selected_option_id: option, other_text: other });
+    if (!chosen.length && !other) continue;
+    if (question.multi_select) {
+      out.push({ question_id: question.question_id, selected_option_id: null, selected_option_ids: chosen, other_text: other });
+    } else {
+      out.push({ question_id: question.question_id, selected_option_id: chosen[0] ?? null, other_text: other });
+    }
   }
   return out;
+}
+
+const TRANSITION_NAMES: Record<string, string> = {
+  cut: "cut",
+  crossfade: "crossfade",
+  bass_swap: "bass swap",
+  filter_sweep: "filter sweep",
+  echo_out: "echo out",
+};
+
+/** "16-beat filter sweep", or "cut" (the planner's own wording, planner.changes.transition_name). */
+export function transitionText(transition: Transition | null | undefined): string {
+  if (!transition) return "no transition";
+  const name = TRANSITION_NAMES[transition.type] ?? transition.type.replace(/_/g, " ");
+  return transition.type === "cut" ? name : `${transition.beats}-beat ${name}`;
+}
+
+const ASPECT_WORDS: Record<string, string> = {
+  track: "track",
+  part: "cut points",
+  pitch: "pitch",
+  gain: "gain",
+  eq: "EQ",
+  effects: "effects",
+};
+
+export interface ChangeMarks {
+  /** Segment id → what changed of it, in words ("new", "pitch and gain"). */
+  segments: Map<string, string>;
+  /** Segment id → the transition into it changed: what it was. */
+  transitions: Map<string, string>;
+}
+
+function joinWords(words: string[]): string {
+  return words.length < 2 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
+}
+
+/** What a plan card highlights: changed and added segments, changed transitions (none for a first plan). */
+export function changeMarks(changes: PlanChanges | null | undefined): ChangeMarks {
+  const marks: ChangeMarks = { segments: new Map(), transitions: new Map() };
+  if (!changes || changes.first) return marks;
+  for (const added of changes.added ?? []) marks.segments.set(added.segment_id, "new");
+  for (const changed of changes.changed ?? []) {
+    marks.segments.set(changed.segment_id, joinWords(changed.aspects.map((aspect) => ASPECT_WORDS[aspect] ?? aspect)));
+  }
+  for (const transition of changes.transitions ?? []) {
+    marks.transitions.set(transition.segment_id, transition.old ? `was ${transitionText(transition.old)}` : "new");
+  }
+  return marks;
 }
 
 export interface CompatibilityView {
