@@ -87,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     from intellimix.library.routes import bp as library_bp
     from intellimix.library.sources_routes import bp as sources_bp
     from intellimix.runs.routes import bp as runs_bp
+    from intellimix.tools.routes import bp as tools_bp
 
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     api.register_blueprint(health.bp)
@@ -97,5 +98,6 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(history_bp)
     api.register_blueprint(generation_bp)
     api.register_blueprint(chats_bp)
+    api.register_blueprint(tools_bp)
     app.register_blueprint(api)
     webapp.init_app(app)  # the built web app at `/`, and security headers on every response

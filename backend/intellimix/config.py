@@ -93,6 +93,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "SOURCE_SEARCH_PROVIDERS": _csv(env.get("SOURCE_SEARCH_PROVIDERS", "youtube")),
         "SOURCE_PROVIDER_MODULES": _csv(env.get("SOURCE_PROVIDER_MODULES", "")),
         "IMPORT_RATE_LIMIT": env.get("IMPORT_RATE_LIMIT", "30 per hour"),
+        # How long /process-array, /process-csv and /download-* wait for their run to end.
+        "TOOLS_WAIT_SECONDS": _number(env, "TOOLS_WAIT_SECONDS", 600.0),
+        "TOOLS_POLL_SECONDS": _number(env, "TOOLS_POLL_SECONDS", 0.25),
         "SOURCE_SEARCH_RATE_LIMIT": env.get("SOURCE_SEARCH_RATE_LIMIT", "60 per minute"),
         "FILE_TOKEN_TTL_SECONDS": _number(env, "FILE_TOKEN_TTL_SECONDS", 900),
         "HEALTH_CHECK_TIMEOUT_SECONDS": _number(env, "HEALTH_CHECK_TIMEOUT_SECONDS", 3),

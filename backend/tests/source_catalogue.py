@@ -32,7 +32,9 @@ class CatalogueProvider:
     def resolve(self, url: str) -> SourceMetadata:
         raise NotImplementedError
 
-    def download(self, url: str, target: Path, *, on_progress: ProgressFn) -> Download:
+    def download(
+        self, url: str, target: Path, *, on_progress: ProgressFn, video: bool = False
+    ) -> Download:
         raise NotImplementedError
 
     def search(self, query: str, *, limit: int) -> list[SourceMetadata]:

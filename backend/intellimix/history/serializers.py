@@ -10,7 +10,7 @@ from intellimix.db_types import isoformat
 from intellimix.file_tokens import sign_file
 from intellimix.history.models import Job
 
-MAIN_ROLES = ("mix_mp3", "mix", "track")
+MAIN_ROLES = ("mix_mp3", "mix", "track", "video")
 
 
 def file_url(job: Job, name: str) -> str:

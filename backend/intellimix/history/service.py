@@ -17,7 +17,7 @@ from intellimix.history.models import Job
 from intellimix.runs.errors import RunCancelled, RunFailure
 from intellimix.storage import get_storage
 
-FILE_ROLES = ("mix", "mix_mp3", "stem", "cues", "qa", "track", "original")
+FILE_ROLES = ("mix", "mix_mp3", "stem", "cues", "qa", "track", "original", "video")
 
 
 def job_folder(job_id: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app
@@ -20,7 +20,7 @@ from intellimix.runs import service as runs
 from intellimix.runs.context import RunContext
 from intellimix.runs.models import Run
 from intellimix.sources.errors import SourceError
-from intellimix.sources.models import SourceMetadata, SourceSettings
+from intellimix.sources.models import ProgressFn, SourceMetadata, SourceSettings
 from intellimix.sources.registry import Sources, fetch_audio
 from intellimix.storage import get_storage
 
@@ -29,6 +29,9 @@ IMPORT_KIND = "import_track"
 DOWNLOAD_SPAN = (5.0, 70.0)
 ANALYSIS_SPAN = (75.0, 100.0)
 _RECENT_RUNS_SCANNED = 50
+MB = 1024 * 1024
+# `report(stage, percent, label, detail)`, as `RunContext.progress` (detail: a line of text).
+Report = Callable[[str, float, str, Any], None]
 
 
 def source_settings(config: Mapping[str, Any]) -> SourceSettings:
@@ -67,14 +70,11 @@ def search(query: str, *, limit: int) -> list[SourceMetadata]:
         raise api_error(exc) from exc
 
 
-def start_import(
-    user_id: str, url: str, *, title: str | None = None, thread_id: str | None = None
-) -> tuple[Track, Run | None, bool]:
-    """The person's track for `url` and its import run: (track, run, started a new import?).
+def ensure_track(user_id: str, url: str, *, title: str | None = None) -> tuple[Track, bool]:
+    """The person's track for `url`: (track, needs importing?) — one track per canonical link.
 
-    The link is checked here (scheme, host, private addresses) so a bad one is refused at
-    once; the same link imported again returns the existing track without downloading,
-    unless its earlier import failed, which is then tried again.
+    The link is checked here (scheme, host, private addresses), so a bad one is refused before
+    anything is stored. A track whose earlier import failed is reset to `pending`.
     """
     try:
         provisional = get_sources().for_url(url).identify(url)
@@ -83,7 +83,7 @@ def start_import(
     canonical = provisional.url
     existing = _track_for(user_id, canonical)
     if existing is not None and existing.status != "failed":
-        return existing, latest_import_run(existing), False
+        return existing, False
     track = existing or Track(
         id=new_id(),
         user_id=user_id,
@@ -98,16 +98,30 @@ def start_import(
         db.session.add(track)
     try:
         db.session.commit()
-    except IntegrityError:  # the same link, imported a moment ago by a concurrent request
+    except IntegrityError:  # the same link, added a moment ago by a concurrent request
         db.session.rollback()
         raced = _track_for(user_id, canonical)
         if raced is None:
             raise
-        return raced, latest_import_run(raced), False
+        return raced, False
+    return track, True
+
+
+def start_import(
+    user_id: str, url: str, *, title: str | None = None, thread_id: str | None = None
+) -> tuple[Track, Run | None, bool]:
+    """The track for `url` and its import run: (track, run, started a new import?).
+
+    The same link imported again returns the existing track and its run without downloading,
+    unless its earlier import failed, which is then tried again.
+    """
+    track, needed = ensure_track(user_id, url, title=title)
+    if not needed:
+        return track, latest_import_run(track), False
     run = runs.create_run(
         user_id=user_id,
         kind=IMPORT_KIND,
-        input={"track_id": track.id, "url": canonical},
+        input={"track_id": track.id, "url": track.source_url},
         thread_id=thread_id,
     )
     return track, run, True
@@ -130,43 +144,14 @@ def _track_for(user_id: str, canonical: str) -> Track | None:
 
 
 def run_import(context: RunContext) -> dict[str, Any]:
-    """resolving → downloading N % → converting → analysing; partial files never stay."""
-    track_id, url = str(context.input.get("track_id")), str(context.input.get("url"))
-    with service.analysing(track_id, context.user_id, status="pending") as track:
-        sources = get_sources()
-        provider = sources.for_url(url)
-        context.progress("resolving", 2, "Looking up the link")
-        metadata = provider.resolve(url)
-        if metadata.provider != "direct":  # a direct link's name is known only after download
-            _name_track(track, metadata.title, metadata.artist)
-        scratch = get_storage().scratch_path()
-        download, _info = fetch_audio(
-            provider,
-            url,
-            scratch,
-            on_progress=_download_progress(context),
-            max_seconds=current_app.config["MAX_TRACK_SECONDS"],
-        )
-        try:
-            context.progress("converting", 72, "Checking the audio")
-            if metadata.provider == "direct":
-                title, artist = read_title_artist(
-                    scratch, fallback_name=download.file_name or f"{metadata.title}.audio"
-                )
-                _name_track(track, title, artist)
-            track.original_filename = (download.file_name or metadata.title)[:500]
-            service.store_media(track, scratch, max_seconds=current_app.config["MAX_TRACK_SECONDS"])
-            track.status = "analyzing"
-            db.session.commit()
-        finally:
-            scratch.unlink(missing_ok=True)
-        low, high = ANALYSIS_SPAN
-        track = service.analyze(
-            track,
-            progress=lambda _stage, percent, label: context.progress(
-                "analysing", low + (high - low) * percent / 100, label
-            ),
-        )
+    """The `import_track` run: resolving → downloading N % → converting → analysing."""
+    track = perform_import(
+        str(context.input.get("track_id")),
+        context.user_id,
+        str(context.input.get("url")),
+        report=context.progress,
+        checkpoint=context.checkpoint,
+    )
     analysis = track.analysis or {}
     return {
         "track_id": track.id,
@@ -176,35 +161,79 @@ def run_import(context: RunContext) -> dict[str, Any]:
     }
 
 
+def perform_import(
+    track_id: str, user_id: str, url: str, *, report: Report, checkpoint: Callable[[], None]
+) -> Track:
+    """Download, check, store and analyse the track's link; partial files never stay.
+
+    `report(stage, percent, label, detail)` may raise to stop (a cancelled run does).
+    """
+    with service.analysing(track_id, user_id, status="pending") as track:
+        provider = get_sources().for_url(url)
+        report("resolving", 2, "Looking up the link", None)
+        metadata = provider.resolve(url)
+        if metadata.provider != "direct":  # a direct link's name is known only after download
+            _name_track(track, metadata.title, metadata.artist)
+        scratch = get_storage().scratch_path()
+        max_seconds = current_app.config["MAX_TRACK_SECONDS"]
+        download, _info = fetch_audio(
+            provider,
+            url,
+            scratch,
+            on_progress=download_progress(report, checkpoint, span=DOWNLOAD_SPAN),
+            max_seconds=max_seconds,
+        )
+        try:
+            report("converting", 72, "Checking the audio", None)
+            if metadata.provider == "direct":
+                title, artist = read_title_artist(
+                    scratch, fallback_name=download.file_name or f"{metadata.title}.audio"
+                )
+                _name_track(track, title, artist)
+            track.original_filename = (download.file_name or metadata.title)[:500]
+            service.store_media(track, scratch, max_seconds=max_seconds)
+            track.status = "analyzing"
+            db.session.commit()
+        finally:
+            scratch.unlink(missing_ok=True)
+        low, high = ANALYSIS_SPAN
+        return service.analyze(
+            track,
+            progress=lambda _stage, percent, label: report(
+                "analysing", low + (high - low) * percent / 100, label, None
+            ),
+        )
+
+
 def _name_track(track: Track, title: str, artist: str | None) -> None:
     track.title = title[:300]
     track.artist = artist[:300] if artist else None
     db.session.commit()
 
 
-def _download_progress(context: RunContext) -> Any:
-    """A download callback that records each new whole percent (or each MB when size unknown)."""
-    low, high = DOWNLOAD_SPAN
+def download_progress(
+    report: Report, checkpoint: Callable[[], None], *, span: tuple[float, float]
+) -> ProgressFn:
+    """A download callback that reports each new whole percent (each MB when size unknown)."""
+    low, high = span
     last: list[int] = [-1]
 
-    def report(done: int, total: int | None) -> None:
+    def on_progress(done: int, total: int | None) -> None:
         if total:
             percent = min(100, done * 100 // total)
             if percent != last[0]:
                 last[0] = percent
-                context.progress(
+                report(
                     "downloading",
                     low + (high - low) * percent / 100,
                     f"Downloading {percent} %",
-                    {"bytes_done": done, "bytes_total": total},
+                    f"{done / MB:.1f} of {total / MB:.1f} MB",
                 )
         else:
-            megabytes = done // (1024 * 1024)
+            megabytes = int(done // MB)
             if megabytes != last[0]:
                 last[0] = megabytes
-                context.progress(
-                    "downloading", low, f"Downloading {megabytes} MB", {"bytes_done": done}
-                )
-        context.checkpoint()
+                report("downloading", low, f"Downloading {megabytes} MB", f"{done / MB:.1f} MB")
+        checkpoint()
 
-    return report
+    return on_progress

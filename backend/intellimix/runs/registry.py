@@ -21,12 +21,16 @@ BUILTIN_EXECUTOR_MODULES: tuple[str, ...] = (
     "intellimix.chats.executors",
     "intellimix.chats.planning",
     "intellimix.generation.executors",
+    "intellimix.tools.executors",
 )
 # Lanes of the product's kinds, known to API processes that never import the executors.
 KIND_LANES: dict[str, Lane] = {
     "plan": "interactive",
     "analyze_track": "heavy",
     "import_track": "heavy",
+    "audio_mix": "heavy",
+    "audio_download": "heavy",
+    "video_download": "heavy",
     "render": "heavy",
     "generate": "heavy",
 }

@@ -49,7 +49,10 @@ class DirectLinkProvider:
         # What a direct link holds is known only once it is downloaded (tags, file name).
         return self.identify(url)
 
-    def download(self, url: str, target: Path, *, on_progress: ProgressFn) -> Download:
+    def download(
+        self, url: str, target: Path, *, on_progress: ProgressFn, video: bool = False
+    ) -> Download:
+        # A file is what it is: a video file keeps its picture, `video` changes nothing.
         metadata = self.resolve(url)
         try:
             with (

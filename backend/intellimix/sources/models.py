@@ -77,8 +77,11 @@ class SourceProvider(Protocol):
         """Metadata of the song at `url`, with its canonical url; fast, no media download."""
         ...
 
-    def download(self, url: str, target: Path, *, on_progress: ProgressFn) -> Download:
-        """The song's audio written to `target`; nothing left at `target` on any failure."""
+    def download(
+        self, url: str, target: Path, *, on_progress: ProgressFn, video: bool = False
+    ) -> Download:
+        """The song's audio (with its picture when `video`, where the source has one) written
+        to `target`; nothing is left at `target` on any failure."""
         ...
 
     def search(self, query: str, *, limit: int) -> list[SourceMetadata]:

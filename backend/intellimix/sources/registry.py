@@ -74,13 +74,14 @@ def fetch_audio(
     *,
     on_progress: ProgressFn,
     max_seconds: float | None,
+    video: bool = False,
 ) -> tuple[Download, io.AudioInfo]:
     """Download `url` to `target` and check it decodes within `max_seconds` (else deleted).
 
     What a server calls a file — its extension or content type — is never trusted: an HTML
     page served as `.mp3` fails here with `UNDECODABLE_AUDIO`.
     """
-    download = provider.download(url, target, on_progress=on_progress)
+    download = provider.download(url, target, on_progress=on_progress, video=video)
     try:
         info = io.probe(download.path, max_seconds=max_seconds)
     except BaseException:

@@ -77,7 +77,10 @@ class YouTubeProvider:
             video.check_availability()
             return _metadata(video)
 
-    def download(self, url: str, target: Path, *, on_progress: ProgressFn) -> Download:
+    def download(
+        self, url: str, target: Path, *, on_progress: ProgressFn, video: bool = False
+    ) -> Download:
+        """The best audio-only stream; with `video`, the best progressive MP4 stream."""
         total: list[int | None] = [None]
 
         def progress(_stream: Any, _chunk: bytes, bytes_remaining: int) -> None:
@@ -86,13 +89,13 @@ class YouTubeProvider:
 
         try:
             with _mapped_errors():
-                video = self._youtube(watch_url(url), on_progress_callback=progress)
-                video.check_availability()
-                metadata = _metadata(video)
-                stream = video.streams.filter(only_audio=True).order_by("abr").desc().first()
+                found = self._youtube(watch_url(url), on_progress_callback=progress)
+                found.check_availability()
+                metadata = _metadata(found)
+                stream = _best_stream(found.streams, video=video)
                 if stream is None:
                     raise SourceUnavailable(
-                        "This video has no audio stream to import.", code="SOURCE_NO_AUDIO"
+                        "This video has no stream to download.", code="SOURCE_NO_AUDIO"
                     )
                 size = int(stream.filesize)
                 total[0] = size
@@ -113,7 +116,7 @@ class YouTubeProvider:
         except BaseException:
             target.unlink(missing_ok=True)
             raise
-        return Download(path=target, metadata=metadata, file_name=f"{metadata.title}.m4a")
+        return Download(path=target, metadata=metadata, file_name=metadata.title)
 
     def search(self, query: str, *, limit: int) -> list[SourceMetadata]:
         try:
@@ -122,6 +125,17 @@ class YouTubeProvider:
                 return [_metadata(video) for video in videos]
         except SourceError as exc:
             raise SearchUnavailable("YouTube search is not reachable right now.") from exc
+
+
+def _best_stream(streams: Any, *, video: bool) -> Any:
+    if video:
+        return (
+            streams.filter(progressive=True, file_extension="mp4")
+            .order_by("resolution")
+            .desc()
+            .first()
+        )
+    return streams.filter(only_audio=True).order_by("abr").desc().first()
 
 
 def watch_url(url: str) -> str:
