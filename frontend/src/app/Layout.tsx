@@ -6,6 +6,7 @@ const SECTIONS = [
   { to: "/studio", label: "Studio" },
   { to: "/library", label: "Library" },
   { to: "/generate", label: "Generate" },
+  { to: "/tools", label: "Tools" },
   { to: "/history", label: "History" },
 ];
 

@@ -17,6 +17,7 @@ export const router = createBrowserRouter([
         children: [
           { index: true, element: <Navigate to="/studio" replace /> },
           { path: "generate", lazy: () => import("@/features/generate").then((m) => ({ Component: m.GeneratePage })) },
+          { path: "tools", lazy: () => import("@/features/tools").then((m) => ({ Component: m.ToolsPage })) },
           { path: "history", lazy: () => import("@/features/history").then((m) => ({ Component: m.HistoryPage })) },
           { path: "library", lazy: async () => ({ Component: (await import("@/features/library")).LibraryPage }) },
           {

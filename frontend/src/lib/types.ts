@@ -44,7 +44,15 @@ export interface FileObject {
 }
 
 export type RunStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
-export type RunKind = "analyze_track" | "plan" | "render" | "generate";
+export type RunKind =
+  | "analyze_track"
+  | "import_track"
+  | "plan"
+  | "render"
+  | "generate"
+  | "audio_mix"
+  | "audio_download"
+  | "video_download";
 
 export interface RunError {
   code: string;
@@ -117,6 +125,8 @@ export interface Track {
   title: string;
   artist: string | null;
   source: string;
+  /** The canonical link of an imported track (`source: "url"`). */
+  source_url?: string | null;
   original_filename: string | null;
   duration_s: number | null;
   sample_rate: number | null;

@@ -26,3 +26,24 @@ export interface TrackListParams {
   page: number;
   limit: number;
 }
+
+/** A song found by `GET /sources/search`; `url` is what to import. */
+export interface SourceCandidate {
+  title: string;
+  artist: string | null;
+  duration_s: number | null;
+  thumbnail_url: string | null;
+  url: string;
+  provider: string;
+}
+
+export interface SourceSearchAnswer {
+  items: SourceCandidate[];
+}
+
+/** `POST /tracks/import`: 202 with a new run, 200 with the track already imported (run may be null). */
+export interface ImportAnswer {
+  track: Track;
+  run: Run | null;
+  status: number;
+}

@@ -8,6 +8,7 @@ import { useAddDemoTracks, useDeleteTrack, useTrackList } from "../api/tracks";
 import { useLibraryActivity } from "../hooks/use-library-activity";
 import { demoEntries } from "../lib/activity";
 import { ActivityPanel } from "./ActivityPanel";
+import { ImportPanel } from "./ImportPanel";
 import { TrackList } from "./TrackList";
 import { UploadDropzone } from "./UploadDropzone";
 import "../library.css";
@@ -124,6 +125,7 @@ export function LibraryPage() {
       </div>
 
       <UploadDropzone onFiles={activity.addFiles} />
+      <ImportPanel />
       <ErrorNotice error={demo.error} onRetry={addDemo} />
       <ActivityPanel activity={activity} notice={notice} />
       <ErrorNotice error={remove.error} />
