@@ -53,5 +53,4 @@ def test_every_planner_module_imports_without_flask_or_sqlalchemy() -> None:
 
 
 def test_the_probe_sees_a_framework_when_one_is_imported() -> None:
-    # The chat layer's memory store is where persistence went: it does load them.
-    assert probe("intellimix.chats.memory")["loaded"] == list(FRAMEWORKS)
+    assert probe("intellimix.extensions")["loaded"] == list(FRAMEWORKS)
