@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from intellimix import health, webapp
     from intellimix.auth.routes import bp as auth_bp
     from intellimix.chats.routes import bp as chats_bp
+    from intellimix.feedback.routes import bp as feedback_bp
     from intellimix.generation.routes import bp as generation_bp
     from intellimix.history.routes import bp as history_bp
     from intellimix.library.routes import bp as library_bp
@@ -99,5 +100,6 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(generation_bp)
     api.register_blueprint(chats_bp)
     api.register_blueprint(tools_bp)
+    api.register_blueprint(feedback_bp)
     app.register_blueprint(api)
     webapp.init_app(app)  # the built web app at `/`, and security headers on every response

@@ -9,6 +9,7 @@ from intellimix.chats.models import (
     PlanDraft,
     UserMemory,
 )
+from intellimix.feedback.models import FeedbackReport
 from intellimix.history.models import Job
 from intellimix.library.models import Track
 from intellimix.runs.models import Run, RunEvent, WorkerHeartbeat
@@ -16,6 +17,7 @@ from intellimix.runs.models import Run, RunEvent, WorkerHeartbeat
 __all__ = [
     "ChatMessage",
     "ChatThread",
+    "FeedbackReport",
     "IdempotencyKey",
     "Job",
     "MixVersion",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+from dataclasses import dataclass
 from typing import TypedDict
 
 import numpy as np
@@ -125,7 +126,54 @@ def measure_loudness(samples: np.ndarray, sample_rate: int) -> LoudnessMeasureme
     if peak == 0.0:
         # Digital silence: nothing is defined, and skipping the filters avoids log(0) entirely.
         return _rounded(None, None, None, None, None, None)
+    return _measurement(x, sample_rate, _cumulative_power(x, sample_rate), peak)
+
+
+@dataclass(frozen=True)
+class LoudnessProfile:
+    """`measure_loudness` plus loudness over time, from the same K-weighted pass."""
+
+    measurement: LoudnessMeasurement
+    short_term_lufs: np.ndarray  # 3 s windows every hop_s (−inf where silent)
+    short_term_max_lufs: float | None  # over 3 s windows every BLOCK_HOP_S
+    momentary_max_lufs: float | None  # over 400 ms blocks every BLOCK_HOP_S
+
+
+def loudness_profile(samples: np.ndarray, sample_rate: int, *, hop_s: float) -> LoudnessProfile:
+    """The analysis's loudness fields and the short-term loudness every `hop_s`, one pass."""
+    x = _as_channels(samples)
+    _check_rate(sample_rate)
+    _check_positive(hop_s=hop_s)
+    peak = _peak(x)
+    if peak == 0.0:
+        silent = np.full(
+            len(
+                _window_powers(
+                    np.zeros(x.shape[1] + 1), sample_rate, window_s=SHORT_TERM_WINDOW_S, hop_s=hop_s
+                )
+            ),
+            -np.inf,
+        )
+        return LoudnessProfile(_rounded(None, None, None, None, None, None), silent, None, None)
     cumulative = _cumulative_power(x, sample_rate)
+
+    def loudest(window_s: float) -> float | None:
+        powers = _window_powers(cumulative, sample_rate, window_s=window_s, hop_s=BLOCK_HOP_S)
+        return _round(float(_power_to_lufs(powers.max()))) if powers.size else None
+
+    return LoudnessProfile(
+        measurement=_measurement(x, sample_rate, cumulative, peak),
+        short_term_lufs=_power_to_lufs(
+            _window_powers(cumulative, sample_rate, window_s=SHORT_TERM_WINDOW_S, hop_s=hop_s)
+        ),
+        short_term_max_lufs=loudest(SHORT_TERM_WINDOW_S),
+        momentary_max_lufs=loudest(MOMENTARY_WINDOW_S),
+    )
+
+
+def _measurement(
+    x: np.ndarray, sample_rate: int, cumulative: np.ndarray, peak: float
+) -> LoudnessMeasurement:
     blocks = _window_powers(cumulative, sample_rate, window_s=MOMENTARY_WINDOW_S, hop_s=BLOCK_HOP_S)
     short_term = _window_powers(
         cumulative, sample_rate, window_s=SHORT_TERM_WINDOW_S, hop_s=BLOCK_HOP_S

@@ -139,12 +139,19 @@ def master(
     ceiling_margin_db: float | None = None,
     reference: np.ndarray | None = None,
     reference_rate: int | None = None,
+    reference_levels_db: np.ndarray | None = None,
+    mono_below_hz: float | None = None,
     glue_ratio: float = 2.0,
     glue_threshold_lu: float = 3.0,
     max_match_db: float = 9.0,
     max_gain_db: float = 40.0,
 ) -> MasterResult:
-    """EQ, glue-compress, and bring a mix to `target_lufs` under a true-peak ceiling."""
+    """EQ, glue-compress, and bring a mix to `target_lufs` under a true-peak ceiling.
+
+    `reference_levels_db` (1/3-octave levels at BAND_CENTRES_HZ, any offset) stands in for a
+    reference signal when the balance to match is a measured curve (a genre target);
+    `mono_below_hz` makes everything under that frequency mono (see `mono_bass`).
+    """
     x = _checked_signal(mix, "mix")
     _check_rate(sample_rate)
     _check_knobs(target_lufs=target_lufs, ceiling_db=ceiling_db)
@@ -163,7 +170,13 @@ def master(
     ref_rate = sample_rate if reference_rate is None else reference_rate
     _check_rate(ref_rate)
     ref_levels = None
-    if reference is not None:
+    if reference_levels_db is not None:
+        ref_levels = np.asarray(reference_levels_db, dtype=np.float64)
+        if ref_levels.shape != (len(BAND_CENTRES_HZ),) or not np.isfinite(ref_levels).any():
+            raise AudioError(
+                "reference_levels_db must hold one level per band.", code="INVALID_PARAMETER"
+            )
+    elif reference is not None:
         ref_levels = band_levels_db(_checked_signal(reference, "reference"), ref_rate)
         if not np.isfinite(ref_levels).any():
             raise AudioError("The reference track is silent.", code="SILENT_REFERENCE")
@@ -202,6 +215,9 @@ def master(
         return MasterResult(out, report)
 
     y = _band_limit(x, sample_rate)
+    if mono_below_hz is not None:
+        _check_knobs(mono_below_hz=mono_below_hz)
+        y = mono_bass(y, sample_rate, below_hz=mono_below_hz)
     if ref_levels is not None:
         mix_levels = band_levels_db(x, sample_rate)
         eq_db = _match_db(mix_levels, ref_levels, max_db=max_match_db)
@@ -378,6 +394,34 @@ def _apply_band_curve(x: np.ndarray, sample_rate: int, curve_db: np.ndarray) -> 
     delay = (taps.size - 1) // 2
     filtered = scipy.signal.oaconvolve(x, taps[np.newaxis, :], mode="full", axes=-1)
     return np.ascontiguousarray(filtered[:, delay : delay + x.shape[1]], dtype=np.float32)
+
+
+def mono_bass(x: np.ndarray, sample_rate: int, *, below_hz: float) -> np.ndarray:
+    """One mono low band under `below_hz` on both channels, its polarity taken from the mix.
+
+    The band is split off with a zero-phase low-pass (so `x − low` is its exact complement and
+    nothing above moves). Summed as L + R it would cancel a bass whose channels are out of
+    phase — the fault this fixes — so the channels are summed with the sign of their
+    correlation: an inverted channel is turned back instead of cancelling the other.
+    """
+    if x.shape[0] < 2:
+        return x
+    sos = scipy.signal.butter(2, below_hz, btype="lowpass", fs=sample_rate, output="sos")
+    low = scipy.signal.sosfiltfilt(sos, x, axis=-1)
+    sign = 1.0 if float(np.dot(low[0], low[1])) >= 0.0 else -1.0
+    mono = (low[0] + sign * low[1]) / 2.0
+    return (x - low + mono).astype(np.float32)
+
+
+def match_levels_db(
+    mix_levels_db: np.ndarray, target_levels_db: np.ndarray, *, max_db: float = 9.0
+) -> np.ndarray:
+    """The level-neutral per-band EQ (dB) `master` applies to move one balance to another."""
+    return _match_db(
+        np.asarray(mix_levels_db, np.float64),
+        np.asarray(target_levels_db, np.float64),
+        max_db=max_db,
+    )
 
 
 # --- glue compression ---------------------------------------------------------------------
@@ -683,6 +727,7 @@ _KNOB_RANGES = {
     "glue_threshold_lu": (-20.0, 20.0),
     "max_match_db": (0.0, 24.0),
     "max_gain_db": (0.0, 60.0),
+    "mono_below_hz": (20.0, 300.0),
 }
 
 

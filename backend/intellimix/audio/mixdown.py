@@ -136,11 +136,14 @@ def deliver(
     bit_depth: int,
     progress: Progress,
     clock: Stopwatch,
+    master_options: Mapping[str, Any] | None = None,
 ) -> Delivery:
     """Master, encode `<name>.wav` and `<name>.mp3`, QA the files; re-master while QA says so.
 
     `plan["target"]` holds the loudness, ceiling, tempo and key QA checks against; the
     stems are written by `stem_writer` on a background thread, overlapping the mastering.
+    `master_options` are passed on to `master.master` (e.g. `reference_levels_db`,
+    `mono_below_hz`).
     """
     target = plan["target"]
     target_lufs = float(target.get("lufs", -14.0))
@@ -163,6 +166,7 @@ def deliver(
                     ceiling_margin_db=correction.get("ceiling_margin_db"),
                     reference=reference,
                     reference_rate=rate if reference is not None else None,
+                    **(master_options or {}),
                 )
             progress("encode", base + step * 0.4, "Encoding WAV and MP3")
             with clock(f"encode_{attempt}"):

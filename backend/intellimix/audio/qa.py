@@ -267,13 +267,20 @@ def _mp3(path: Path, limit: float, measured: dict[str, Any]) -> Check:
     return _true_peak("true_peak_mp3", mp3, rate, limit, measured)
 
 
-def _clipping(x: np.ndarray, rate: int, measured: dict[str, Any]) -> Check:
-    starts: list[int] = []
+def clipped_runs(x: np.ndarray) -> list[tuple[int, int]]:
+    """(start frame, length) of every run of CLIP_RUN or more samples at |x| ≥ CLIP_LEVEL."""
+    runs: list[tuple[int, int]] = []
     for channel in x:
         # Run boundaries of the clipped mask; a run's length is end − start.
         edges = np.diff(np.r_[0, (np.abs(channel) >= CLIP_LEVEL).astype(np.int8), 0])
         begin, end = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-        starts += begin[end - begin >= CLIP_RUN].tolist()
+        long = end - begin >= CLIP_RUN
+        runs += zip(begin[long].tolist(), (end - begin)[long].tolist(), strict=True)
+    return runs
+
+
+def _clipping(x: np.ndarray, rate: int, measured: dict[str, Any]) -> Check:
+    starts = [start for start, _ in clipped_runs(x)]
     measured["clipped_runs"] = len(starts)
     expected = {"max_runs": 0, "level": CLIP_LEVEL, "run_samples": CLIP_RUN}
     if not starts:

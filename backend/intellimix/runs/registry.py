@@ -22,6 +22,7 @@ BUILTIN_EXECUTOR_MODULES: tuple[str, ...] = (
     "intellimix.chats.planning",
     "intellimix.generation.executors",
     "intellimix.tools.executors",
+    "intellimix.feedback.executors",
 )
 # Lanes of the product's kinds, known to API processes that never import the executors.
 KIND_LANES: dict[str, Lane] = {
@@ -33,6 +34,8 @@ KIND_LANES: dict[str, Lane] = {
     "video_download": "heavy",
     "render": "heavy",
     "generate": "heavy",
+    "feedback": "heavy",
+    "feedback_fix": "heavy",
 }
 
 
