@@ -16,7 +16,7 @@ import pytest
 
 from intellimix.audio import io, loudness
 from intellimix.extensions import db
-from intellimix.feedback.pdf import SECTIONS, fix_text
+from intellimix.feedback.pdf import SECTIONS, fix_text, plain
 from intellimix.library import service as library
 from intellimix.runs.queue import Delivery
 from intellimix.runs.worker import execute_delivery
@@ -251,6 +251,6 @@ def test_pdf_renders_with_every_section_chart_and_the_json_numbers(app, api, per
     for score in report["scores"].values():
         assert f"{score}/100" in flat
     for finding in report["findings"]:
-        assert " ".join(finding["title"].split()) in flat
+        assert " ".join(plain(finding["title"]).split()) in flat
         for fix in finding["fixes"]:
-            assert " ".join(fix_text(fix).split()) in flat
+            assert " ".join(plain(fix_text(fix)).split()) in flat

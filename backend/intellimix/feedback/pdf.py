@@ -1,26 +1,38 @@
 """A feedback report as a PDF: fpdf2 lays out the text, matplotlib (Agg) draws the charts.
 
 Every number printed comes from the stored report through the same formatters (`_db`,
-`_lufs`…), so the PDF says exactly what `GET /feedback/<id>` says. Numbers use ASCII minus
-signs, which text extraction (pdftotext) reads back unchanged. Fonts are the DejaVu faces that
-matplotlib ships, so no system font is needed.
+`_lufs`…), so the PDF says exactly what `GET /feedback/<id>` says. The text is set in the PDF
+core font Helvetica (nothing to embed or parse: a TrueType font cost more than the whole
+layout), so it is written in Latin-1 — `plain` turns dashes and minus signs into ASCII, which
+text extraction (pdftotext) reads back unchanged.
 """
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
 from typing import Any
 
-import matplotlib
+from fpdf import FPDF
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, NullLocator
+from PIL import Image
 
-matplotlib.use("Agg")  # no display; must precede pyplot
-
-import matplotlib.pyplot as plt  # noqa: E402
-from fpdf import FPDF  # noqa: E402
-
-FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+FONT = "Helvetica"
+# What `plain` writes for characters outside Latin-1.
+PLAIN = str.maketrans(
+    {
+        "\u2212": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+    }
+)
 CHART_DPI = 110
+OCTAVE_TICKS_HZ = (31.5, 63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0, 16000.0)
 SECTIONS = (
     "Scores",
     "Findings",
@@ -74,19 +86,20 @@ class _Document(FPDF):
         self.set_title(title)
         self.set_creator("IntelliMix")
         self.set_auto_page_break(auto=True, margin=15)
-        self.add_font("DejaVu", "", str(FONT_DIR / "DejaVuSans.ttf"))
-        self.add_font("DejaVu", "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
-        self.set_font("DejaVu", size=10)
+        self.set_font(FONT, size=10)
+
+    def normalize_text(self, text: str) -> str:
+        return super().normalize_text(plain(text))
 
     def footer(self) -> None:
         self.set_y(-12)
-        self.set_font("DejaVu", size=8)
+        self.set_font(FONT, size=8)
         self.cell(0, 8, f"IntelliMix feedback · page {self.page_no()}", align="C")
 
     def heading(self, text: str, *, size: int = 14) -> None:
-        self.set_font("DejaVu", "B", size)
+        self.set_font(FONT, "B", size)
         self.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
-        self.set_font("DejaVu", size=10)
+        self.set_font(FONT, size=10)
         self.ln(2)
 
     def section(self, text: str) -> None:
@@ -94,28 +107,28 @@ class _Document(FPDF):
         self.heading(text, size=13)
 
     def paragraph(self, text: str, *, size: int = 10) -> None:
-        self.set_font("DejaVu", size=size)
+        self.set_font(FONT, size=size)
         self.multi_cell(0, 5, text, new_x="LMARGIN", new_y="NEXT")
         self.ln(1)
 
     def caption(self, text: str) -> None:
-        self.set_font("DejaVu", size=8)
+        self.set_font(FONT, size=8)
         self.multi_cell(0, 4, text, new_x="LMARGIN", new_y="NEXT")
-        self.set_font("DejaVu", size=10)
+        self.set_font(FONT, size=10)
         self.ln(2)
 
     def row(self, cells: list[str], widths: list[float], *, bold: bool = False) -> None:
-        self.set_font("DejaVu", "B" if bold else "", 9)
+        self.set_font(FONT, "B" if bold else "", 9)
         for text, width in zip(cells, widths, strict=True):
             self.cell(width, 6, text, border=1)
         self.ln(6)
-        self.set_font("DejaVu", size=10)
+        self.set_font(FONT, size=10)
 
-    def chart(self, png: bytes) -> None:
+    def chart(self, image: Image.Image) -> None:
         width = self.epw
-        if self.get_y() + width * 0.42 > self.h - 20:
+        if self.get_y() + width * image.height / image.width > self.h - 20:
             self.add_page()
-        self.image(io.BytesIO(png), w=width)
+        self.image(image, w=width)
 
 
 # --- text sections -------------------------------------------------------------------------
@@ -159,7 +172,7 @@ def _findings(pdf: _Document, report: dict[str, Any]) -> None:
     if not report["findings"]:
         pdf.paragraph("No findings.")
     for rank, finding in enumerate(report["findings"], start=1):
-        pdf.set_font("DejaVu", "B", 10)
+        pdf.set_font(FONT, "B", 10)
         pdf.multi_cell(
             0,
             5,
@@ -194,6 +207,11 @@ def _targets(pdf: _Document, report: dict[str, Any]) -> None:
     if compared:
         lines.append(f"Tonal comparison: {compared['label']} - {compared['source']}")
     pdf.paragraph("\n".join(lines), size=9)
+
+
+def plain(text: str) -> str:
+    """Text as the PDF writes it: Latin-1, ASCII dashes and minus signs."""
+    return text.translate(PLAIN).encode("latin-1", "replace").decode("latin-1")
 
 
 def fix_text(fix: dict[str, Any]) -> str:
@@ -254,21 +272,25 @@ def _evidence_text(evidence: dict[str, Any]) -> str:
 # --- charts -------------------------------------------------------------------------------
 
 
-def _figure() -> tuple[Any, Any]:
-    fig, ax = plt.subplots(figsize=(7.2, 3.0), dpi=CHART_DPI)
+def _figure() -> tuple[Figure, Any]:
+    # The object API with the Agg canvas (no pyplot state) and fixed margins: tight_layout
+    # measured most of the rendering time.
+    fig = Figure(figsize=(7.2, 3.0), dpi=CHART_DPI)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.09, right=0.98, top=0.9, bottom=0.17)
+    ax = fig.add_subplot()
     ax.grid(True, alpha=0.3)
     return fig, ax
 
 
-def _png(fig: Any) -> bytes:
-    buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="png", dpi=CHART_DPI)
-    plt.close(fig)
-    return buffer.getvalue()
+def _image(fig: Figure) -> Image.Image:
+    """The drawn chart as an RGB image (no PNG round trip, no alpha channel to split)."""
+    canvas = fig.canvas
+    canvas.draw()
+    return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
 
 
-def _spectrum_chart(report: dict[str, Any]) -> bytes:
+def _spectrum_chart(report: dict[str, Any]) -> Image.Image:
     tonal = report["tonal"]
     fig, ax = _figure()
     centres = tonal["band_centres_hz"]
@@ -281,14 +303,18 @@ def _spectrum_chart(report: dict[str, Any]) -> bytes:
         ax.semilogx(
             centres, _nan(tonal["reference_db"]), label="reference", color="#ff7f0e", linestyle=":"
         )
+    # Octave ticks only: log axes' automatic minor ticks cost more than the rest of the chart.
+    ax.xaxis.set_major_locator(FixedLocator(OCTAVE_TICKS_HZ))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.set_xticklabels([_hz(hz).replace(" ", "") for hz in OCTAVE_TICKS_HZ])
     ax.set_xlabel("Hz (1/3-octave bands)")
     ax.set_ylabel("dB re total")
     ax.set_title("Spectrum against target and reference")
     ax.legend(loc="lower left", fontsize=8)
-    return _png(fig)
+    return _image(fig)
 
 
-def _loudness_chart(report: dict[str, Any]) -> bytes:
+def _loudness_chart(report: dict[str, Any]) -> Image.Image:
     series = report["measurements"]["short_term"]
     fig, ax = _figure()
     times = [series["start_s"] + i * series["hop_s"] for i in range(len(series["lufs"]))]
@@ -303,10 +329,10 @@ def _loudness_chart(report: dict[str, Any]) -> bytes:
     ax.set_ylabel("LUFS")
     ax.set_title("Short-term loudness over time")
     ax.legend(loc="lower right", fontsize=8)
-    return _png(fig)
+    return _image(fig)
 
 
-def _stereo_chart(report: dict[str, Any]) -> bytes:
+def _stereo_chart(report: dict[str, Any]) -> Image.Image:
     bands = report["measurements"]["bands"]
     fig, ax = _figure()
     names = list(bands)
@@ -324,7 +350,7 @@ def _stereo_chart(report: dict[str, Any]) -> bytes:
     ax.set_ylim(-1.05, 1.05)
     ax.set_title("Stereo image per band")
     ax.legend(loc="lower right", fontsize=8)
-    return _png(fig)
+    return _image(fig)
 
 
 def _spectrum_caption(report: dict[str, Any]) -> str:
