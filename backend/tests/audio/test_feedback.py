@@ -216,3 +216,11 @@ def test_too_short_or_broken_input_is_refused():
     with pytest.raises(AudioError) as nan:
         measure.measure(bad, RATE)
     assert nan.value.code == "INVALID_SAMPLES"
+
+
+def test_the_feedback_engine_imports_without_flask_or_sqlalchemy():
+    from tests.test_planner_framework_free import probe
+
+    found = probe("intellimix.audio.feedback.*")
+    assert "intellimix.audio.feedback.rules" in found["modules"]
+    assert found["loaded"] == []
