@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bench import analysis, auth_api, generate, planning, render, runs_events
+from bench import analysis, auth_api, feedback, generate, planning, render, runs_events
 
 BENCHMARKS = {
     "auth_api": auth_api.run,
@@ -15,6 +15,7 @@ BENCHMARKS = {
     "render": render.run,
     "generate": generate.run,
     "planning": planning.run,
+    "feedback": feedback.run,
 }
 
 

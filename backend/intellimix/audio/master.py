@@ -507,6 +507,22 @@ def _true_peak_envelope(x: np.ndarray, sample_rate: int) -> _Envelope:
     return _Envelope(peaks_db, block, frames, round(sample_rate / block))
 
 
+def true_peak_blocks_db(samples: np.ndarray, sample_rate: int, *, block_s: float) -> np.ndarray:
+    """The highest true peak (dBTP) in each `block_s` stretch, from one oversampling pass.
+
+    The limiter's own envelope (the meter's interpolation points), maxed per block; −inf for a
+    silent block. Blocks that divide evenly into the control grid are exact.
+    """
+    x = _checked_signal(samples, "samples")
+    _check_rate(sample_rate)
+    envelope = _true_peak_envelope(x, sample_rate)
+    per = max(1, round(block_s * envelope.control_rate))
+    count = -(-envelope.peaks_db.size // per)
+    padded = np.full(count * per, -np.inf)
+    padded[: envelope.peaks_db.size] = envelope.peaks_db
+    return padded.reshape(count, per).max(axis=1)
+
+
 def _block_attenuation_db(envelope: _Envelope, *, gain_db: float, limit_db: float) -> np.ndarray:
     """Attenuation (dB ≥ 0) per control block keeping gain + envelope − attenuation ≤ limit."""
     box = max(1, round(LOOKAHEAD_S * envelope.control_rate))

@@ -120,15 +120,15 @@ def _loudness(x: np.ndarray, rate: int) -> tuple[dict[str, Any], dict[str, Any]]
 
 def _peaks(x: np.ndarray, rate: int) -> dict[str, Any]:
     runs = qa.clipped_runs(x)
+    true_peaks = master.true_peak_blocks_db(x, rate, block_s=PEAK_BLOCK_S).tolist()
     block = round(PEAK_BLOCK_S * rate)
-    true_peaks = [
-        loudness.true_peak_db(x[:, start : start + block], rate)
-        for start in range(0, x.shape[1], block)
-    ]
-    sample_peaks = [
-        loudness.sample_peak_db(x[:, start : start + block])
-        for start in range(0, x.shape[1], block)
-    ]
+    count = len(true_peaks)
+    padded = np.zeros((x.shape[0], count * block), dtype=np.float32)
+    padded[:, : min(x.shape[1], count * block)] = np.abs(x[:, : count * block])
+    with np.errstate(divide="ignore"):
+        sample_peaks = (
+            20.0 * np.log10(padded.reshape(x.shape[0], count, block).max(axis=(0, 2)))
+        ).tolist()
     over = [tp > 0.0 for tp in true_peaks]
     # Inter-sample overs: the reconstructed wave passes full scale where no sample reaches
     # the clip level.
@@ -169,9 +169,11 @@ class _Spectra:
         self.rate = rate
         self.frame_s = size / rate
         self.freqs = np.fft.rfftfreq(size, 1.0 / rate)
-        self.ll = (left.real**2 + left.imag**2).astype(np.float64)
-        self.rr = (right.real**2 + right.imag**2).astype(np.float64)
-        self.lr = (left.real * right.real + left.imag * right.imag).astype(np.float64)
+        self.ll = (left.real**2 + left.imag**2).astype(np.float32)
+        self.rr = (right.real**2 + right.imag**2).astype(np.float32)
+        self.lr = (left.real * right.real + left.imag * right.imag).astype(np.float32)
+        # Per-bin totals over the whole track: every whole-track band sum starts from these.
+        self.totals = [a.sum(axis=0, dtype=np.float64) for a in (self.ll, self.rr, self.lr)]
 
     def _bins(self, lo: float, hi: float) -> np.ndarray:
         return (self.freqs >= lo) & (self.freqs < min(hi, self.rate / 2))
@@ -190,11 +192,11 @@ class _Spectra:
         }
 
     def bands(self) -> dict[str, dict[str, Any]]:
-        total = float(self.ll.sum() + self.rr.sum())
+        total = float(self.totals[0].sum() + self.totals[1].sum())
         out: dict[str, dict[str, Any]] = {}
         for name, lo, hi in structure.BANDS:
             bins = self._bins(lo, hi)
-            ll, rr, lr = (float(a[:, bins].sum()) for a in (self.ll, self.rr, self.lr))
+            ll, rr, lr = (float(a[bins].sum()) for a in self.totals)
             share = (ll + rr) / total if total > 0 else 0.0
             out[name] = {
                 "range_hz": [lo, hi],
@@ -207,7 +209,7 @@ class _Spectra:
         correlation, width = [], []
         for centre in master.BAND_CENTRES_HZ:
             bins = self._bins(centre / master.BAND_HALF_WIDTH, centre * master.BAND_HALF_WIDTH)
-            image = self._stereo(*(float(a[:, bins].sum()) for a in (self.ll, self.rr, self.lr)))
+            image = self._stereo(*(float(a[bins].sum()) for a in self.totals))
             correlation.append(image["correlation"])
             width.append(image["width"])
         return {"correlation": correlation, "width": width}
