@@ -842,6 +842,7 @@ def test_memory_view_edit_forget_and_use(app, api):
                 "lufs": None,
                 "genres": [],
             },
+            "settings": {"import_automatically": False},
             "created_at": None,
             "updated_at": None,
         }

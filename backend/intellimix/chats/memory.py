@@ -61,13 +61,29 @@ def remember(user_id: str, plan: MixPlan) -> None:
     memory.preferences = dump_preferences(learn(preferences_of(memory), plan))
 
 
+SETTINGS = ("import_automatically",)
+
+
 def update(user_id: str, changes: dict[str, Any]) -> UserMemory:
-    """Set the given preferences (None clears one), validated as a whole."""
+    """Set the given preferences (None clears one), validated as a whole, and settings."""
     memory = stored(user_id) or UserMemory(user_id=user_id, preferences={})
+    settings = {name: changes.pop(name) for name in SETTINGS if name in changes}
+    if settings:
+        memory.settings = {**settings_of(memory), **settings}
     memory.preferences = dump_preferences(merge_preferences(preferences_of(memory), changes))
     db.session.add(memory)
     db.session.commit()
     return memory
+
+
+def settings_of(memory: UserMemory | None) -> dict[str, Any]:
+    stored_settings = (memory.settings if memory else None) or {}
+    return {"import_automatically": bool(stored_settings.get("import_automatically", False))}
+
+
+def imports_automatically(user_id: str) -> bool:
+    """The person's standing consent to import a requested song's best search result."""
+    return bool(settings_of(stored(user_id))["import_automatically"])
 
 
 def forget(user_id: str) -> None:

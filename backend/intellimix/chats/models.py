@@ -120,5 +120,7 @@ class UserMemory(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     preferences: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # What the person set themselves, not learned: `{"import_automatically": bool}`.
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from flask import current_app
 from pydantic import BaseModel, ValidationError
 
-from intellimix.chats import memory, outcomes, service
+from intellimix.chats import memory, outcomes, service, song_imports
 from intellimix.chats.models import PlanDraft
 from intellimix.chats.tracks import planner_library
 from intellimix.extensions import db
@@ -36,12 +36,24 @@ def plan(context: RunContext) -> dict[str, Any]:
     if run is None or run.thread_id is None:
         raise RunFailure("THREAD_REQUIRED", "A plan run belongs to a chat.")
     outcomes.mark_running(run.id)
+    asked = db.session.get(PlanDraft, context.input.get("draft_id") or "")
+    if song_imports.is_import_draft(asked) and context.input.get("answers"):
+        assert asked is not None
+        return song_imports.answered(run, asked)  # import what was chosen, then plan on
     request = planner_request(run)
     context.progress("plan", 20, "Reading your message")
     reply = planner_for(current_app.config).respond(request)
     if context.input.get("edit") and reply.kind not in EDIT_REPLIES:
         # A timeline edit becomes a draft whatever the words (if any) read as.
         reply = build_reply(request, MixIntent(action="revise"), provider=reply.provider)
+    elif reply.unresolved_songs:
+        context.progress("plan", 50, "Looking for the songs your library does not have")
+        offered = song_imports.offer(run, request, reply)
+        if offered is not None:
+            return offered
+    notes = context.input.get("import_notes")
+    if notes:
+        reply.text = f"{reply.text} ({'; '.join(notes)}, so this plan goes on without it.)"
     context.progress("plan", 90, "Writing the answer")
     return outcomes.record_reply(run, request, reply, draft_id=context.input.get("draft_id"))
 

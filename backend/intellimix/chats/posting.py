@@ -182,10 +182,10 @@ def _write_messages(
     )
     db.session.add(user_message)
     # Strictly later, so newest-last order never depends on how ids compare.
-    return user_message, _placeholder(thread, now + timedelta(microseconds=1))
+    return user_message, new_placeholder(thread, now + timedelta(microseconds=1))
 
 
-def _placeholder(thread: ChatThread, at: datetime) -> ChatMessage:
+def new_placeholder(thread: ChatThread, at: datetime) -> ChatMessage:
     """The assistant message a run fills when it finishes (content_text null until then)."""
     placeholder = ChatMessage(
         thread_id=thread.id, role="assistant", content_text=None, status="queued", created_at=at
@@ -430,15 +430,15 @@ def _segments(raw: list[dict[str, Any]], reference: MixPlan | None, where: str) 
 
 def rerender(thread: ChatThread, version: MixVersion) -> Posted:
     """The same plan rendered again, as a new version whose parent is this one."""
-    placeholder = _placeholder(thread, utcnow())
+    answer = new_placeholder(thread, utcnow())
     run = runs.create_run(
         user_id=thread.user_id,
         kind="render",
         input={"plan": version.plan, "draft_id": version.draft_id, "parent_version_id": version.id},
         thread_id=thread.id,
-        assistant_message_id=placeholder.id,
+        assistant_message_id=answer.id,
     )
-    return Posted(None, placeholder, run)
+    return Posted(None, answer, run)
 
 
 def start_edit(thread: ChatThread, version: MixVersion, body: EditRunCreate) -> Posted:

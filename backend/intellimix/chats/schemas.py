@@ -174,6 +174,9 @@ class MemoryPatch(BaseModel):
     duration_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] | None = None
     lufs: Annotated[float, Field(ge=-30, le=-5, allow_inf_nan=False)] | None = None
     genres: Genres | None = None
+    # A setting, not a learned preference: a song asked for that is not in the library is
+    # imported (its best search result) without asking first.
+    import_automatically: bool | None = None
 
     @field_validator("bpm_range")
     @classmethod

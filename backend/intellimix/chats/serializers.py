@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from intellimix.chats.memory import settings_of
 from intellimix.chats.models import ChatMessage, ChatThread, MixVersion, PlanDraft, UserMemory
 from intellimix.chats.proposals import Review
 from intellimix.db_types import isoformat
@@ -149,6 +150,7 @@ def memory_to_dict(memory: UserMemory | None, preferences: Preferences, *, enabl
     return {
         "enabled": enabled,
         "preferences": preferences.model_dump(mode="json"),
+        "settings": settings_of(memory),
         "created_at": isoformat(memory.created_at) if memory else None,
         "updated_at": isoformat(memory.updated_at) if memory else None,
     }

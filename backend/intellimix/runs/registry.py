@@ -32,6 +32,7 @@ KIND_LANES: dict[str, Lane] = {
     "audio_mix": "heavy",
     "audio_download": "heavy",
     "video_download": "heavy",
+    "import_songs": "heavy",
     "render": "heavy",
     "generate": "heavy",
     "feedback": "heavy",

@@ -1,0 +1,291 @@
+"""Songs a chat asks for that the library does not have: search, ask, import, plan on.
+
+The planner names them (`PlannerReply.unresolved_songs`). This module searches the song
+providers for each name and then either asks — 'Import "Levitating — Dua Lipa (Official
+Audio)" (3:23)?' with the best candidates and "Plan without it" — or, with the person's
+standing consent (the memory setting `import_automatically`), imports the best candidate at
+once. The import is an `import_songs` run (heavy lane) in the chat; when it ends, however it
+ends, it starts the plan run that goes on with the person's words, now with the new tracks.
+A search that cannot be reached leaves the reply as the planner made it (a plan with the
+library), saying so plainly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from intellimix.chats import drafts, memory, outcomes, posting
+from intellimix.chats.models import ChatMessage, ChatThread, PlanDraft
+from intellimix.db_types import utcnow
+from intellimix.errors import ApiError
+from intellimix.extensions import db
+from intellimix.library import imports
+from intellimix.library.models import Track
+from intellimix.planner.turns import PlannerReply, PlannerRequest
+from intellimix.runs import service as runs
+from intellimix.runs.context import RunContext
+from intellimix.runs.errors import RunCancelled, RunFailure
+from intellimix.runs.models import Run
+from intellimix.runs.registry import executor
+from intellimix.sources.models import SourceMetadata
+
+QUESTION_PREFIX = "import_song:"
+SKIP = "skip"
+CANDIDATES = 3  # the best one and two alternatives
+MAX_SONGS = 4
+
+
+def offer(run: Run, request: PlannerRequest, reply: PlannerReply) -> dict[str, Any] | None:
+    """Handle the reply's unresolved songs; None when the caller should record `reply` itself
+    (nothing to offer: its text then says what could not be found or searched)."""
+    given = run.input or {}
+    settled = {name.lower() for name in given.get("settled_songs") or []}
+    names = [n for n in dict.fromkeys(reply.unresolved_songs) if n.lower() not in settled]
+    if not names:
+        return None
+    found: dict[str, list[SourceMetadata]] = {}
+    try:
+        for name in names[:MAX_SONGS]:
+            found[name] = imports.search(name, limit=CANDIDATES)
+    except ApiError:
+        reply.text = (
+            f"{reply.text} I could not look up {_names(names)} to import: song search is not "
+            "reachable right now, so this uses your library only."
+        ).strip()
+        return None
+    missing = [name for name, candidates in found.items() if not candidates]
+    offered = {name: candidates for name, candidates in found.items() if candidates}
+    if missing:
+        reply.text = f"{reply.text} Song search found nothing for {_names(missing)}.".strip()
+    if not offered:
+        return None
+    if memory.imports_automatically(run.user_id):
+        picks = [(name, candidates[0]) for name, candidates in offered.items()]
+        return _start_imports(run, picks, settled=names)
+    return _ask(run, request, offered)
+
+
+def is_import_draft(draft: PlanDraft | None) -> bool:
+    return draft is not None and any(
+        str(q.get("question_id", "")).startswith(QUESTION_PREFIX) for q in draft.questions or []
+    )
+
+
+def answered(run: Run, draft: PlanDraft) -> dict[str, Any]:
+    """The person answered the import question(s): import what they chose, then plan on."""
+    chosen = {
+        a.get("question_id"): a.get("selected_option_id")
+        for a in (run.input or {}).get("answers") or []
+    }
+    picks: list[tuple[str, SourceMetadata]] = []
+    asked: list[str] = []
+    for question in draft.questions or []:
+        asked.append(str(question.get("song")))
+        option = chosen.get(question.get("question_id"))
+        candidates = question.get("import_candidates") or []
+        if option and option != SKIP and option.startswith("c") and option[1:].isdigit():
+            index = int(option[1:])
+            if index < len(candidates):
+                picks.append((str(question.get("song")), SourceMetadata(**candidates[index])))
+    draft.status = "superseded"  # answered: the plan goes on from the words, not this draft
+    db.session.commit()
+    return _start_imports(run, picks, settled=asked)
+
+
+def _ask(
+    run: Run,
+    request: PlannerRequest,
+    offered: dict[str, list[SourceMetadata]],
+) -> dict[str, Any]:
+    questions = [
+        _question(n, name, candidates) for n, (name, candidates) in enumerate(offered.items())
+    ]
+    first_name = next(iter(offered))
+    text = f'I couldn\'t find "{first_name}" in your library. {questions[0]["question"]}'
+    if len(questions) > 1:
+        text += f" (and {len(questions) - 1} more)"
+    draft = drafts.add(
+        run.thread_id or "",
+        parent=None,
+        status="collecting",
+        plan=request.current_plan.model_dump(mode="json") if request.current_plan else None,
+        questions=questions,
+        source_message_id=run.user_message_id,
+    )
+    content = {"kind": "planning_questions", "draft_id": draft.id, "questions": questions}
+    outcomes.fill(run, text, content)
+    return {"reply": "questions", "draft_id": draft.id, "import_offered": list(offered)}
+
+
+def _question(number: int, name: str, candidates: list[SourceMetadata]) -> dict[str, Any]:
+    best = candidates[0]
+    options = [
+        {
+            "id": f"c{index}",
+            "label": f"Import {_display(candidate)}",
+            "description": ", ".join(
+                part
+                for part in (candidate.artist, _clock(candidate.duration_s), candidate.provider)
+                if part
+            ),
+        }
+        for index, candidate in enumerate(candidates)
+    ]
+    options.append({"id": SKIP, "label": "Plan without it", "description": "Use only your library"})
+    return {
+        "question_id": f"{QUESTION_PREFIX}{number}",
+        "question": f"Import {_display(best)}?",
+        "options": options,
+        "allow_other": False,
+        "multi_select": False,
+        "song": name,
+        "import_candidates": [candidate.to_dict() for candidate in candidates],
+    }
+
+
+def _start_imports(
+    run: Run, picks: list[tuple[str, SourceMetadata]], *, settled: list[str]
+) -> dict[str, Any]:
+    """An `import_songs` run in the chat, or (nothing picked) the plan straight away."""
+    words = _words(run)
+    if not picks:
+        follow = _continue(run, words, settled=settled, notes=[])
+        outcomes.fill(
+            run, "Planning with your library only.", {"kind": "chat", "plan_run_id": follow.id}
+        )
+        return {"reply": "chat", "plan_run_id": follow.id}
+    songs = [{"name": name, "url": c.url, "title": c.title} for name, c in picks]
+    importing = runs.create_run(
+        user_id=run.user_id,
+        kind="import_songs",
+        input={
+            "songs": songs,
+            "words": words,
+            "settled_songs": settled,
+            "user_message_id": run.user_message_id,
+        },
+        thread_id=run.thread_id,
+    )
+    listed = ", ".join(_display(c) for _, c in picks)
+    text = f"Importing {listed}. I'll go on with the plan as soon as it is in your library."
+    content = {"kind": "song_import", "run_id": importing.id, "songs": songs}
+    outcomes.fill(run, text, content)
+    return {"reply": "song_import", "import_run_id": importing.id}
+
+
+@executor("import_songs", lane="heavy")
+def import_songs(context: RunContext) -> dict[str, Any]:
+    """Import each chosen song (once per link), then start the plan run that goes on."""
+    songs = list(context.input.get("songs") or [])
+    done: list[dict[str, Any]] = []
+    notes: list[str] = []
+    try:
+        for index, song in enumerate(songs):
+            span = (100 * index / len(songs), 100 * (index + 1) / len(songs))
+            try:
+                track = _import(context, song, span)
+                done.append({"name": song["name"], "track_id": track.id, "title": track.title})
+            except (RunFailure, ApiError) as exc:
+                db.session.rollback()
+                notes.append(f'"{song["title"]}" could not be imported ({exc.message})')
+    except RunCancelled:
+        db.session.rollback()
+        _continue_from(context, notes=[*notes, "the import was cancelled"])
+        raise
+    plan_run = _continue_from(context, notes=notes)
+    return {"imported": done, "failed": notes, "plan_run_id": plan_run.id}
+
+
+def _import(context: RunContext, song: dict[str, Any], span: tuple[float, float]) -> Track:
+    """The song's track in the library, imported now unless it is there and ready."""
+    track, needed = imports.ensure_track(context.user_id, str(song["url"]), title=song.get("title"))
+    if not needed and track.status == "ready":
+        return track
+    low, high = span
+    name = song.get("title") or song["name"]
+
+    def report(stage: str, percent: float, label: str, detail: Any) -> None:
+        context.progress(stage, low + (high - low) * percent / 100, f"{name}: {label}", detail)
+
+    return imports.perform_import(
+        track.id,
+        context.user_id,
+        track.source_url or str(song["url"]),
+        report=report,
+        checkpoint=context.checkpoint,
+    )
+
+
+def _continue_from(context: RunContext, *, notes: list[str]) -> Run:
+    run = db.session.get(Run, context.run_id)
+    assert run is not None
+    return _continue(
+        run,
+        str(context.input.get("words") or ""),
+        settled=list(context.input.get("settled_songs") or []),
+        notes=notes,
+        user_message_id=context.input.get("user_message_id"),
+    )
+
+
+def _continue(
+    run: Run,
+    words: str,
+    *,
+    settled: list[str],
+    notes: list[str],
+    user_message_id: str | None = None,
+) -> Run:
+    """The plan run that goes on with the person's words, answering in a new message."""
+    thread = db.session.get(ChatThread, run.thread_id)
+    assert thread is not None
+    answer = posting.new_placeholder(thread, utcnow())
+    db.session.commit()
+    return runs.create_run(
+        user_id=run.user_id,
+        kind="plan",
+        input={
+            "message": words,
+            "draft_id": None,
+            "plan_from": None,
+            "answers": [],
+            "attached_segments": None,
+            "attachment": None,
+            "edit": False,
+            "settled_songs": settled,
+            "import_notes": notes,
+        },
+        thread_id=thread.id,
+        user_message_id=user_message_id or run.user_message_id,
+        assistant_message_id=answer.id,
+    )
+
+
+def _words(run: Run) -> str:
+    """The person's words this turn is about (an answer turn: the message that was asked about)."""
+    given = run.input or {}
+    if given.get("words"):
+        return str(given["words"])
+    draft = db.session.get(PlanDraft, given.get("draft_id") or "")
+    if draft is not None and is_import_draft(draft):
+        source = db.session.get(ChatMessage, draft.source_message_id or "")
+        return (source.content_text or "") if source else ""
+    return str(given.get("message") or "")
+
+
+def _display(candidate: SourceMetadata) -> str:
+    """'"Levitating — Dua Lipa (Official Audio)" 3:23'."""
+    duration = _clock(candidate.duration_s)
+    return f'"{candidate.title}"' + (f" {duration}" if duration else "")
+
+
+def _clock(seconds: float | None) -> str:
+    if not seconds:
+        return ""
+    whole = int(round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def _names(names: list[str]) -> str:
+    quoted = [f'"{name}"' for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
