@@ -36,9 +36,10 @@ install: $(INSTALLED) $(WEB_BUILT)
 run: install
 	cd backend && exec $(BIN)/intellimix serve
 
-## Every test: the studio's unit tests, the backend (database-marked tests on SQLite and on
+## Every test: the lint (ruff, mypy, the import-linter layering contracts), the studio's unit
+## tests, the backend (database-marked tests on SQLite and on
 ## PostgreSQL at TEST_DATABASE_URL), then the studio end to end in Chromium
-test: test-web test-backend test-e2e
+test: lint test-web test-backend test-e2e
 
 test-web: install
 	cd $(WEB) && npm run typecheck && npx vitest run && npm run size
@@ -52,6 +53,7 @@ test-e2e: install
 lint: install
 	cd backend && $(BIN)/ruff check intellimix tests bench && $(BIN)/ruff format --check intellimix tests bench
 	cd backend && $(BIN)/mypy intellimix
+	cd backend && $(BIN)/lint-imports --no-cache
 
 ## The demo set, generated fresh: demo/<slug>/{track.wav,track.mp3,stems/,spec.json,qa.json}
 demo: install

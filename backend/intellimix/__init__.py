@@ -27,13 +27,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # `//x` is not quietly rewritten to `/x`: a path that does not match answers 404, never 308.
     app.url_map.merge_slashes = False
 
-    from intellimix import requests
+    from intellimix.web import requests
 
     requests.configure(app)
     _init_extensions(app)
     _register_blueprints(app)
 
-    from intellimix.errors import register_error_handlers
+    from intellimix.web.errors import register_error_handlers
 
     register_error_handlers(app)
     return app
@@ -79,7 +79,6 @@ def _engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
 def _register_blueprints(app: Flask) -> None:
     from flask import Blueprint
 
-    from intellimix import health, webapp
     from intellimix.auth.routes import bp as auth_bp
     from intellimix.chats.routes import bp as chats_bp
     from intellimix.feedback.routes import bp as feedback_bp
@@ -89,9 +88,11 @@ def _register_blueprints(app: Flask) -> None:
     from intellimix.library.sources_routes import bp as sources_bp
     from intellimix.runs.routes import bp as runs_bp
     from intellimix.tools.routes import bp as tools_bp
+    from intellimix.web import health, metrics, openapi, studio
 
     api = Blueprint("api", __name__, url_prefix="/api/v1")
     api.register_blueprint(health.bp)
+    api.register_blueprint(openapi.bp)
     api.register_blueprint(auth_bp)
     api.register_blueprint(runs_bp)
     api.register_blueprint(library_bp)
@@ -102,4 +103,5 @@ def _register_blueprints(app: Flask) -> None:
     api.register_blueprint(tools_bp)
     api.register_blueprint(feedback_bp)
     app.register_blueprint(api)
-    webapp.init_app(app)  # the built web app at `/`, and security headers on every response
+    metrics.init_app(app)  # /metrics, and the latency of every request
+    studio.init_app(app)  # the built web app at `/`, and security headers on every response

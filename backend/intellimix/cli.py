@@ -93,6 +93,7 @@ def worker(interactive_slots: int | None, heavy_slots: int | None) -> None:
     config = app.config  # type: ignore[attr-defined]
     Worker(
         app,  # type: ignore[arg-type]
+        app_factory=create_app,
         interactive_slots=config["WORKER_INTERACTIVE_SLOTS"]
         if interactive_slots is None
         else interactive_slots,
@@ -145,9 +146,9 @@ def render(plan_file: Path, tracks_dir: Path, out_dir: Path, reference: Path | N
     from pydantic import ValidationError
 
     from intellimix.audio.mixdown import render_plan
-    from intellimix.http import field_errors
     from intellimix.planner.plan import TrackFacts, validate_plan
     from intellimix.render_sources import TrackResolutionError, resolve_tracks
+    from intellimix.web.http import field_errors
 
     try:
         raw = json.loads(plan_file.read_text())

@@ -113,6 +113,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "EMBEDDED_POLL_SECONDS": _number(env, "EMBEDDED_POLL_SECONDS", 0.05),
         "MIX_CHAT_SSE_HEARTBEAT_SECONDS": _number(env, "MIX_CHAT_SSE_HEARTBEAT_SECONDS", 15.0),
         "MIX_CHAT_SSE_MAX_SECONDS": _number(env, "MIX_CHAT_SSE_MAX_SECONDS", 3600.0),
+        # Empty: /metrics answers loopback clients only (a Prometheus beside the app).
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         "LOG_FORMAT": env.get("LOG_FORMAT", "json" if app_env == "production" else "text"),
     }

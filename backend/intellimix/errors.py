@@ -1,15 +1,10 @@
-"""The ApiError hierarchy and the one JSON error envelope every failure answers with."""
+"""The ApiError hierarchy: failures with an HTTP status, a stable code and a safe message.
+
+Services raise these; `intellimix.web.errors` turns them into the one JSON envelope."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
-
-from flask import Flask, Response, jsonify
-from flask_limiter.errors import RateLimitExceeded
-from werkzeug.exceptions import HTTPException
-
-log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -60,54 +55,3 @@ class PayloadTooLarge(ApiError):
 
 class UnsupportedMediaType(ApiError):
     status, code, message = 415, "UNSUPPORTED_MEDIA_TYPE", "Unsupported content type."
-
-
-def error_response(
-    status: int, code: str, message: str, details: dict[str, Any] | None = None
-) -> tuple[Response, int]:
-    body = {"error": {"code": code, "message": message, "details": details or {}}}
-    return jsonify(body), status
-
-
-# werkzeug's names, where the API documents a different code.
-_CODE_FOR_STATUS = {413: "PAYLOAD_TOO_LARGE"}
-
-
-def _http_code(exc: HTTPException) -> str:
-    """`405 Method Not Allowed` → `METHOD_NOT_ALLOWED`."""
-    if exc.code in _CODE_FOR_STATUS:
-        return _CODE_FOR_STATUS[exc.code]
-    name = exc.name or "Error"
-    return "".join(ch if ch.isalnum() else "_" for ch in name.upper())
-
-
-def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def handle_api_error(exc: ApiError) -> tuple[Response, int]:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
-
-    @app.errorhandler(RateLimitExceeded)
-    def handle_rate_limited(exc: RateLimitExceeded) -> tuple[Response, int]:
-        # Flask-Limiter's after-request hook adds Retry-After and the X-RateLimit headers.
-        return error_response(
-            429, "RATE_LIMITED", "Too many requests; try again later.", {"limit": str(exc.limit)}
-        )
-
-    @app.errorhandler(HTTPException)
-    def handle_http_error(exc: HTTPException) -> Response:
-        response, status = error_response(
-            exc.code or 500, _http_code(exc), exc.description or exc.name or "Error"
-        )
-        # Keep headers werkzeug computed (e.g. `Allow` on 405).
-        for key, value in exc.get_headers():
-            if key.lower() != "content-type":
-                response.headers[key] = value
-        response.status_code = status
-        return response
-
-    @app.errorhandler(Exception)
-    def handle_unexpected(exc: Exception) -> tuple[Response, int]:
-        log.exception("unhandled error")
-        return error_response(
-            500, "INTERNAL_ERROR", "Something went wrong on our side; it has been logged."
-        )

@@ -770,6 +770,7 @@ def test_bad_message_bodies_answer_422_naming_the_field(app, api, body, field):
         ("post", "", {"json": {"colour": "red"}}, 422, "VALIDATION_ERROR"),
         ("get", "?archived=maybe", {}, 422, "VALIDATION_ERROR"),
         ("get", "?limit=0", {}, 422, "VALIDATION_ERROR"),
+        ("get", "?page=899503109372015674392576", {}, 422, "VALIDATION_ERROR"),  # was a 500
         ("patch", "/{t}", {"json": {}}, 422, "VALIDATION_ERROR"),
         ("patch", "/{t}", {"json": {"archived": "yes"}}, 422, "VALIDATION_ERROR"),
         ("get", "/{t}/messages?cursor=bm9wZQ", {}, 422, "INVALID_CURSOR"),
@@ -856,6 +857,9 @@ def test_memory_view_edit_forget_and_use(app, api):
     assert patched["preferences"]["transition_type"] == "bass_swap"
     cleared = api.client.patch("/api/v1/mix-memory", json={"lufs": None}, headers=ada.headers)
     assert cleared.get_json()["memory"]["preferences"]["lufs"] is None
+    no_genres = api.client.patch("/api/v1/mix-memory", json={"genres": None}, headers=ada.headers)
+    assert no_genres.status_code == 200  # was a 500 (found by the schemathesis run)
+    assert no_genres.get_json()["memory"]["preferences"]["genres"] == []
     thread_id = thread(api.client, ada)["thread"]["id"]
     plan = say(app, api.client, ada, thread_id, {"content": "Night Drive into Sunrise"})
     planned = plan["content_json"]["draft"]["plan"]

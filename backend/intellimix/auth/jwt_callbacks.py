@@ -8,8 +8,8 @@ from flask import Flask, Response
 
 from intellimix.auth.models import User
 from intellimix.auth.service import is_access_token_revoked
-from intellimix.errors import error_response
 from intellimix.extensions import db, jwt
+from intellimix.web.errors import error_response
 
 
 def _unauthorized(code: str, message: str) -> tuple[Response, int]:

@@ -10,7 +10,7 @@ from flask_jwt_extended import current_user, get_jwt, jwt_required
 from intellimix.auth import service
 from intellimix.auth.schemas import LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest
 from intellimix.extensions import limiter
-from intellimix.http import parse_body
+from intellimix.web.http import parse_body
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

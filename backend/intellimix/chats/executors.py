@@ -15,7 +15,6 @@ from intellimix.chats.models import MixVersion
 from intellimix.extensions import db
 from intellimix.history import service as history
 from intellimix.history.models import Job
-from intellimix.http import field_errors
 from intellimix.library.models import Track
 from intellimix.planner.plan import MixPlan, TrackFacts, validate_plan
 from intellimix.runs.context import RunContext
@@ -23,6 +22,7 @@ from intellimix.runs.errors import RunFailure
 from intellimix.runs.models import Run
 from intellimix.runs.registry import executor, on_run_stopped
 from intellimix.storage import get_storage
+from intellimix.web.http import field_errors
 
 
 @executor("render", lane="heavy")

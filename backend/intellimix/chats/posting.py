@@ -35,11 +35,11 @@ from intellimix.chats.tracks import planner_library
 from intellimix.db_types import utcnow
 from intellimix.errors import Conflict, ValidationFailed
 from intellimix.extensions import db
-from intellimix.http import field_errors
 from intellimix.planner.builder import TIMELINE_QUESTION
 from intellimix.planner.plan import MixPlan
 from intellimix.runs import service as runs
 from intellimix.runs.models import Run
+from intellimix.web.http import field_errors
 
 DEFAULT_TITLE = "New mix"
 TITLE_CHARS = 60

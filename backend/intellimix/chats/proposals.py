@@ -17,12 +17,12 @@ from pydantic import ValidationError
 from intellimix.audio.render import derive_timeline
 from intellimix.chats.models import MixVersion
 from intellimix.chats.timeline import to_client_segments, track_order
-from intellimix.http import field_errors
 from intellimix.planner.arrange import mmss
 from intellimix.planner.changes import plan_changes
 from intellimix.planner.compose import compatibility, track_facts, warnings
 from intellimix.planner.plan import MixPlan, validate_plan
 from intellimix.planner.turns import LibraryTrack
+from intellimix.web.http import field_errors
 
 Library = Mapping[str, LibraryTrack]
 NO_PLAN = "There is no plan yet: answer the questions first."

@@ -12,9 +12,10 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 from flask_jwt_extended import get_jwt_identity, jwt_required
+from sqlalchemy import func, select
 
 from intellimix.chats import drafts, memory, posting, service
-from intellimix.chats.models import ChatThread
+from intellimix.chats.models import ChatMessage, ChatThread
 from intellimix.chats.schemas import (
     EditRunCreate,
     MemoryPatch,
@@ -30,13 +31,16 @@ from intellimix.chats.serializers import (
     version_to_dict,
 )
 from intellimix.errors import ApiError, ValidationFailed
-from intellimix.http import json_body, paginated, pagination, parse_body
-from intellimix.runs.serializers import run_snapshot
+from intellimix.extensions import db
+from intellimix.runs.models import Run
+from intellimix.runs.serializers import register_run_detail, run_snapshot
+from intellimix.web.http import json_body, paginated, pagination, parse_body
 
 bp = Blueprint("chats", __name__)
 THREAD = "/mix-chats/<thread_id>"
 VERSION = f"{THREAD}/versions/<version_id>"
 MAX_KEY_CHARS = 200
+ACTIVE_RUN_STATUSES = ("queued", "running")
 
 
 @bp.post("/mix-chats")
@@ -104,6 +108,21 @@ def post_message(thread_id: str) -> tuple[dict[str, Any], int]:
     body = parse_body(MessageCreate)
     posted = posting.post_message(thread, body, key=_idempotency_key())
     return _posted(thread, posted), 202
+
+
+@bp.get(f"{THREAD}/runs")
+@jwt_required()
+def thread_runs(thread_id: str) -> dict[str, Any]:
+    thread = _owned(thread_id)
+    page, limit = pagination()
+    query = select(Run).where(Run.thread_id == thread.id, Run.user_id == thread.user_id)
+    if request.args.get("active", "").lower() in ("1", "true", "yes"):
+        query = query.where(Run.status.in_(ACTIVE_RUN_STATUSES))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    runs = db.session.scalars(
+        query.order_by(Run.created_at.desc()).offset((page - 1) * limit).limit(limit)
+    ).all()
+    return paginated([run_snapshot(run) for run in runs], page=page, limit=limit, total=total)
 
 
 @bp.get(f"{THREAD}/versions")
@@ -216,6 +235,17 @@ def _idempotency_key() -> str | None:
             code="INVALID_IDEMPOTENCY_KEY",
         )
     return key
+
+
+def _assistant_message(run: Run) -> dict[str, Any] | None:
+    """`assistant_message` of `GET /mix-chat-runs/<id>`: the chat message the run answers with."""
+    if not run.assistant_message_id:
+        return None
+    message = db.session.get(ChatMessage, run.assistant_message_id)
+    return message_to_dict(message, service.links(run.user_id, [message])) if message else None
+
+
+register_run_detail("assistant_message", _assistant_message)
 
 
 def _memory(user_id: str) -> dict[str, Any]:

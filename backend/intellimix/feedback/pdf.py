@@ -286,6 +286,7 @@ def _figure() -> tuple[Figure, Any]:
 def _image(fig: Figure) -> Image.Image:
     """The drawn chart as an RGB image (no PNG round trip, no alpha channel to split)."""
     canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # _figure() attaches an Agg canvas
     canvas.draw()
     return Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
 

@@ -11,9 +11,9 @@ from intellimix.feedback import service
 from intellimix.feedback.pdf import render_pdf
 from intellimix.feedback.schemas import FeedbackRequest, FixRequest
 from intellimix.feedback.serializers import PDF_NAME, PDF_SCOPE, feedback_to_dict
-from intellimix.file_tokens import verify_file_token
-from intellimix.http import parse_body
 from intellimix.runs.serializers import run_snapshot
+from intellimix.web.file_tokens import verify_file_token
+from intellimix.web.http import parse_body
 
 bp = Blueprint("feedback", __name__)
 TRACK = "/tracks/<string(length=36):track_id>"

@@ -9,9 +9,9 @@ from flask import url_for
 from intellimix.db_types import isoformat
 from intellimix.extensions import db
 from intellimix.feedback.models import FeedbackReport
-from intellimix.file_tokens import sign_file
 from intellimix.history.models import Job
 from intellimix.history.serializers import file_objects
+from intellimix.web.file_tokens import sign_file
 
 PDF_SCOPE = "feedback-pdf"
 PDF_NAME = "report.pdf"

@@ -9,8 +9,8 @@ from flask_jwt_extended import get_jwt_identity, jwt_required
 
 from intellimix.generation import service
 from intellimix.generation.schemas import GenerateRequest
-from intellimix.http import parse_body
 from intellimix.runs.serializers import run_snapshot
+from intellimix.web.http import parse_body
 
 bp = Blueprint("generation", __name__)
 

@@ -7,11 +7,11 @@ from typing import Any
 from flask import Blueprint, Response, request, send_file
 from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_request
 
-from intellimix.file_tokens import verify_file_token
 from intellimix.history import service
 from intellimix.history.serializers import job_to_dict
-from intellimix.http import paginated, pagination
 from intellimix.storage import get_storage
+from intellimix.web.file_tokens import verify_file_token
+from intellimix.web.http import paginated, pagination
 
 bp = Blueprint("history", __name__)
 

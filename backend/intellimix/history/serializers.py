@@ -7,8 +7,8 @@ from typing import Any
 from flask import url_for
 
 from intellimix.db_types import isoformat
-from intellimix.file_tokens import sign_file
 from intellimix.history.models import Job
+from intellimix.web.file_tokens import sign_file
 
 MAIN_ROLES = ("mix_mp3", "mix", "track", "video")
 

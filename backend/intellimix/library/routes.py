@@ -9,15 +9,15 @@ from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_req
 
 from intellimix.errors import NotFound
 from intellimix.extensions import limiter
-from intellimix.file_tokens import verify_file_token
 from intellimix.generation import service as generation
 from intellimix.generation.schemas import DemoRequest
-from intellimix.http import paginated, pagination, parse_body
 from intellimix.library import imports, service
 from intellimix.library.schemas import ImportRequest, TrackPatch
 from intellimix.library.serializers import track_to_dict
 from intellimix.runs.serializers import run_snapshot
 from intellimix.storage import get_storage
+from intellimix.web.file_tokens import verify_file_token
+from intellimix.web.http import paginated, pagination, parse_body
 
 bp = Blueprint("library", __name__, url_prefix="/tracks")
 # Track ids are 36-character UUIDs; matching only that length keeps `/tracks/demo` its own

@@ -7,8 +7,8 @@ from typing import Any
 from flask import url_for
 
 from intellimix.db_types import isoformat
-from intellimix.file_tokens import sign_file
 from intellimix.library.models import Track
+from intellimix.web.file_tokens import sign_file
 
 # What a list row shows of the analysis; detail shows all of it but the waveform peaks,
 # which have their own endpoint.

@@ -68,7 +68,9 @@ def read_preferences(stored: Mapping[str, Any] | None) -> Preferences:
 
 def merge_preferences(known: Preferences, changes: Mapping[str, Any]) -> Preferences:
     """`known` with the given preferences set (None clears one), validated as a whole."""
-    return Preferences.model_validate({**known.model_dump(exclude_none=True), **changes})
+    # A cleared preference goes back to its default (`genres: null` → no genres).
+    merged = {**known.model_dump(exclude_none=True), **changes}
+    return Preferences.model_validate({k: v for k, v in merged.items() if v is not None})
 
 
 def dump_preferences(preferences: Preferences) -> dict[str, Any]:

@@ -1,4 +1,7 @@
-"""/api/v1/mix-chat-runs and the thread's run list."""
+"""/api/v1/mix-chat-runs: one run, its cancel and retry, and its event stream.
+
+A thread's run list lives with the chats routes (`runs` never imports `chats`).
+"""
 
 from __future__ import annotations
 
@@ -6,35 +9,20 @@ from typing import Any
 
 from flask import Blueprint, Response, request, stream_with_context
 from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_request
-from sqlalchemy import func, select
 
-from intellimix.chats import service as chats
-from intellimix.chats.models import ChatMessage
-from intellimix.chats.serializers import message_to_dict
 from intellimix.errors import ApiError
 from intellimix.extensions import db
-from intellimix.http import paginated, pagination
 from intellimix.runs import service
-from intellimix.runs.models import Run
-from intellimix.runs.serializers import run_snapshot
+from intellimix.runs.serializers import run_detail, run_snapshot
 from intellimix.runs.sse import run_event_stream
 
 bp = Blueprint("runs", __name__)
-ACTIVE_STATUSES = ("queued", "running")
 
 
 @bp.get("/mix-chat-runs/<run_id>")
 @jwt_required()
 def get_run(run_id: str) -> dict[str, Any]:
-    run = service.get_owned_run(run_id, get_jwt_identity())
-    snapshot = run_snapshot(run)
-    message = (
-        db.session.get(ChatMessage, run.assistant_message_id) if run.assistant_message_id else None
-    )
-    snapshot["assistant_message"] = (
-        message_to_dict(message, chats.links(run.user_id, [message])) if message else None
-    )
-    return {"run": snapshot}
+    return {"run": run_detail(service.get_owned_run(run_id, get_jwt_identity()))}
 
 
 @bp.post("/mix-chat-runs/<run_id>/cancel")
@@ -64,22 +52,6 @@ def run_events(run_id: str) -> Response:
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Accel-Buffering"] = "no"  # nginx: do not hold events back
     return response
-
-
-@bp.get("/mix-chats/<thread_id>/runs")
-@jwt_required()
-def thread_runs(thread_id: str) -> dict[str, Any]:
-    user_id = get_jwt_identity()
-    thread = chats.get_owned_thread(thread_id, user_id)
-    page, limit = pagination()
-    query = select(Run).where(Run.thread_id == thread.id, Run.user_id == user_id)
-    if request.args.get("active", "").lower() in ("1", "true", "yes"):
-        query = query.where(Run.status.in_(ACTIVE_STATUSES))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    runs = db.session.scalars(
-        query.order_by(Run.created_at.desc()).offset((page - 1) * limit).limit(limit)
-    ).all()
-    return paginated([run_snapshot(run) for run in runs], page=page, limit=limit, total=total)
 
 
 def _last_event_id() -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from intellimix.db_types import isoformat
@@ -29,6 +30,22 @@ def run_snapshot(run: Run) -> dict[str, Any]:
         "completed_at": isoformat(run.finished_at),
         "updated_at": isoformat(run.updated_at),
     }
+
+
+# What other packages add to `GET /mix-chat-runs/<id>`, by key: a run knows nothing of what it
+# belongs to, so e.g. chats registers the assistant message a run answers with (`runs` never
+# imports `chats`; the dependency points the other way).
+RunDetailPart = Callable[[Run], Any]
+_detail_parts: dict[str, RunDetailPart] = {}
+
+
+def register_run_detail(key: str, part: RunDetailPart) -> None:
+    _detail_parts[key] = part
+
+
+def run_detail(run: Run) -> dict[str, Any]:
+    """The snapshot plus every registered part."""
+    return run_snapshot(run) | {key: part(run) for key, part in _detail_parts.items()}
 
 
 def is_terminal(status: str) -> bool:

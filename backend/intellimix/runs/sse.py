@@ -11,6 +11,7 @@ from typing import Any
 from flask import current_app
 
 from intellimix.extensions import db
+from intellimix.metrics import SSE_CONNECTIONS
 from intellimix.runs.events import PublishedEvent, get_hub
 from intellimix.runs.serializers import is_terminal
 from intellimix.runs.service import events_after
@@ -33,6 +34,7 @@ def run_event_stream(run_id: str, last_seq: int) -> Iterator[str]:
     deadline = time.monotonic() + config["MIX_CHAT_SSE_MAX_SECONDS"]
     hub = get_hub()
     inbox = hub.subscribe(run_id)
+    SSE_CONNECTIONS.inc()
 
     def catch_up() -> Iterator[tuple[str, bool]]:
         nonlocal last_seq
@@ -75,4 +77,5 @@ def run_event_stream(run_id: str, last_seq: int) -> Iterator[str]:
                     yield _frame("stream_end", {"reason": "terminal"})
                     return
     finally:
+        SSE_CONNECTIONS.dec()
         hub.unsubscribe(run_id, inbox)

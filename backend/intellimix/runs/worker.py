@@ -12,7 +12,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +31,9 @@ from intellimix.runs.registry import Lane, get_executor, run_warm_ups
 
 log = logging.getLogger(__name__)
 FETCH_BLOCK_SECONDS = 1.0
+# Builds the whole app (every executor registered) inside a heavy child process; passed in by
+# the caller so `runs` does not import the app that assembles every package.
+AppFactory = Callable[[Mapping[str, Any]], Flask]
 
 
 def execute_delivery(app: Flask, delivery: Delivery, owner: str, stopping: threading.Event) -> None:
@@ -145,14 +148,12 @@ def consume(app: Flask, lane: Lane, owner: str, stopping: threading.Event) -> No
                 return
 
 
-def _heavy_slot(overrides: Mapping[str, Any], owner: str) -> None:
+def _heavy_slot(app_factory: AppFactory, overrides: Mapping[str, Any], owner: str) -> None:
     """Entry point of a heavy child process: its own app, its own interpreter lock."""
-    from intellimix import create_app
-
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C reaches it too
-    app = create_app(dict(overrides))
+    app = app_factory(dict(overrides))
     if app.config["WORKER_WARM_UP"]:
         started = time.perf_counter()
         try:
@@ -170,11 +171,13 @@ class Worker:
         self,
         app: Flask,
         *,
+        app_factory: AppFactory,
         interactive_slots: int,
         heavy_slots: int,
         overrides: Mapping[str, Any] | None = None,
     ) -> None:
         self.app = app
+        self.app_factory = app_factory
         self.interactive_slots = interactive_slots
         self.heavy_slots = heavy_slots
         self.overrides = dict(overrides or {})
@@ -235,7 +238,10 @@ class Worker:
 
     def _start_child(self, owner: str) -> None:
         child = self._spawn.Process(
-            target=_heavy_slot, args=(self.overrides, owner), name=owner, daemon=False
+            target=_heavy_slot,
+            args=(self.app_factory, self.overrides, owner),
+            name=owner,
+            daemon=False,
         )
         child.start()
         self._children[owner] = child

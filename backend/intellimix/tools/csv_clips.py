@@ -8,8 +8,8 @@ import io
 from pydantic import ValidationError
 
 from intellimix.errors import ValidationFailed
-from intellimix.http import field_errors
 from intellimix.tools.schemas import MAX_CLIPS, Clip, ProcessArrayRequest
+from intellimix.web.http import field_errors
 
 MAX_CSV_BYTES = 256 * 1024
 

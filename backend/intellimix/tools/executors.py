@@ -13,7 +13,6 @@ from pydantic import ValidationError
 from intellimix.audio.progress import scaled
 from intellimix.errors import ApiError
 from intellimix.history import service as history
-from intellimix.http import field_errors
 from intellimix.library import imports
 from intellimix.library.models import Track
 from intellimix.planner.plan import validate_plan
@@ -25,6 +24,7 @@ from intellimix.sources.registry import fetch_audio
 from intellimix.storage import get_storage
 from intellimix.tools.convert import convert_audio, convert_video
 from intellimix.tools.join import ClipSpan, join_plan, joined_length_s
+from intellimix.web.http import field_errors
 
 MIN_CLIP_SECONDS = 1.0
 _UNSAFE = re.compile(r"[^A-Za-z0-9 ._()-]+")

@@ -9,10 +9,10 @@ from flask_jwt_extended import get_jwt_identity, jwt_required
 
 from intellimix.errors import ValidationFailed
 from intellimix.extensions import limiter
-from intellimix.http import parse_body
 from intellimix.tools import service
 from intellimix.tools.csv_clips import clips_from_csv
 from intellimix.tools.schemas import DownloadRequest, ProcessArrayRequest
+from intellimix.web.http import parse_body
 
 bp = Blueprint("tools", __name__)
 
