@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from bench import analysis, auth_api, feedback, generate, planning, render, runs_events
+from bench import analysis, auth_api, feedback, generate, imports, planning, render, runs_events
 
 BENCHMARKS = {
     "auth_api": auth_api.run,
@@ -16,6 +16,7 @@ BENCHMARKS = {
     "generate": generate.run,
     "planning": planning.run,
     "feedback": feedback.run,
+    "imports": imports.run,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -30,6 +31,7 @@ DOWNLOAD_SPAN = (5.0, 70.0)
 ANALYSIS_SPAN = (75.0, 100.0)
 _RECENT_RUNS_SCANNED = 50
 MB = 1024 * 1024
+REPORT_INTERVAL_S = 0.25
 # `report(stage, percent, label, detail)`, as `RunContext.progress` (detail: a line of text).
 Report = Callable[[str, float, str, Any], None]
 
@@ -214,26 +216,27 @@ def _name_track(track: Track, title: str, artist: str | None) -> None:
 def download_progress(
     report: Report, checkpoint: Callable[[], None], *, span: tuple[float, float]
 ) -> ProgressFn:
-    """A download callback that reports each new whole percent (each MB when size unknown)."""
+    """A download callback that reports progress at most every `REPORT_INTERVAL_S` (each is a
+    database write and an event) — the first and the last report always — and checks for a
+    stop at every chunk."""
     low, high = span
-    last: list[int] = [-1]
+    last_at: list[float] = [-REPORT_INTERVAL_S]
 
     def on_progress(done: int, total: int | None) -> None:
-        if total:
-            percent = min(100, done * 100 // total)
-            if percent != last[0]:
-                last[0] = percent
+        now = time.monotonic()
+        finished = total is not None and done >= total
+        if finished or now - last_at[0] >= REPORT_INTERVAL_S:
+            last_at[0] = now
+            if total:
+                percent = min(100, done * 100 // total)
                 report(
                     "downloading",
                     low + (high - low) * percent / 100,
                     f"Downloading {percent} %",
                     f"{done / MB:.1f} of {total / MB:.1f} MB",
                 )
-        else:
-            megabytes = int(done // MB)
-            if megabytes != last[0]:
-                last[0] = megabytes
-                report("downloading", low, f"Downloading {megabytes} MB", f"{done / MB:.1f} MB")
+            else:
+                report("downloading", low, f"Downloading {done / MB:.0f} MB", f"{done / MB:.1f} MB")
         checkpoint()
 
     return on_progress
