@@ -13,7 +13,7 @@ import { isPlaceholder, kindOf, userMessageNotes } from "../lib/messages";
 import { AnalysisCard } from "./AnalysisCard";
 import { ErrorCard } from "./ErrorCard";
 import { MixCard } from "./MixCard";
-import { GenerationCard, GenericCard, SuggestionsCard } from "./OtherCards";
+import { GenerationCard, GenericCard, SongImportCard, SuggestionsCard } from "./OtherCards";
 import { PendingReply } from "./PendingReply";
 import { PlanCard } from "./PlanCard";
 import { ClarificationCard, QuestionsCard } from "./QuestionsCard";
@@ -58,6 +58,8 @@ function AssistantBody({ message }: { message: Message }) {
       return <AnalysisCard message={message} content={content as Partial<AnalysisReportContent>} />;
     case "generation_started":
       return <GenerationCard message={message} />;
+    case "song_import":
+      return <SongImportCard message={message} />;
     default:
       if (message.status === "failed") {
         return <ErrorCard message={message} content={{ message: message.content_text ?? undefined, retryable: true }} />;

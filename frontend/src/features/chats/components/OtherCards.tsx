@@ -89,3 +89,47 @@ export function GenericCard({ message }: { message: Message }) {
     </article>
   );
 }
+
+interface ImportedSong {
+  name?: string;
+  title?: string;
+  url?: string;
+}
+
+/** Songs being imported for the plan: the import run's progress; the plan goes on after it. */
+export function SongImportCard({ message }: { message: Message }) {
+  const content = (message.content_json ?? {}) as { run_id?: string; songs?: ImportedSong[] };
+  const runId = content.run_id ?? null;
+  const songs = Array.isArray(content.songs) ? content.songs : [];
+  const queryClient = useQueryClient();
+  const snapshot = useQuery({ queryKey: chatKeys.run(runId ?? "none"), queryFn: () => getRun(api, runId ?? ""), enabled: !!runId, staleTime: 60_000 });
+  const follow = snapshot.data && isActiveRun(snapshot.data) ? runId : null;
+  // When the import ends a plan run starts in this chat: show its reply as it comes.
+  const live =
+    useRun(follow, () => {
+      void queryClient.invalidateQueries({ queryKey: chatKeys.messages(message.thread_id) });
+      void queryClient.invalidateQueries({ queryKey: chatKeys.activeRuns(message.thread_id) });
+      void queryClient.invalidateQueries({ queryKey: chatKeys.libraryCount() });
+    }) ?? snapshot.data;
+  return (
+    <article className="card" aria-label="Song import">
+      {message.content_text && <p className="msg-text">{message.content_text}</p>}
+      {songs.length > 0 && (
+        <ul className="suggestions">
+          {songs.map((song) => (
+            <li key={song.url ?? song.title}>
+              <strong>{song.title ?? song.name}</strong>
+              {song.name && song.title && song.name !== song.title ? (
+                <span className="muted"> — for “{song.name}”</span>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+      {live && isActiveRun(live) && <RunBox run={live} />}
+      {live?.status === "completed" && <p className="muted small-text">Imported into your library; the plan goes on below.</p>}
+      {live?.status === "failed" && <p className="error-text">{live.error?.message ?? "The import failed."}</p>}
+      {live?.status === "cancelled" && <p className="muted small-text">The import was cancelled; the plan goes on without it.</p>}
+    </article>
+  );
+}
