@@ -113,6 +113,12 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "EMBEDDED_POLL_SECONDS": _number(env, "EMBEDDED_POLL_SECONDS", 0.05),
         "MIX_CHAT_SSE_HEARTBEAT_SECONDS": _number(env, "MIX_CHAT_SSE_HEARTBEAT_SECONDS", 15.0),
         "MIX_CHAT_SSE_MAX_SECONDS": _number(env, "MIX_CHAT_SSE_MAX_SECONDS", 3600.0),
+        # local: files under STORAGE_DIR; s3: objects in S3_BUCKET (STORAGE_DIR is scratch/cache).
+        "STORAGE_BACKEND": env.get("STORAGE_BACKEND", "local").lower(),
+        "S3_BUCKET": env.get("S3_BUCKET") or None,
+        "S3_ENDPOINT_URL": env.get("S3_ENDPOINT_URL") or None,
+        "S3_REGION": env.get("S3_REGION") or "us-east-1",
+        "S3_PREFIX": env.get("S3_PREFIX", ""),
         # Empty: /metrics answers loopback clients only (a Prometheus beside the app).
         "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, request, send_file
+from flask import Blueprint, Response, request
 from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_request
 
 from intellimix.history import service
@@ -57,12 +57,9 @@ def job_file(job_id: str, filename: str) -> Response:
         user_id = get_jwt_identity()
     job = service.get_owned_job(job_id, user_id)
     record = service.file_record(job, filename)
-    path = get_storage().path(f"{service.job_folder(job.id)}/{record['name']}")
-    return send_file(
-        path,
+    return get_storage().send(
+        f"{service.job_folder(job.id)}/{record['name']}",
         mimetype=CONTENT_TYPES.get(record["format"], "application/octet-stream"),
-        conditional=True,
         as_attachment=request.args.get("download") == "1",
         download_name=record["name"],
-        max_age=0,
     )

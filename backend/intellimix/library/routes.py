@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request, send_file
+from flask import Blueprint, Response, current_app, request
 from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_request
 
 from intellimix.errors import NotFound
@@ -130,10 +130,8 @@ def track_audio(track_id: str) -> Response:
     if not track.media_file:
         raise NotFound("This track has no stored audio.", code="TRACK_NO_AUDIO")
     extension = track.media_file.rsplit(".", 1)[-1]
-    return send_file(
-        get_storage().path(track.media_file),
+    return get_storage().send(
+        track.media_file,
         mimetype=AUDIO_MIMETYPES.get(extension, "application/octet-stream"),
-        conditional=True,  # Range → 206, If-None-Match → 304
         download_name=track.original_filename or f"{track.id}.{extension}",
-        max_age=0,
     )
