@@ -322,12 +322,12 @@ def test_an_unknown_song_or_track_id_is_a_question_offering_library_tracks():
     assert answer.kind == "questions"
 
 
-def test_a_mix_that_names_no_songs_asks_which_tracks():
-    answer = reply({})
-    assert answer.kind == "questions"
-    (question,) = answer.questions
-    assert len(question.options) == 5 and all(o.id in TRACKS for o in question.options)
-    assert read_song_question_id(question.question_id)[1] == "songs"
+def test_a_mix_that_names_no_songs_is_a_set_the_builder_chose_and_explains():
+    answer = reply({"duration_s": 240})
+    assert answer.kind == "draft" and answer.plan is not None
+    used = {s.track_id for s in answer.plan.segments}
+    assert len(used) >= 3 and used <= set(TRACKS)
+    assert answer.text.startswith("I picked")
 
 
 # --- revisions --------------------------------------------------------------------------------

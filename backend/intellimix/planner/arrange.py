@@ -54,7 +54,7 @@ STAND_INS = {"chorus": "drop", "drop": "chorus", "bridge": "break", "break": "br
 DURATION_TOLERANCE = 0.05  # a requested length is met within ±5 %
 FIRM_TOLERANCE = 0.04  # asked-for cuts move only to get inside this (a margin under 5 %)
 ORDER_SLACK = 0.02  # a listed order this close to the best-scoring one is kept
-EXHAUSTIVE_ORDER = 7  # up to 7! orders are scored; longer lists are ordered greedily
+EXACT_ORDER = 10  # up to 10 tracks the best order is found exactly; longer lists greedily
 EPS = 1e-6
 SPAN_MARGIN_S = 0.005  # see min_span
 
@@ -352,32 +352,75 @@ def order_by_energy(slots: Sequence[Slot], curve: EnergyCurve) -> list[Slot]:
     return rising[0::2] + rising[1::2][::-1]
 
 
+def camelot_neighbours(key_a: str | None, key_b: str | None) -> bool:
+    """Keys a DJ blends without a clash: the same Camelot code, one step around the wheel in the
+    same mode, or the relative major/minor (same number, other letter)."""
+    code_a, code_b = _camelot(key_a), _camelot(key_b)
+    if not code_a or not code_b:
+        return False
+    number_a, number_b = int(code_a[:-1]), int(code_b[:-1])
+    if code_a[-1] == code_b[-1]:
+        return (number_a - number_b) % 12 in (0, 1, 11)
+    return number_a == number_b
+
+
 def harmonic_order(slots: Sequence[Slot]) -> list[Slot]:
-    """The order with the best key and tempo steps; the listed order when it is about as good."""
+    """The order with the most Camelot-compatible neighbours, then the best key and tempo steps;
+    the listed order when it is as compatible and about as good."""
     count = len(slots)
     if count <= 2:
         return list(slots)
+    keys = [shifted_key(s.track, s.pitch) for s in slots]
     # Each pair is scored once: key_relation is the costly part, the search only adds.
+    fits = [[camelot_neighbours(a, b) for b in keys] for a in keys]
     scores = [
         [pair_score(a.track, b.track, shift_a=a.pitch, shift_b=b.pitch) for b in slots]
         for a in slots
     ]
 
-    def total(order: Sequence[int]) -> float:
-        return sum(scores[i][j] for i, j in itertools.pairwise(order))
+    def value(order: Sequence[int]) -> tuple[int, float]:
+        steps = list(itertools.pairwise(order))
+        return sum(fits[i][j] for i, j in steps), sum(scores[i][j] for i, j in steps)
 
     listed = tuple(range(count))
-    if count <= EXHAUSTIVE_ORDER:
-        best: Sequence[int] = max(itertools.permutations(listed), key=total)
-    else:
-        path, rest = [0], list(listed[1:])
-        while rest:
-            following = max(rest, key=lambda j: scores[path[-1]][j])
-            path.append(following)
-            rest.remove(following)
-        best = path
-    chosen = listed if total(listed) >= total(best) - ORDER_SLACK else best
+    best = _best_path(fits, scores) if count <= EXACT_ORDER else _greedy_path(fits, scores)
+    kept, found = value(listed), value(best)
+    chosen = listed if kept[0] >= found[0] and kept[1] >= found[1] - ORDER_SLACK else best
     return [slots[i] for i in chosen]
+
+
+def _best_path(fits: list[list[bool]], scores: list[list[float]]) -> tuple[int, ...]:
+    """The exact best Hamiltonian path (Held–Karp over subsets): most compatible steps first,
+    then the highest total pair score."""
+    count = len(fits)
+    Best = tuple[tuple[int, float], tuple[int, ...]]
+    table: dict[tuple[int, int], Best] = {(1 << i, i): ((0, 0.0), (i,)) for i in range(count)}
+    for size in range(2, count + 1):
+        for members in itertools.combinations(range(count), size):
+            mask = sum(1 << i for i in members)
+            for last in members:
+                before = mask & ~(1 << last)
+                options = []
+                for prev in members:
+                    if prev == last or (before, prev) not in table:
+                        continue
+                    (fit, score), path = table[(before, prev)]
+                    step = (fit + fits[prev][last], score + scores[prev][last])
+                    options.append((step, (*path, last)))
+                if options:
+                    table[(mask, last)] = max(options)
+    full = (1 << count) - 1
+    return max(table[(full, last)] for last in range(count))[1]
+
+
+def _greedy_path(fits: list[list[bool]], scores: list[list[float]]) -> tuple[int, ...]:
+    """A long list: from the first track, always the most compatible next one."""
+    path, rest = [0], list(range(1, len(fits)))
+    while rest:
+        following = max(rest, key=lambda j: (fits[path[-1]][j], scores[path[-1]][j]))
+        path.append(following)
+        rest.remove(following)
+    return tuple(path)
 
 
 def order_slots(
@@ -394,15 +437,28 @@ def order_slots(
         shown = " → ".join(f"{s.track.title} {energy_of(s.track):.2f}" for s in ordered)
         return ordered, f"Ordered for a {curve} energy curve ({shown})."
     ordered = harmonic_order(slots)
-    steps = _key_steps(ordered)
-    if ordered == list(slots):
-        return ordered, f"Your order already mixes well{steps}."
-    return ordered, f"Ordered so each key and tempo leads into the next{steps}."
+    lead = "Your order is kept" if ordered == list(slots) else "Ordered by key"
+    return ordered, f"{lead}: {harmony_sentence(ordered)}"
 
 
-def _key_steps(slots: Sequence[Slot]) -> str:
-    codes = [_camelot(shifted_key(s.track, s.pitch)) for s in slots]
-    return f" ({' → '.join(codes)})" if all(codes) else ""
+def harmony_sentence(slots: Sequence[Slot]) -> str:
+    """How the keys step: '8A → 9A → 9B, every step a Camelot neighbour.' or which ones clash."""
+    keys = [shifted_key(s.track, s.pitch) for s in slots]
+    codes = [_camelot(key) for key in keys]
+    steps = f"{' → '.join(codes)}, " if all(codes) else ""
+    clashes = [
+        f"{a.track.title} → {b.track.title}"
+        for (a, b), (key_a, key_b) in zip(
+            itertools.pairwise(slots), itertools.pairwise(keys), strict=True
+        )
+        if not camelot_neighbours(key_a, key_b)
+    ]
+    if not clashes:
+        return f"{steps}every step a Camelot neighbour."
+    return (
+        f"{steps}{len(clashes)} of {len(slots) - 1} steps clash in key ({'; '.join(clashes)}); "
+        "no order of these tracks has fewer."
+    )
 
 
 def _camelot(key: str | None) -> str:

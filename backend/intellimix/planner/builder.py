@@ -40,6 +40,7 @@ from intellimix.planner.compose import (
 from intellimix.planner.intent import PromptError, parse_prompt
 from intellimix.planner.plan import MixPlan, Target, TransitionType
 from intellimix.planner.revisions import apply_edits, resolve, unresolved
+from intellimix.planner.selection import select_tracks
 from intellimix.planner.songs import MIN_SCORE, match_song, song_question_id
 from intellimix.planner.suggest import suggest_tracks
 from intellimix.planner.turns import (
@@ -119,8 +120,14 @@ def _answer(turn: _Turn, current: MixPlan | None) -> PlannerReply:
 
 def _mix(turn: _Turn) -> PlannerReply:
     intent, library = turn.intent, turn.library
+    chosen_because: list[str] = []
     if not intent.songs:
-        return _which_tracks(turn)
+        if not library:
+            return turn.reply(
+                "chat", "Your library is empty: add some tracks and I can plan a mix."
+            )
+        intent, chosen_because = _selected(turn)
+        turn = _Turn(turn.request, intent, library, turn.provider)
     found = [resolve(song.query, song.track_id, library) for song in intent.songs]
     songs = [
         song.model_copy(update={"track_id": track_id})
@@ -162,7 +169,21 @@ def _mix(turn: _Turn) -> PlannerReply:
     story = Story(order=order_reason, tempo=tempo_reason, use_case=intent.use_case)
     plan, compose_notes = compose(placed, settings, story, refit=duration is not None)
     notes += key_notes + transition_notes + assign_notes + compose_notes
-    return _draft(turn, plan, notes)
+    return _draft(turn, plan, notes, lead=chosen_because)
+
+
+def _selected(turn: _Turn) -> tuple[MixIntent, list[str]]:
+    """The intent with the songs the set builder chose for a mix that names none, and why."""
+    intent = turn.intent
+    prefs = turn.request.preferences
+    picked = select_tracks(
+        list(turn.library.values()),
+        intent.selection,
+        duration_s=intent.duration_s or (prefs.duration_s if prefs else None),
+        energy=intent.energy,
+    )
+    songs = [SongRequest(query=t.title, track_id=t.id) for t in picked.tracks]
+    return intent.model_copy(update={"songs": songs, "order_fixed": False}), [picked.reason]
 
 
 def _target_key(asked: str | None, notes: list[str]) -> str | None:
@@ -200,10 +221,12 @@ def _draft(
     plan: MixPlan,
     notes: Sequence[str],
     operations: Sequence[EditOperation] = (),
+    *,
+    lead: Sequence[str] = (),
 ) -> PlannerReply:
     used = {s.track_id: turn.library[s.track_id] for s in plan.segments}
     found = warnings(plan, used)
-    text = f"{plan.title}: {plan.summary}"
+    text = " ".join([*lead, f"{plan.title}: {plan.summary}"])
     if notes:
         text += f" Note: {notes[0]}"
     return turn.reply(
@@ -389,24 +412,6 @@ def _song_question(
         question=text,
         options=[_option(library[c]) for c in options[:QUESTION_OPTIONS]],
     )
-
-
-def _which_tracks(turn: _Turn) -> PlannerReply:
-    ranked = suggest_tracks(
-        list(turn.library.values()),
-        None,
-        bpm=turn.intent.bpm,
-        count=QUESTION_OPTIONS,
-        energy=turn.intent.energy,
-    )
-    if not ranked:
-        return turn.reply("chat", "Your library is empty: add some tracks and I can plan a mix.")
-    question = Question(
-        question_id=song_question_id(turn.intent, "songs"),
-        question="Which tracks should go in the mix? Pick one to start from, or name them.",
-        options=[_option(turn.library[s.track_id]) for s in ranked],
-    )
-    return turn.reply("questions", question.question, questions=[question])
 
 
 def _questions_text(questions: Sequence[Question]) -> str:

@@ -14,6 +14,7 @@ plain JSON with a description.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -53,19 +54,51 @@ class SongRequest(_Model):
 
 
 class TransitionRequest(_Model):
-    """A transition the message asks for; `into` None means every transition."""
+    """A transition the message asks for: into one song, at one boundary, or every one."""
 
     into: str | None = Field(
         default=None, description="The song (query or track id) it leads into."
+    )
+    index: int | None = Field(
+        default=None,
+        description="Which transition, 1-based in plan order (1 leads into the second segment); "
+        "-1 is the last. None with `into` None means every transition.",
     )
     type: TransitionType | None = None
     beats: int | None = Field(
         default=None, ge=0, le=64, description="Length in beats (a bar is 4)."
     )
+    change: Literal["longer", "shorter"] | None = Field(
+        default=None, description="A relative length ('a longer blend') when no beats are given."
+    )
+
+
+class TrackSelection(_Model):
+    """Tracks described instead of named: 'everything', 'my uploads', 'the last three I added',
+    'the chill ones', 'the techno tracks around 125 BPM'. Empty fields do not narrow."""
+
+    everything: bool = Field(default=False, description="Every track in the library.")
+    source: Literal["upload", "generated", "demo", "url"] | None = Field(
+        default=None, description="upload for 'my uploads', generated for 'the ones you made'."
+    )
+    newest: int | None = Field(
+        default=None, ge=1, le=50, description="The N most recently added ('the last three')."
+    )
+    genres: list[str] = Field(default_factory=list, description="e.g. techno, house, lo-fi.")
+    mood: Literal["calm", "energetic"] | None = Field(
+        default=None, description="calm for chill/mellow/relaxed, energetic for hype/banging."
+    )
+    bpm_min: Finite | None = Field(default=None, ge=40, le=250)
+    bpm_max: Finite | None = Field(default=None, ge=40, le=250)
+    key: str | None = Field(default=None, description="Tracks in or next to this key.")
+    count: int | None = Field(default=None, ge=1, le=50, description="How many tracks asked for.")
 
 
 EditOp = Literal[
     "reorder",  # tracks: the new order (queries or ids)
+    "order_by",  # text: harmonic | tempo_up | tempo_down (energy curves are set_energy)
+    "move_track",  # track (or index), position (0-based; -1 = the end)
+    "set_pitch",  # track (or index; None = every track), number (semitones, relative)
     "swap",  # track, other
     "add_track",  # track (a SongRequest), position (0-based; None = at the end)
     "remove_track",  # track
@@ -85,13 +118,35 @@ class EditOperation(_Model):
 
     op: EditOp
     track: str | None = Field(default=None, description="The song it applies to (query or id).")
+    index: int | None = Field(
+        default=None,
+        description="The segment it applies to by position instead of name: 1-based, -1 last.",
+    )
     other: str | None = Field(default=None, description="The second song of a swap.")
+    other_index: int | None = Field(default=None, description="The second segment, by position.")
     song: SongRequest | None = Field(default=None, description="The song to add / the new part.")
     tracks: list[str] = Field(default_factory=list, description="A new order, for reorder.")
     position: int | None = Field(default=None, ge=0, description="Where to add, 0-based.")
     number: Finite | None = None
+    relative: Literal["add", "scale"] | None = Field(
+        default=None,
+        description="For set_duration: add `number` seconds (negative shortens) or scale by it.",
+    )
     text: str | None = None
     transition: TransitionRequest | None = None
+
+
+class Navigation(_Model):
+    """Undo, redo or a return to an earlier draft: a move over the thread's drafts, not a replan."""
+
+    action: Literal["undo", "redo", "goto"]
+    steps: int = Field(default=1, ge=1, le=50, description="How many changes to undo or redo.")
+    draft_number: int | None = Field(
+        default=None,
+        ge=1,
+        description="For goto: the n-th plan of the thread (1 = the first plan made); "
+        "a negative reading such as 'the previous one' is expressed with undo instead.",
+    )
 
 
 class GenerationRequest(_Model):
@@ -103,15 +158,20 @@ class GenerationRequest(_Model):
 class MixIntent(_Model):
     """What one message asks for, before it meets the library."""
 
-    action: Literal["mix", "revise", "generate", "suggest", "analyze", "chat"] = Field(
-        description="mix: a new plan; revise: change the current plan; generate: compose a new "
-        "track; suggest: recommend tracks; analyze: a question about library tracks (their key, "
-        "BPM, loudness, length or sections, or how well two of them fit), answered from their "
-        "analysis without planning anything; chat: nothing to plan."
+    action: Literal["mix", "revise", "navigate", "generate", "suggest", "analyze", "chat"] = Field(
+        description="mix: a new plan; revise: change the current plan; navigate: undo, redo or "
+        "go back to an earlier plan; generate: compose a new track; suggest: recommend tracks; "
+        "analyze: a question about library tracks (their key, BPM, loudness, length or "
+        "sections, or how well two of them fit), answered from their analysis without planning "
+        "anything; chat: nothing to plan (greetings, thanks, off-topic questions)."
     )
     songs: list[SongRequest] = Field(
         default_factory=list,
         description="The songs named; for analyze, the tracks asked about, in the order named.",
+    )
+    selection: TrackSelection | None = Field(
+        default=None,
+        description="For a mix that names no songs (or adds to them): the tracks described.",
     )
     order_fixed: bool = Field(default=False, description="True when the words fix the song order.")
     duration_s: Finite | None = Field(default=None, gt=0, le=3600)
@@ -131,6 +191,7 @@ class MixIntent(_Model):
         description="For analyze: the facts asked about (key, bpm, loudness, length, "
         "structure = sections); 'all' or empty for everything.",
     )
+    navigation: Navigation | None = Field(default=None, description="For navigate.")
 
 
 # --- what a provider is given -----------------------------------------------------------------
@@ -152,6 +213,9 @@ class LibraryTrack(_Model):
     duration_s: float
     bpm: float | None = None
     key: str | None = None
+    genre: str | None = None
+    source: str | None = None  # upload | generated | demo | url
+    added_at: datetime | None = None
     energy: float | None = None  # 0..1, the track's mean
     lufs_integrated: float | None = None  # measured loudness (LUFS)
     true_peak_db: float | None = None  # measured true peak (dBTP)
@@ -182,19 +246,6 @@ class Answer(_Model):
     other_text: str | None = None
 
 
-class Navigation(_Model):
-    """Undo, redo or a return to an earlier draft: a move over the thread's drafts, not a replan."""
-
-    action: Literal["undo", "redo", "goto"]
-    steps: int = Field(default=1, ge=1, le=50, description="How many changes to undo or redo.")
-    draft_number: int | None = Field(
-        default=None,
-        ge=1,
-        description="For goto: the n-th plan of the thread (1 = the first plan made); "
-        "a negative reading such as 'the previous one' is expressed with undo instead.",
-    )
-
-
 class Preferences(_Model):
     """Remembered defaults learned from approved plans (all optional)."""
 
@@ -214,6 +265,8 @@ class PlannerRequest(_Model):
     answers: list[Answer] = Field(default_factory=list)
     attached_segments: list[Segment] | None = None  # a timeline edited in the UI
     preferences: Preferences | None = None
+    # The person's previous messages in this chat, oldest first: what "it" and "them" point at.
+    recent_messages: list[str] = Field(default_factory=list)
 
 
 # --- what a provider answers ------------------------------------------------------------------

@@ -1,0 +1,250 @@
+"""The set builder: which library tracks make a mix when the person names none (issue 13).
+
+"Mix everything", "a 3 minute mix of my uploads", "the last three I added", "something chill for
+a Sunday morning", "the techno ones around 130": a `TrackSelection` narrows the library, then
+enough tracks for the length are chosen so that they mix — tempi inside one stretch band (half
+and double time count), keys that are Camelot neighbours where the library allows, the mood or
+energy curve asked for. One sentence says what was chosen and why.
+
+A description that sets the whole group ("everything", "my uploads", "the house tracks", "the
+last three") uses every match while they fit the length; a vague one ("something chill", or no
+description at all) picks a small coherent set. A mix of several tracks never gets one track:
+when only one matches, the closest tracks join it and the reply says so.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from intellimix.planner.arrange import camelot_neighbours
+from intellimix.planner.compat import energy_of, pair_score, tempo_gap
+from intellimix.planner.turns import EnergyCurve, LibraryTrack, TrackSelection
+
+SECONDS_PER_TRACK = 60.0  # a track's share of a mix when the person does not say
+MIN_SHARE_S = 30.0  # below this a track is a snippet, not a part of the mix
+DEFAULT_SET = 5  # tracks in a mix that gives neither a length nor a count
+STRETCH_BAND = 0.08  # tracks further apart than this in tempo do not share a mix
+CALM_MAX, ENERGETIC_MIN = 0.5, 0.65  # mean energies (0..1) that read as calm / energetic
+GENRE_SCORE = 85.0
+
+
+@dataclass(frozen=True)
+class Selection:
+    tracks: list[LibraryTrack]
+    reason: str  # one sentence: what was chosen and why
+    matched: int  # how many tracks matched the description before any were left out
+
+
+def select_tracks(
+    library: Sequence[LibraryTrack],
+    selection: TrackSelection | None,
+    *,
+    duration_s: float | None = None,
+    energy: EnergyCurve | None = None,
+    minimum: int = 2,
+) -> Selection:
+    """The tracks for a mix described by `selection`, at least `minimum` when the library has them."""
+    wanted = selection or TrackSelection()
+    matches, described = _matching(library, wanted)
+    whole_group = wanted.everything or bool(
+        wanted.source or wanted.newest or wanted.genres or described == "all"
+    )
+    size = _set_size(wanted, len(matches), duration_s, whole_group=whole_group)
+    chosen = matches if size >= len(matches) else _coherent(matches, size, wanted, energy)
+    widened: list[LibraryTrack] = []
+    if len(chosen) < minimum:
+        widened = _closest(library, chosen, minimum - len(chosen))
+    reason = _reason(chosen, widened, matches, described, size)
+    return Selection(chosen + widened, reason, len(matches))
+
+
+# --- narrowing --------------------------------------------------------------------------------
+
+
+def _matching(
+    library: Sequence[LibraryTrack], wanted: TrackSelection
+) -> tuple[list[LibraryTrack], str]:
+    """The tracks the description fits, in library order, and the description in words."""
+    tracks = list(library)
+    words: list[str] = []
+    if wanted.source:
+        tracks = [t for t in tracks if (t.source or "upload") == wanted.source]
+        words.append(
+            {"upload": "your uploads", "generated": "the tracks I made"}.get(
+                wanted.source, f"your {wanted.source} tracks"
+            )
+        )
+    if wanted.genres:
+        tracks = [t for t in tracks if _genre_fits(t, wanted.genres)]
+        words.append(f"the {' and '.join(wanted.genres)} tracks")
+    if wanted.bpm_min is not None or wanted.bpm_max is not None:
+        low, high = wanted.bpm_min or 0.0, wanted.bpm_max or 1000.0
+        tracks = [t for t in tracks if t.bpm is not None and low <= t.bpm <= high]
+        words.append(_bpm_words(wanted.bpm_min, wanted.bpm_max))
+    if wanted.key:
+        tracks = [t for t in tracks if camelot_neighbours(t.key, wanted.key)]
+        words.append(f"tracks that sit with {wanted.key}")
+    if wanted.mood:
+        tracks = _in_mood(tracks, wanted.mood)
+        words.append("the calmer tracks" if wanted.mood == "calm" else "the high-energy tracks")
+    if wanted.newest:
+        newest = sorted(tracks, key=_added_order, reverse=True)[: wanted.newest]
+        tracks = [t for t in tracks if t in newest]
+        words.append(f"the last {wanted.newest} you added")
+    if not words:
+        return tracks, "all" if wanted.everything else ""
+    return tracks, ", ".join(words)
+
+
+def _added_order(track: LibraryTrack) -> float:
+    return track.added_at.timestamp() if track.added_at else 0.0
+
+
+def _genre_fits(track: LibraryTrack, genres: Sequence[str]) -> bool:
+    if not track.genre:
+        return False
+    have = track.genre.lower()
+    return any(
+        g.lower() in have.split() or g.lower() == have or fuzz.ratio(g.lower(), have) >= GENRE_SCORE
+        for g in genres
+    )
+
+
+def _bpm_words(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"tracks between {low:g} and {high:g} BPM"
+    return f"tracks above {low:g} BPM" if low is not None else f"tracks under {high:g} BPM"
+
+
+def _in_mood(tracks: list[LibraryTrack], mood: str) -> list[LibraryTrack]:
+    """Calm or energetic tracks; when too few pass the bar, the calmest / liveliest three."""
+    calm = mood == "calm"
+    passing = [
+        t for t in tracks if (energy_of(t) <= CALM_MAX if calm else energy_of(t) >= ENERGETIC_MIN)
+    ]
+    if len(passing) >= 2:
+        return passing
+    ranked = sorted(tracks, key=energy_of, reverse=not calm)[:3]
+    return [t for t in tracks if t in ranked]
+
+
+# --- how many ---------------------------------------------------------------------------------
+
+
+def _set_size(
+    wanted: TrackSelection, matched: int, duration_s: float | None, *, whole_group: bool
+) -> int:
+    """How many tracks to play: the count asked, the whole group while it fits, else by length."""
+    if wanted.count:
+        return wanted.count
+    fits = math.floor(duration_s / MIN_SHARE_S) if duration_s else matched
+    if whole_group:
+        return max(2, min(matched, fits))
+    by_length = round(duration_s / SECONDS_PER_TRACK) if duration_s else DEFAULT_SET
+    return max(2, min(by_length, fits, matched))
+
+
+# --- choosing a coherent set ------------------------------------------------------------------
+
+
+def _coherent(
+    tracks: list[LibraryTrack], size: int, wanted: TrackSelection, energy: EnergyCurve | None
+) -> list[LibraryTrack]:
+    """`size` tracks that mix: the largest tempo band, then the best key path through it."""
+    band = max((_tempo_band(tracks, centre) for centre in tracks), key=len)
+    pool = band if len(band) >= size else tracks
+    if wanted.mood:
+        calm = wanted.mood == "calm"
+        pool = sorted(pool, key=energy_of, reverse=not calm)[: max(size, min(len(pool), size + 2))]
+    seed = _seed(pool, energy, wanted)
+    chosen = [seed]
+    while len(chosen) < size:
+        rest = [t for t in pool if t not in chosen]
+        if not rest:
+            break
+        chosen.append(max(rest, key=lambda t: _fit_with(chosen, t, energy)))
+    return [t for t in tracks if t in chosen]
+
+
+def _tempo_band(tracks: list[LibraryTrack], centre: LibraryTrack) -> list[LibraryTrack]:
+    return [
+        t for t in tracks if (gap := tempo_gap(centre.bpm, t.bpm)) is None or gap[0] <= STRETCH_BAND
+    ]
+
+
+def _seed(
+    pool: list[LibraryTrack], energy: EnergyCurve | None, wanted: TrackSelection
+) -> LibraryTrack:
+    """Where the set starts: the calmest for a rising curve or a calm mood, else the most central
+    track in tempo (the one the others need the least stretch to meet)."""
+    if energy == "rising" or wanted.mood == "calm":
+        return min(pool, key=energy_of)
+    if energy == "falling" or wanted.mood == "energetic":
+        return max(pool, key=energy_of)
+    known = [t.bpm for t in pool if t.bpm]
+    middle = statistics.median(known) if known else 0.0
+    return min(pool, key=lambda t: abs((t.bpm or middle) - middle))
+
+
+def _fit_with(chosen: list[LibraryTrack], track: LibraryTrack, energy: EnergyCurve | None) -> float:
+    """How well a track joins the set: its best pairing with a chosen track; an arc wants spread."""
+    best = max(pair_score(c, track) for c in chosen)
+    if energy in ("rising", "falling", "peak"):
+        spread = min(abs(energy_of(track) - energy_of(c)) for c in chosen)
+        return best + 0.5 * spread
+    return best
+
+
+def _closest(
+    library: Sequence[LibraryTrack], chosen: list[LibraryTrack], count: int
+) -> list[LibraryTrack]:
+    """Tracks to join a set that came out too small: the ones that mix best with it."""
+    rest = [t for t in library if t not in chosen]
+    if not chosen:
+        return rest[:count]
+    ranked = sorted(rest, key=lambda t: max(pair_score(c, t) for c in chosen), reverse=True)
+    return ranked[:count]
+
+
+# --- saying why -------------------------------------------------------------------------------
+
+
+def _reason(
+    chosen: list[LibraryTrack],
+    widened: list[LibraryTrack],
+    matches: list[LibraryTrack],
+    described: str,
+    size: int,
+) -> str:
+    tracks = chosen + widened
+    tempi = sorted(t.bpm for t in tracks if t.bpm)
+    span = (
+        f"{tempi[0]:g}–{tempi[-1]:g} BPM"
+        if tempi and tempi[0] != tempi[-1]
+        else (f"all at {tempi[0]:g} BPM" if tempi else "tempo unknown")
+    )
+    group = described if described and described != "all" else "your library"
+    if widened and not chosen:
+        return (
+            f"Nothing in your library matches {group}, so I picked {len(widened)} tracks that mix "
+            f"well together ({span})."
+        )
+    if widened:
+        return (
+            f"Only {len(chosen)} track matches {group}, so I added "
+            f"{', '.join(t.title for t in widened)}, which mixes well with it ({span})."
+        )
+    if len(chosen) == len(matches):
+        every = "all of them" if len(chosen) > 1 else "it"
+        return f"I used {group} — {every}, {len(chosen)} tracks ({span})."
+    return (
+        f"I picked {len(chosen)} of {len(matches)} from {group} that mix well together ({span}); "
+        f"that is what fits the length."
+        if size < len(matches)
+        else f"I picked {len(chosen)} tracks from {group} ({span})."
+    )
