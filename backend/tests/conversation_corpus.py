@@ -74,6 +74,7 @@ class Conversation:
     cursor: int = -1
     pending: list[Question] = field(default_factory=list)
     recent: list[str] = field(default_factory=list)
+    focus: list[str] = field(default_factory=list)
 
     @property
     def plan(self) -> MixPlan | None:
@@ -86,12 +87,15 @@ class Conversation:
             current_plan=self.plan,
             pending_questions=self.pending,
             recent_messages=self.recent[-RECENT_MESSAGES:],
+            focus_track_ids=self.focus,
+            previous_plan=self.plans[self.cursor - 1] if self.cursor > 0 else None,
         )
 
     def take(self, message: str, reply: PlannerReply) -> None:
         """The chat's state after the reply."""
         self.recent.append(message)
         self.pending = list(reply.questions) if reply.kind in ("questions", "clarification") else []
+        self.focus = focus_of(reply, self.plan)
         if reply.kind == "draft" and reply.plan is not None:
             del self.plans[self.cursor + 1 :]
             self.plans.append(reply.plan)
@@ -100,14 +104,29 @@ class Conversation:
             self.cursor = navigated(self.cursor, len(self.plans), reply.navigation)
 
 
+def focus_of(reply: PlannerReply, before: MixPlan | None) -> list[str]:
+    """The tracks an answer was about, as the chat records them: a question's tracks,
+    suggestions, or the tracks a new draft brought in."""
+    if reply.kind == "analysis" and reply.analysis is not None:
+        return list(reply.analysis.track_ids)
+    if reply.kind == "suggestions":
+        return [s.track_id for s in reply.suggestions]
+    if reply.kind == "draft" and reply.plan is not None:
+        old = {s.track_id for s in before.segments} if before else set()
+        return [s.track_id for s in reply.plan.segments if s.track_id not in old]
+    return []
+
+
 def navigated(cursor: int, count: int, navigation: Any) -> int:
-    """Where undo / redo / goto moves the current plan (it stays put when it cannot move)."""
+    """Where undo / redo / goto moves the current plan: undo and redo go as far as they can,
+    a goto to a plan that does not exist stays put."""
+    if cursor < 0:
+        return cursor
     if navigation.action == "undo":
-        target = cursor - navigation.steps
-    elif navigation.action == "redo":
-        target = cursor + navigation.steps
-    else:
-        target = (navigation.draft_number or 0) - 1
+        return max(cursor - navigation.steps, 0)
+    if navigation.action == "redo":
+        return min(cursor + navigation.steps, count - 1)
+    target = (navigation.draft_number or 0) - 1
     return target if 0 <= target < count else cursor
 
 

@@ -100,6 +100,10 @@ def build_reply(
 
 def _answer(turn: _Turn, current: MixPlan | None) -> PlannerReply:
     intent = turn.intent
+    if intent.action == "navigate" and intent.navigation is not None:
+        return turn.reply("navigate", _navigation_text(intent), navigation=intent.navigation)
+    if intent.action == "revise" and current is None:
+        return _which_tracks(turn, "There is no mix yet to change.")
     if intent.action == "generate":
         return _generate(turn)
     if intent.action == "suggest":
@@ -143,7 +147,10 @@ def _mix(turn: _Turn) -> PlannerReply:
         if track_id is None
     ]
     if questions:
-        return turn.reply("questions", _questions_text(questions), questions=questions)
+        missing = [song.query for song, (_, candidates) in zip(intent.songs, found, strict=True) if not candidates and song.track_id is None]
+        return turn.reply(
+            "questions", _questions_text(questions), questions=questions, unresolved_songs=missing
+        )
     intent = intent.model_copy(update={"songs": songs})
     turn = _Turn(turn.request, intent, library, turn.provider)
 
@@ -414,6 +421,39 @@ def _song_question(
     )
 
 
+def _navigation_text(intent: MixIntent) -> str:
+    navigation = intent.navigation
+    assert navigation is not None  # checked by the caller
+    if navigation.action == "goto":
+        return f"Going back to plan {navigation.draft_number}."
+    steps = navigation.steps
+    if navigation.action == "redo":
+        return "Redoing the latest changes." if steps > 1 else "Redoing the last change."
+    return f"Undoing the last {steps} changes." if steps > 1 else "Undoing the last change."
+
+
+ALL_TRACKS = "all"
+
+
+def _which_tracks(turn: _Turn, lead: str) -> PlannerReply:
+    """Which tracks to mix: a multi-select question with the best-fitting tracks and 'all'."""
+    library = turn.library
+    if not library:
+        return turn.reply("chat", f"{lead} Your library is empty: add some tracks first.")
+    ranked = suggest_tracks(list(library.values()), None, count=QUESTION_OPTIONS)
+    options = [_option(library[s.track_id]) for s in ranked]
+    options.append(
+        QuestionOption(id=ALL_TRACKS, label=f"All of them ({len(library)} tracks)")
+    )
+    question = Question(
+        question_id=song_question_id(MixIntent(action="mix"), "songs"),
+        question=f"{lead} Which tracks should I mix? Pick several, or all of them.",
+        options=options,
+        multi_select=True,
+    )
+    return turn.reply("questions", question.question, questions=[question])
+
+
 def _questions_text(questions: Sequence[Question]) -> str:
     return " ".join(q.question for q in questions)
 
@@ -460,9 +500,36 @@ def _suggest(turn: _Turn, current: MixPlan | None) -> PlannerReply:
 
 def _analyze(turn: _Turn, current: MixPlan | None) -> PlannerReply:
     """Facts about the tracks asked about; the current plan is left as it is."""
+    intent = turn.intent
+    if intent.selection is not None and not intent.songs:
+        matching = select_tracks(list(turn.library.values()), intent.selection, minimum=0)
+        if not matching.tracks:
+            return turn.reply("analysis", "No track in your library matches that.")
+        songs = [SongRequest(query=t.title, track_id=t.id) for t in matching.tracks]
+        intent = intent.model_copy(update={"songs": songs, "selection": None})
+        text, report = analysis.answer(intent, turn.library, [])
+        names = ", ".join(t.title for t in matching.tracks)
+        return turn.reply("analysis", f"{len(matching.tracks)} match: {names}.\n{text}", analysis=report)
     playing = list(dict.fromkeys(s.track_id for s in current.segments)) if current else []
-    text, report = analysis.answer(turn.intent, turn.library, playing)
+    text, report = analysis.answer(intent, turn.library, playing)
+    if current is not None and not intent.songs:
+        text = f"{_mix_facts(turn, current)}\n{text}"
     return turn.reply("analysis", text, analysis=report)
+
+
+def _mix_facts(turn: _Turn, plan: MixPlan) -> str:
+    """The mix as a whole: length, tracks, tempo, and how its keys step."""
+    used = {s.track_id: turn.library[s.track_id] for s in plan.segments if s.track_id in turn.library}
+    scored = compatibility(plan, used)
+    clashes = [c for c in scored if c.key_relation == "clash"]
+    steps = len(plan.segments) - 1
+    keys = (
+        f"{steps - len(clashes)} of {steps} transitions are key-compatible"
+        + (f"; {len(clashes)} clash" if clashes else "")
+        if steps
+        else "one track, no transitions"
+    )
+    return f"The mix: {plan.summary} {keys}."
 
 
 def _chat(turn: _Turn, current: MixPlan | None) -> PlannerReply:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from intellimix.planner.builder import build_reply
-from intellimix.planner.reading import read_message
+from intellimix.planner.reader import read_message
 from intellimix.planner.turns import PlannerReply, PlannerRequest
 
 

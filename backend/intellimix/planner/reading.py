@@ -1610,3 +1610,17 @@ def _read_answer(text: _Text, request: PlannerRequest) -> MixIntent | None:
     for i, track_id in chosen.items():
         answered = fill_song_slot(answered, asked[i][1], track_id)
     return answered
+
+
+def read_settings(message: str) -> MixIntent:
+    """Only what a message asks of the whole mix (tempo, key, length, loudness, energy curve),
+    for a reader that has read its operations another way."""
+    settings = _settings(_Text(message), revising=True)
+    return MixIntent(
+        action="revise",
+        bpm=settings.bpm,
+        key=settings.key,
+        duration_s=settings.duration_s,
+        lufs=settings.lufs,
+        energy=settings.energy,
+    )

@@ -17,6 +17,10 @@ from intellimix.planner.arrange import (
     Part,
     Slot,
     assign_transitions,
+    beats_of,
+    harmonic_order,
+    harmony_sentence,
+    mix_length,
     default_transition,
     grid_of,
     make_transition,
@@ -40,6 +44,7 @@ from intellimix.planner.turns import (
 MIN_BPM, MAX_BPM = 60.0, 200.0
 MIN_LUFS, MAX_LUFS = -30.0, -5.0
 MAX_DURATION_S = 3600.0
+DEFAULT_CHANGE_BEATS = 16  # "longer" / "shorter" of a transition whose length is unknown
 
 
 class Revision(NamedTuple):
@@ -207,10 +212,18 @@ def apply_edits(
     return Revision(revised, applied, notes + compose_notes)
 
 
-def _find(draft: _Draft, ref: str | None, library: Library) -> int | None:
+def _find(draft: _Draft, ref: str | None, library: Library, index: int | None = None) -> int | None:
+    """The 0-based slot a reference names: a 1-based position (-1 = last), else a song."""
+    if index is not None:
+        position = index - 1 if index > 0 else len(draft.slots) + index
+        return position if 0 <= position < len(draft.slots) else None
     playing = [s.track.id for s in draft.slots]
     track_id, _ = resolve(ref, None, library, playing)
     return playing.index(track_id) if track_id in playing else None
+
+
+def _ref_text(op: EditOperation) -> str:
+    return f"track {op.index}" if op.index is not None else f"'{op.track}'"
 
 
 def _retransition(draft: _Draft, slots: Sequence[Slot], change: str) -> _Draft:
@@ -241,7 +254,8 @@ def _reorder(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
 
 
 def _swap(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
-    first, second = _find(draft, op.track, library), _find(draft, op.other, library)
+    first = _find(draft, op.track, library, op.index)
+    second = _find(draft, op.other, library, op.other_index)
     if first is None or second is None or first == second:
         return "A swap needs two different tracks from the mix."
     slots = list(draft.slots)
@@ -256,27 +270,40 @@ def _add(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     if slot is None:
         return notes[0]
     at = len(draft.slots) if op.position is None else min(op.position, len(draft.slots))
+    slot = replace(slot, transition=draft.fallback)
     slots = [*draft.slots[:at], slot, *draft.slots[at:]]
     where = "at the end" if at == len(draft.slots) else f"at position {at + 1}"
-    return _retransition(draft, slots, f"Added {slot.track.title} {where}. {' '.join(notes)}")
+    return _kept_around(draft, slots, f"Added {slot.track.title} {where}. {' '.join(notes)}".strip())
 
 
 def _remove(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
-    index = _find(draft, op.track, library)
+    index = _find(draft, op.track, library, op.index)
     if index is None:
-        return f"'{op.track}' is not in the mix, so nothing was removed."
+        return f"{_ref_text(op)} is not in the mix, so nothing was removed."
     gone = draft.slots[index].track
     slots = [s for s in draft.slots if s.track.id != gone.id]
     if not slots:
         return f"{gone.title} is the only track in the mix, so it stays."
-    return _retransition(draft, slots, f"Removed {gone.title}.")
+    return _kept_around(draft, slots, f"Removed {gone.title}.")
+
+
+def _kept_around(draft: _Draft, slots: Sequence[Slot], change: str) -> _Draft:
+    """Tracks came or went: the transitions around the change are the defaults, the others are
+    kept as they were, and a length the person set is met again."""
+    placed = [
+        s if i == 0 or s.transition is not None else replace(s, transition=draft.fallback)
+        for i, s in enumerate(slots)
+    ]
+    placed[0] = replace(placed[0], transition=None)
+    refit = draft.refit or draft.settings.duration_s is not None
+    return replace(draft, slots=tuple(placed), refit=refit, changes=(*draft.changes, change))
 
 
 def _replace(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
-    index = _find(draft, op.track, library)
+    index = _find(draft, op.track, library, op.index)
     song = op.song or SongRequest(query=op.other or "")
     if index is None:
-        return f"'{op.track}' is not in the mix, so nothing was replaced."
+        return f"{_ref_text(op)} is not in the mix, so nothing was replaced."
     slot, notes = _new_slot(draft, song, library)
     if slot is None:
         return notes[0]
@@ -290,7 +317,10 @@ def _replace(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
 def _set_section(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     song = op.song or SongRequest(query=op.track or "")
     ref = song.track_id or song.query or op.track
-    index = _find(draft, ref, library) if ref else (0 if len(draft.slots) == 1 else None)
+    if op.index is not None:
+        index = _find(draft, None, library, op.index)
+    else:
+        index = _find(draft, ref, library) if ref else (0 if len(draft.slots) == 1 else None)
     if index is None:
         return f"'{ref}' is not in the mix; add it first."
     old = draft.slots[index]
@@ -324,9 +354,18 @@ def _set_key(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
 
 
 def _set_duration(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
-    if op.number is None or op.number <= 0:
+    if op.number is None:
         return "A length change needs a duration."
-    seconds = min(op.number, MAX_DURATION_S)
+    now = mix_length(list(draft.slots), draft.settings.bpm)
+    if op.relative == "add":
+        asked = now + op.number
+    elif op.relative == "scale":
+        asked = now * op.number
+    else:
+        asked = op.number
+    if asked <= 0:
+        return "That would leave nothing to play, so the length stays."
+    seconds = min(asked, MAX_DURATION_S)
     settings = replace(draft.settings, duration_s=seconds)
     change = f"Length now about {mmss(seconds)}."
     return replace(draft, settings=settings, refit=True, changes=(*draft.changes, change))
@@ -345,7 +384,15 @@ def _set_transition(draft: _Draft, op: EditOperation, library: Library) -> Outco
     if asked is None:
         return "A transition change needs a type or a length."
     targets = range(1, len(draft.slots))
-    if asked.into is not None:
+    if len(draft.slots) < 2:
+        return "A mix of one track has no transition to change."
+    if asked.index is not None:
+        index = asked.index if asked.index > 0 else len(draft.slots) + asked.index
+        if not 1 <= index < len(draft.slots):
+            count = len(draft.slots) - 1
+            return f"The mix has {count} transition{'s' if count != 1 else ''}, so there is no transition {asked.index}."
+        targets = range(index, index + 1)
+    elif asked.into is not None:
         index = _find(draft, asked.into, library)
         if index is None or index == 0:
             return f"No transition leads into '{asked.into}'."
@@ -353,7 +400,11 @@ def _set_transition(draft: _Draft, op: EditOperation, library: Library) -> Outco
     slots = list(draft.slots)
     for index in targets:
         current = slots[index].transition or draft.fallback
-        made = make_transition(asked.type, asked.beats, current)
+        beats = asked.beats
+        if beats is None and asked.change is not None:
+            now = beats_of(current) or DEFAULT_CHANGE_BEATS
+            beats = min(now * 2, 64) if asked.change == "longer" else max(now // 2, 1)
+        made = make_transition(asked.type, beats, current)
         slots[index] = replace(slots[index], transition=made)
     said = ", ".join(f"into {slots[i].track.title}: {_said(slots[i].transition)}" for i in targets)
     return replace(draft, slots=tuple(slots), changes=(*draft.changes, f"Transitions {said}."))
@@ -373,7 +424,64 @@ def _set_energy(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     return _retransition(draft, ordered, f"Reordered for a {curve} energy curve.")
 
 
+def _order_by(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
+    slots = list(draft.slots)
+    if len(slots) < 2:
+        return "A mix of one track has no order to change."
+    if op.text == "harmonic":
+        ordered = harmonic_order(slots)
+        change = f"Ordered by key: {harmony_sentence(ordered)}"
+    elif op.text in ("tempo_up", "tempo_down"):
+        ordered = sorted(slots, key=lambda s: s.track.bpm or 0.0, reverse=op.text == "tempo_down")
+        tempi = " → ".join(f"{s.track.bpm:g}" for s in ordered if s.track.bpm)
+        change = f"Ordered {'slowest to fastest' if op.text == 'tempo_up' else 'fastest to slowest'} ({tempi} BPM)."
+    elif op.text == "reverse":
+        ordered = slots[::-1]
+        change = "Reversed the order."
+    else:
+        return f"'{op.text}' is not an order I know (harmonic, tempo_up, tempo_down, reverse)."
+    if [s.track.id for s in ordered] == [s.track.id for s in slots]:
+        return replace(draft, changes=(*draft.changes, f"The order stays: {change[0].lower()}{change[1:]}"))
+    return _retransition(draft, ordered, change)
+
+
+def _move(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
+    index = _find(draft, op.track, library, op.index)
+    if index is None:
+        return f"{_ref_text(op)} is not in the mix, so nothing moved."
+    slots = list(draft.slots)
+    moving = slots.pop(index)
+    at = len(slots) if op.position is None or op.position < 0 else min(op.position, len(slots))
+    slots.insert(at, moving)
+    if at == index:
+        return f"{moving.track.title} is already there."
+    where = "to the start" if at == 0 else "to the end" if at == len(slots) - 1 else f"to position {at + 1}"
+    return _retransition(draft, slots, f"Moved {moving.track.title} {where}.")
+
+
+def _set_pitch(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
+    if op.number is None or not float(op.number).is_integer():
+        return "A pitch shift needs whole semitones."
+    targets = [i for i in range(len(draft.slots))]
+    if op.index is not None or op.track is not None:
+        index = _find(draft, op.track, library, op.index)
+        if index is None:
+            return f"{_ref_text(op)} is not in the mix, so nothing was shifted."
+        targets = [index]
+    slots = list(draft.slots)
+    shifted = []
+    for index in targets:
+        pitch = max(-12, min(12, slots[index].pitch + int(op.number)))
+        slots[index] = replace(slots[index], pitch=pitch)
+        shifted.append(f"{slots[index].track.title} {pitch:+d}")
+    change = f"Pitch: {', '.join(shifted)} semitone{'s' if abs(int(op.number)) != 1 else ''}."
+    return replace(draft, slots=tuple(slots), changes=(*draft.changes, change))
+
+
 _HANDLERS: dict[str, Handler] = {
+    "order_by": _order_by,
+    "move_track": _move,
+    "set_pitch": _set_pitch,
     "reorder": _reorder,
     "swap": _swap,
     "add_track": _add,

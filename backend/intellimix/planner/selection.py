@@ -52,7 +52,7 @@ def select_tracks(
     wanted = selection or TrackSelection()
     matches, described = _matching(library, wanted)
     whole_group = wanted.everything or bool(
-        wanted.source or wanted.newest or wanted.genres or described == "all"
+        wanted.source or wanted.newest or wanted.oldest or wanted.genres or described == "all"
     )
     size = _set_size(wanted, len(matches), duration_s, whole_group=whole_group)
     chosen = matches if size >= len(matches) else _coherent(matches, size, wanted, energy)
@@ -96,6 +96,10 @@ def _matching(
         newest = sorted(tracks, key=_added_order, reverse=True)[: wanted.newest]
         tracks = [t for t in tracks if t in newest]
         words.append(f"the last {wanted.newest} you added")
+    if wanted.oldest:
+        oldest = sorted(tracks, key=_added_order)[: wanted.oldest]
+        tracks = [t for t in tracks if t in oldest]
+        words.append(f"the first {wanted.oldest} you added")
     if not words:
         return tracks, "all" if wanted.everything else ""
     return tracks, ", ".join(words)

@@ -84,6 +84,9 @@ class TrackSelection(_Model):
     newest: int | None = Field(
         default=None, ge=1, le=50, description="The N most recently added ('the last three')."
     )
+    oldest: int | None = Field(
+        default=None, ge=1, le=50, description="The N added first ('the first 3 I uploaded')."
+    )
     genres: list[str] = Field(default_factory=list, description="e.g. techno, house, lo-fi.")
     mood: Literal["calm", "energetic"] | None = Field(
         default=None, description="calm for chill/mellow/relaxed, energetic for hype/banging."
@@ -265,8 +268,13 @@ class PlannerRequest(_Model):
     answers: list[Answer] = Field(default_factory=list)
     attached_segments: list[Segment] | None = None  # a timeline edited in the UI
     preferences: Preferences | None = None
-    # The person's previous messages in this chat, oldest first: what "it" and "them" point at.
+    # The person's previous messages in this chat, oldest first.
     recent_messages: list[str] = Field(default_factory=list)
+    # What "it", "that one" and "those" point at: the tracks the last answer was about (a
+    # question's tracks, suggestions, a track just added), and the plan before the current one
+    # (so "put it back" knows what was taken out).
+    focus_track_ids: list[str] = Field(default_factory=list)
+    previous_plan: MixPlan | None = None
 
 
 # --- what a provider answers ------------------------------------------------------------------

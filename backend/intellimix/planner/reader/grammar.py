@@ -1,0 +1,159 @@
+"""The reader's grammar: token patterns (spaCy `Matcher`) that say which operation a clause asks.
+
+A rule names an operation frame and lists example shapes over tagged tokens (`tagging.py`):
+`C("REMOVE")` is any word that removes, `C("ORD")` an ordinal, `W("into")` a literal word,
+`GAP` up to three words of anything. A clause takes the frame of its highest-priority match;
+the frame's slots (which track, which transition, how many beats, …) are then filled from the
+tagged tokens of the clause (`operations.py`). New phrasings are taught by adding an example
+shape here (and words to the lexicon), not by writing a regular expression.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from spacy.matcher import Matcher
+
+from intellimix.planner.reader.tagging import TRACK, TRACK_MAYBE, _nlp
+
+Pattern = list[dict[str, Any]]
+
+
+def C(concept: str, value: str | None = None, op: str | None = None) -> dict[str, Any]:
+    """A token carrying a concept (optionally one value of it)."""
+    needle = rf"\|{concept}={value}\|" if value is not None else rf"\|{concept}="
+    token: dict[str, Any] = {"_": {"tags": {"REGEX": needle}}}
+    if op:
+        token["OP"] = op
+    return token
+
+
+def W(*words: str, op: str | None = None) -> dict[str, Any]:
+    token: dict[str, Any] = {"LOWER": {"IN": list(words)}}
+    if op:
+        token["OP"] = op
+    return token
+
+
+GAP: dict[str, Any] = {"OP": "{0,3}"}
+WIDE_GAP: dict[str, Any] = {"OP": "{0,6}"}
+REF: dict[str, Any] = {
+    "_": {"tags": {"REGEX": rf"\|(?:{TRACK}|{TRACK_MAYBE}|ORD|THING|EVERYTHING)="}}
+}
+PRONOUN = W("it", "that", "this", "them", "those", "these", "they")
+NUM = C("NUM")
+
+# Frame -> example shapes. Priority: the first frame in this table that matches a clause wins.
+RULES: dict[str, list[Pattern]] = {
+    "secret": [[C("SECRET")]],
+    "redo": [[C("UNDO", "redo")]],
+    "goto": [
+        [C("UNDO", "goto"), W("the", op="?"), W("very", op="?"), C("ORD"), C("VERSION")],
+        [C("UNDO", "goto"), W("the", op="?"), W("very", op="?"), C("ORD"), W("one")],
+        [C("UNDO", "goto"), W("the", op="?"), C("VERSION"), NUM],
+        [C("UNDO", "goto"), W("the", op="?"), C("VERSION", "version"), W("original")],
+        [C("UNDO", "goto"), W("the", op="?"), W("original", "start", "beginning")],
+        [C("UNDO", "goto"), W("the", op="?"), C("LATEST")],
+        [C("UNDO", "goto"), W("the", op="?"), C("LATEST"), C("VERSION")],
+        [C("VERSION"), NUM],
+    ],
+    "undo": [
+        [C("UNDO", "undo")],
+        [W("back"), C("ORD"), C("STEPS")],
+        [W("back"), NUM, C("STEPS")],
+        [W("back"), W("one", "a"), C("STEPS")],
+    ],
+    "pitch": [
+        [C("PITCH"), GAP, C("DIR"), GAP, C("UNIT", "semitone")],
+        [C("PITCH"), GAP, REF, GAP, C("DIR")],
+        [REF, C("DIR"), NUM, C("UNIT", "semitone", op="?")],
+        [REF, C("DIR"), W("a", "one"), C("UNIT", "semitone")],
+        [C("DIR"), NUM, C("UNIT", "semitone")],
+        [C("DIR"), W("a", "one"), C("UNIT", "semitone")],
+        [C("PITCH"), GAP, C("DIR"), GAP, NUM],
+    ],
+    "harmonic": [
+        [C("ORDER", "harmonic")],
+        [C("FIX"), GAP, C("CLASH")],
+        [W("fix"), W("them", "it", "that", "those")],
+        [C("CLASH"), W("free")],
+    ],
+    "tempo_order": [[C("ORDER", "tempo_up")], [C("ORDER", "tempo_down")]],
+    "reverse": [[C("ORDER", "reverse")]],
+    "energy_order": [[C("ENERGY")]],
+    "replace": [
+        [C("REPLACE"), GAP, REF, GAP, C("WITH"), WIDE_GAP],
+        [C("SWAP"), GAP, REF, GAP, W("for")],
+        [C("SWAP"), W("out"), GAP, REF],
+        [W("use", "play", "put"), GAP, REF, GAP, C("INSTEAD")],
+        [C("INSTEAD"), GAP, REF],
+        [C("REPLACE"), GAP, PRONOUN, GAP, C("WITH")],
+    ],
+    "swap": [
+        [C("SWAP"), GAP, REF, GAP, W("and", "with", "&"), GAP, REF],
+        [C("SWAP"), W("the", op="?"), C("ORD"), NUM],
+        [C("SWAP"), W("the", op="?"), C("ORD"), W("2", "two", "pair")],
+        [C("SWAP"), W("the", op="?"), C("ORD"), C("EVERYTHING", "all")],
+        [C("SWAP"), W("them", "those")],
+    ],
+    "transition": [
+        [C("TTYPE")],
+        [C("TRANS")],
+        [NUM, C("UNIT", "beat")],
+        [NUM, C("UNIT", "bar")],
+        [NUM, C("UNIT", "phrase")],
+        [W("mix"), W("out")],
+        [C("LEN", "long"), W("blend", "mix")],
+    ],
+    "remove": [
+        [C("REMOVE"), GAP, REF],
+        [C("REMOVE"), GAP, PRONOUN],
+        [W("take", "get", "pull", "throw", "kick"), GAP, W("out", "off", "rid")],
+    ],
+    "add": [
+        [C("ADD"), GAP, C(TRACK)],
+        [C("ADD"), GAP, C(TRACK_MAYBE)],
+        [C("ADD"), GAP, PRONOUN],
+        [W("put"), GAP, PRONOUN, W("back"), GAP, C("PLACE")],
+        [W("put"), GAP, PRONOUN, W("back"), GAP, C("RELPOS")],
+    ],
+    "move": [
+        [C("MOVE"), GAP, REF, GAP, C("PLACE")],
+        [C("MOVE"), GAP, REF, GAP, C("RELPOS")],
+        [C("MOVE"), GAP, REF, GAP, C("ORD")],
+        [C("MOVE"), GAP, PRONOUN, GAP, C("PLACE")],
+        [C("MOVE"), GAP, PRONOUN, GAP, C("RELPOS")],
+        [REF, W("first", "last", "1st")],
+        [REF, W("should"), W("go", "come", "be"), GAP, W("first", "last")],
+        [REF, W("to"), W("the"), C("PLACE")],
+        [W("start", "open", "begin", "kick"), W("off", op="?"), W("with", "on"), C(TRACK)],
+        [W("end", "finish", "close"), W("with", "on"), C(TRACK)],
+    ],
+    "section_edge": [
+        [W("start", "begin", "open"), C("MOOD", "calm")],
+        [W("start", "begin", "open"), W("with", "on"), W("the", "an", "a"), W("intro")],
+        [W("end", "finish", "close"), W("on", "with"), W("the", "an", "a"), W("outro")],
+    ],
+    "duration": [
+        [NUM, C("UNIT", "second"), GAP, C("MORE")],
+        [NUM, C("UNIT", "minute"), GAP, C("MORE")],
+        [C("MORE"), GAP, NUM, C("UNIT", "second")],
+        [C("MORE"), GAP, NUM, C("UNIT", "minute")],
+        [C("SCALE")],
+        [C("LENGTHQ")],
+        [C("BIT"), GAP, W("longer", "shorter")],
+        [W("longer", "shorter")],
+    ],
+}
+
+
+@cache
+def matcher() -> Matcher:
+    built = Matcher(_nlp().vocab)
+    for frame, patterns in RULES.items():
+        built.add(frame, patterns)
+    return built
+
+
+FRAME_ORDER = tuple(RULES)

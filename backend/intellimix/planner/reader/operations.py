@@ -1,0 +1,750 @@
+"""Frames to operations: the slots of a matched clause filled from its tagged tokens.
+
+`read_operations` splits a message into clauses, asks the grammar which frame each clause is,
+and fills the frame from the clause's tokens and the conversation: ordinals and names are read
+against the current plan ("the second one", "the last transition"), pronouns against what the
+conversation last pointed at ("it", "that one", "them"). The result is a list of typed
+`EditOperation`s, a `Navigation`, or nothing (the clause is not an edit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from intellimix.planner.compat import energy_of
+from intellimix.planner.plan import MixPlan
+from intellimix.planner.reader import grammar
+from intellimix.planner.reader.tagging import TRACK, TRACK_MAYBE, has, value
+from intellimix.planner.turns import (
+    EditOperation,
+    LibraryTrack,
+    Navigation,
+    SongRequest,
+    TrackSelection,
+    TransitionRequest,
+)
+
+SPECIFIC_TYPES = ("bass_swap", "filter_sweep", "echo_out", "cut")
+LONG_BEATS, SHORT_BEATS = 32, 8
+MAX_STEPS = 50
+CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "and", "then", "also", "plus", "&", "but"})
+
+
+@dataclass
+class Conversation:
+    """What references resolve against: the plan, the library, and what was last pointed at."""
+
+    plan: MixPlan | None
+    library: dict[str, LibraryTrack]
+    focus: list[str] = field(default_factory=list)  # track ids the last turn was about
+    removed: list[str] = field(default_factory=list)  # tracks the last change took out
+    previous_frames: list[str] = field(default_factory=list)  # what the last message asked
+
+    @property
+    def playing(self) -> list[str]:
+        return [s.track_id for s in self.plan.segments] if self.plan else []
+
+    @property
+    def count(self) -> int:
+        return len(self.playing)
+
+
+@dataclass
+class Reading:
+    frames: list[str] = field(default_factory=list)
+    edits: list[EditOperation] = field(default_factory=list)
+    navigation: Navigation | None = None
+    replacement_mood: str | None = None  # "replace X with something calmer"
+    secret: bool = False
+
+
+def clauses(doc: Doc) -> list[Span]:
+    """The message cut at punctuation and joining words ('and', 'then')."""
+    spans, start = [], 0
+    for token in doc:
+        if token.lower_ in CLAUSE_BREAKS and not _inside_pair(doc, token):
+            if token.i > start:
+                spans.append(doc[start : token.i])
+            start = token.i + 1
+    if start < len(doc):
+        spans.append(doc[start:])
+    return spans
+
+
+def _inside_pair(doc: Doc, token: Token) -> bool:
+    """'swap X and Y', 'between X and Y', 'the 2nd and 3rd': this 'and' joins two references."""
+    if token.lower_ not in ("and", "&"):
+        return False
+    before = [t.lower_ for t in doc[max(0, token.i - 6) : token.i]]
+    if any(w in before for w in ("swap", "switch", "between", "flip", "trade", "exchange")):
+        return True
+    after = doc[token.i + 1 : token.i + 3]
+    prior = doc[token.i - 1] if token.i > 0 else None
+    return (
+        prior is not None
+        and has(prior, "ORD")
+        and any(has(t, "ORD") for t in after)
+        and not any(has(t, "TTYPE") for t in doc[token.i + 1 :])
+    )
+
+
+def frames_of(clause: Span) -> list[str]:
+    """Every frame the grammar finds in a clause, in priority order."""
+    found = {clause.doc.vocab.strings[m] for m, _, _ in grammar.matcher()(clause)}
+    return [f for f in grammar.FRAME_ORDER if f in found]
+
+
+def read_operations(doc: Doc, conversation: Conversation) -> Reading:
+    reading = Reading()
+    for clause in clauses(doc):
+        frames = frames_of(clause)
+        if not frames:
+            continue
+        frame = frames[0]
+        reading.frames.append(frame)
+        handler = _HANDLERS.get(frame)
+        if handler is not None:
+            handler(clause, conversation, reading)
+    return reading
+
+
+# --- references -------------------------------------------------------------------------------
+
+
+def _position(ordinal: str, count: int) -> int | None:
+    """A 1-based plan position from an ordinal value ('2', '-1')."""
+    n = int(ordinal)
+    position = n if n > 0 else count + 1 + n
+    return position if 1 <= position <= count else None
+
+
+def positions(tokens: Sequence[Token], conversation: Conversation) -> list[int]:
+    """The plan positions the tokens point at: names, ordinals, 'the first two', pronouns."""
+    found: list[int] = []
+    playing = conversation.playing
+    tokens = list(tokens)
+    for i, token in enumerate(tokens):
+        track_id = token._.track if has(token, TRACK) else None
+        if track_id and track_id in playing:
+            found.append(playing.index(track_id) + 1)
+        elif has(token, TRACK_MAYBE):
+            for candidate in token._.candidates:
+                if candidate in playing:
+                    found.append(playing.index(candidate) + 1)
+                    break
+        elif has(token, "ORD"):
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            if following is not None and has(following, "NUM") and not has(following, "UNIT"):
+                span = int(float(value(following, "NUM") or 1))
+                first = value(token, "ORD") == "1"
+                picked = range(1, span + 1) if first else range(conversation.count - span + 1, conversation.count + 1)
+                found.extend(p for p in picked if 1 <= p <= conversation.count)
+            else:
+                position = _position(value(token, "ORD") or "0", conversation.count)
+                if position:
+                    found.append(position)
+        elif token.lower_ in ("track", "song", "#") and i + 1 < len(tokens) and has(tokens[i + 1], "NUM"):
+            position = _position(value(tokens[i + 1], "NUM") or "0", conversation.count)
+            if position:
+                found.append(position)
+        elif token.lower_ in ("faster", "fastest", "slower", "slowest", "calmer", "harder", "louder"):
+            chosen = _superlative(token.lower_, conversation)
+            if chosen:
+                found.append(chosen)
+    if not found:
+        found = _pronoun(tokens, conversation)
+    return list(dict.fromkeys(found))
+
+
+def _superlative(word: str, conversation: Conversation) -> int | None:
+    tracks = [conversation.library[t] for t in conversation.playing if t in conversation.library]
+    if not tracks:
+        return None
+    if word in ("faster", "fastest"):
+        best = max(tracks, key=lambda t: t.bpm or 0)
+    elif word in ("slower", "slowest"):
+        best = min(tracks, key=lambda t: t.bpm or 0)
+    elif word == "calmer":
+        best = min(tracks, key=energy_of)
+    else:
+        best = max(tracks, key=energy_of)
+    return conversation.playing.index(best.id) + 1
+
+
+def _pronoun(tokens: Sequence[Token], conversation: Conversation) -> list[int]:
+    words = {t.lower_ for t in tokens}
+    if words & {"them", "those", "these", "they", "everything", "em"} or any(
+        has(t, "EVERYTHING") for t in tokens
+    ):
+        return list(range(1, conversation.count + 1))
+    if words & {"it", "that", "this"}:
+        for track_id in conversation.focus:
+            if track_id in conversation.playing:
+                return [conversation.playing.index(track_id) + 1]
+        if conversation.count == 1:
+            return [1]
+    return []
+
+
+def _new_tracks(tokens: Sequence[Token], conversation: Conversation) -> list[str]:
+    """Library tracks named in the tokens that are not playing yet."""
+    found = []
+    for token in tokens:
+        if has(token, TRACK) and token._.track and token._.track not in conversation.playing:
+            found.append(token._.track)
+    return found
+
+
+def _split_at(clause: Span, words: Sequence[str], concept: str | None = None) -> int | None:
+    for token in clause:
+        if token.lower_ in words or (concept and has(token, concept)):
+            return token.i - clause.start
+    return None
+
+
+# --- frames -----------------------------------------------------------------------------------
+
+
+def _undo(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    reading.navigation = Navigation(action="undo", steps=_steps(clause))
+
+
+def _redo(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    reading.navigation = Navigation(action="redo", steps=_steps(clause))
+
+
+def _steps(clause: Span) -> int:
+    for token in clause:
+        kind = value(token, "STEPS")
+        if kind == "twice":
+            return 2
+        if kind == "both":
+            return 2
+        if has(token, "NUM") and not has(token, "UNIT"):
+            try:
+                return max(1, min(int(float(value(token, "NUM") or 1)), MAX_STEPS))
+            except ValueError:
+                return 1
+    return 1
+
+
+def _goto(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    for token in clause:
+        if has(token, "LATEST"):
+            reading.navigation = Navigation(action="redo", steps=MAX_STEPS)
+            return
+        ordinal = value(token, "ORD")
+        if ordinal is not None and ordinal.lstrip("-").isdigit():
+            number = int(ordinal)
+            if number > 0:
+                reading.navigation = Navigation(action="goto", draft_number=number)
+                return
+        if has(token, "NUM"):
+            try:
+                reading.navigation = Navigation(
+                    action="goto", draft_number=max(1, int(float(value(token, "NUM") or 1)))
+                )
+                return
+            except ValueError:
+                pass
+        if token.lower_ in ("original", "start", "beginning"):
+            reading.navigation = Navigation(action="goto", draft_number=1)
+            return
+    reading.navigation = Navigation(action="undo", steps=1)
+
+
+def _secret(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    reading.secret = True
+
+
+def _pitch(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    direction = next((value(t, "DIR") for t in clause if has(t, "DIR")), "up")
+    amount = 1.0
+    for token in clause:
+        if has(token, "NUM") and not has(token, "ORD"):
+            amount = float(value(token, "NUM") or 1)
+            break
+    if any(t.lower_ in ("whole", "tone") for t in clause) and amount == 1.0:
+        amount = 2.0
+    semitones = amount if direction == "up" else -amount
+    targets = positions(clause, conversation)
+    if not targets and conversation.count:
+        targets = [p for p in range(1, conversation.count + 1)] if any(
+            t.lower_ in ("everything", "all", "whole", "mix") for t in clause
+        ) else []
+    for position in targets:
+        reading.edits.append(EditOperation(op="set_pitch", index=position, number=semitones))
+
+
+def _harmonic(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    reading.edits.append(EditOperation(op="order_by", text="harmonic"))
+
+
+def _tempo_order(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    up = any(value(t, "ORDER") == "tempo_up" for t in clause)
+    reading.edits.append(EditOperation(op="order_by", text="tempo_up" if up else "tempo_down"))
+
+
+def _reverse(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    reading.edits.append(EditOperation(op="order_by", text="reverse"))
+
+
+def _energy_order(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    curve = next(value(t, "ENERGY") for t in clause if has(t, "ENERGY"))
+    reading.edits.append(EditOperation(op="set_energy", text=curve))
+
+
+def _remove(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    verb = next((t.i - clause.start for t in clause if has(t, "REMOVE") or t.lower_ in ("take", "get", "pull", "throw", "kick")), 0)
+    targets = positions(clause[verb:], conversation) or positions(clause, conversation)
+    if not targets:
+        named = [t for t in clause if has(t, TRACK) or has(t, TRACK_MAYBE)]
+        text = named[0].text if named else clause.text
+        reading.edits.append(EditOperation(op="remove_track", track=text))
+        return
+    for position in sorted(targets, reverse=True):
+        reading.edits.append(EditOperation(op="remove_track", index=position))
+
+
+def _replace(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    cut = _split_at(clause, ("with", "for", "by"), "INSTEAD")
+    if cut is None:
+        return
+    before, after = clause[:cut], clause[cut + 1 :]
+    if any(has(t, "INSTEAD") for t in clause):
+        # "use Y instead of X": the old one comes after
+        before, after = after, before
+    old = positions(before, conversation)
+    new = _new_tracks(after, conversation)
+    if not old:
+        return
+    if new:
+        reading.edits.append(
+            EditOperation(op="replace_track", index=old[0], song=SongRequest(query=new[0], track_id=new[0]))
+        )
+        return
+    mood = next((value(t, "MOOD") for t in after if has(t, "MOOD")), None)
+    if mood is None and any(t.lower_ in ("calmer", "chiller", "softer", "slower") for t in after):
+        mood = "calm"
+    if mood is None and any(t.lower_ in ("harder", "faster", "heavier", "bigger") for t in after):
+        mood = "energetic"
+    if mood is not None:
+        replacement = _by_mood(conversation, mood, exclude=conversation.playing)
+        if replacement:
+            reading.edits.append(
+                EditOperation(
+                    op="replace_track",
+                    index=old[0],
+                    song=SongRequest(query=replacement, track_id=replacement),
+                )
+            )
+
+
+def _by_mood(conversation: Conversation, mood: str, *, exclude: Sequence[str]) -> str | None:
+    pool = [t for t in conversation.library.values() if t.id not in exclude]
+    if not pool:
+        return None
+    chosen = min(pool, key=energy_of) if mood == "calm" else max(pool, key=energy_of)
+    return chosen.id
+
+
+def _swap(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    targets = positions(clause, conversation)
+    words = {t.lower_ for t in clause}
+    if len(targets) < 2 and words & {"them", "those"} and conversation.count == 2:
+        targets = [1, 2]
+    if len(targets) >= 2:
+        reading.edits.append(EditOperation(op="swap", index=targets[0], other_index=targets[1]))
+
+
+def _transition(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    kind = _transition_type(clause)
+    beats, change = _beats(clause)
+    indexes = _boundaries(clause, conversation, kind)
+    if kind is None and beats is None and change is None:
+        return
+    if indexes is None:
+        reading.edits.append(
+            EditOperation(
+                op="set_transition",
+                transition=TransitionRequest(type=kind, beats=beats, change=change),
+            )
+        )
+        return
+    for index in indexes:
+        reading.edits.append(
+            EditOperation(
+                op="set_transition",
+                transition=TransitionRequest(index=index, type=kind, beats=beats, change=change),
+            )
+        )
+
+
+def _transition_type(clause: Span) -> str | None:
+    kinds = [(t.i, value(t, "TTYPE")) for t in clause if has(t, "TTYPE")]
+    if not kinds:
+        return None
+    specific = [k for _, k in kinds if k in SPECIFIC_TYPES]
+    if specific:
+        # "cut" also names cutting a track out; a verb at the start of a clause is not a type.
+        last = specific[-1]
+        if last == "cut" and len(specific) == 1 and kinds[0][0] == clause.start and len(kinds) == 1:
+            return None
+        return last
+    first_index, first_kind = kinds[0]
+    if first_index == clause.start and len(kinds) == 1 and first_kind == "crossfade":
+        word = clause[0].lower_
+        if word in ("blend", "fade", "mix over"):
+            return None  # "blend the second one into the first…" is a verb
+    return first_kind
+
+
+def _beats(clause: Span) -> tuple[int | None, str | None]:
+    tokens = list(clause)
+    for i, token in enumerate(tokens):
+        unit = value(token, "UNIT")
+        if unit in ("beat", "bar", "phrase") and i > 0 and has(tokens[i - 1], "NUM"):
+            count = float(value(tokens[i - 1], "NUM") or 0)
+            beats = count * {"beat": 1, "bar": 4, "phrase": 32}[unit]
+            return max(0, min(int(beats), 64)), None
+    for token in tokens:
+        length = value(token, "LEN")
+        if length is None:
+            continue
+        relative = token.lower_.endswith("er")
+        if length == "long":
+            return (None, "longer") if relative else (LONG_BEATS, None)
+        return (None, "shorter") if relative else (SHORT_BEATS, None)
+    return None, None
+
+
+def _boundaries(clause: Span, conversation: Conversation, kind: str | None) -> list[int] | None:
+    """The transitions a clause means (1-based), or None for every one."""
+    count = conversation.count
+    tokens = list(clause)
+    words = [t.lower_ for t in tokens]
+    last = count - 1
+    if last < 1:
+        return None
+    # "the second transition", "2nd blend", "transition 3", "the last one"
+    for i, token in enumerate(tokens):
+        if has(token, "TRANS") or (has(token, "TTYPE") and token.lower_ in ("blend", "blends", "mix")):
+            before = tokens[max(0, i - 3) : i]
+            ordinal = next((value(t, "ORD") for t in reversed(before) if has(t, "ORD")), None)
+            if ordinal is not None:
+                return _one_boundary(int(ordinal), last)
+            if i + 1 < len(tokens) and has(tokens[i + 1], "NUM"):
+                return _one_boundary(int(float(value(tokens[i + 1], "NUM") or 0)), last)
+    if any(w in ("all", "every", "each", "em", "them", "everything") for w in words) or any(
+        has(t, "EVERYTHING") for t in tokens
+    ):
+        return None
+    # "between X and Y", "X into Y", "the third one into the second", "mix out of the first"
+    into = _split_at(clause, ("into", "to", "onto"))
+    out_of = _split_at(clause, ("out",))
+    named = positions(tokens, conversation)
+    if "between" in words and len(named) >= 2:
+        return _pair_boundary(named[0], named[1], last)
+    if into is not None:
+        left = positions(tokens[:into], conversation)
+        right = positions(tokens[into + 1 :], conversation)
+        if left and right:
+            return _pair_boundary(left[-1], right[0], last)
+        if right and not left:
+            return _one_boundary(right[0] - 1, last) if right[0] > 1 else None
+    if out_of is not None and named:
+        return _one_boundary(named[0], last)
+    # "and the first one a hard cut", "first one a quick crossfade", "the first two with …"
+    ordinals = [(i, t) for i, t in enumerate(tokens) if has(t, "ORD")]
+    if ordinals and not any(has(t, TRACK) for t in tokens):
+        i, token = ordinals[0]
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        ordinal = int(value(token, "ORD") or 0)
+        if following is not None and has(following, "NUM") and not has(following, "UNIT"):
+            return _one_boundary(1 if ordinal > 0 else last, last)
+        return _one_boundary(ordinal, last)
+    if len(named) == 1 and any(has(t, TRACK) for t in tokens):
+        # "make the transition into Sunrise…" without 'into' read: the name's incoming one
+        return _one_boundary(named[0] - 1, last) if named[0] > 1 else None
+    if kind is not None and not any(has(t, "TRANS") for t in tokens):
+        # "make the echo 8 beats": the one transition of that type, if there is one
+        current = _typed_boundaries(conversation, kind)
+        if len(current) == 1:
+            return current
+    return [1] if last == 1 else None
+
+
+def _typed_boundaries(conversation: Conversation, kind: str) -> list[int]:
+    if conversation.plan is None:
+        return []
+    return [
+        i
+        for i, segment in enumerate(conversation.plan.segments[1:], start=1)
+        if segment.transition_in is not None and segment.transition_in.type == kind
+    ]
+
+
+def _one_boundary(ordinal: int, last: int) -> list[int]:
+    index = ordinal if ordinal > 0 else last + 1 + ordinal
+    return [index] if 1 <= index <= last else [index if index > 0 else 0]
+
+
+def _pair_boundary(a: int, b: int, last: int) -> list[int]:
+    return [max(a, b) - 1] if abs(a - b) == 1 else [min(max(a, b) - 1, last)]
+
+
+def _move(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    tokens = list(clause)
+    words = [t.lower_ for t in tokens]
+    place = next((value(t, "PLACE") for t in tokens if has(t, "PLACE")), None)
+    relative = next(((i, value(t, "RELPOS")) for i, t in enumerate(tokens) if has(t, "RELPOS")), None)
+    if words and words[0] in ("start", "open", "begin", "kick"):
+        place = "start"
+    elif words and words[0] in ("end", "finish", "close"):
+        place = "end"
+    elif "first" in words[-2:] or "1st" in words[-2:]:
+        place = "start"
+    elif "last" in words[-2:]:
+        place = "end"
+    subject_tokens = tokens[: relative[0]] if relative else tokens
+    subject = positions(subject_tokens, conversation)
+    new = _new_tracks(subject_tokens, conversation)
+    if relative is not None:
+        anchors = positions(tokens[relative[0] + 1 :], conversation)
+        if not anchors:
+            return
+        kind = relative[1]
+        target = anchors[0] if kind == "before" else anchors[-1] + 1 if kind == "after" else max(anchors)
+        if kind == "between" and len(anchors) >= 2:
+            target = max(anchors[0], anchors[1])
+        _place_track(reading, conversation, subject, new, target, subject_tokens)
+        return
+    if place is None and "between" not in words:
+        ordinal = next((value(t, "ORD") for t in tokens[1:] if has(t, "ORD")), None)
+        if ordinal is None:
+            return
+        target = _position(ordinal, conversation.count) or conversation.count
+        subject = [p for p in subject if p != target] or subject
+        _place_track(reading, conversation, subject[:1], new, target, subject_tokens)
+        return
+    target = {"start": 1, "end": conversation.count + 1, "middle": conversation.count // 2 + 1}.get(
+        place or "middle", conversation.count + 1
+    )
+    _place_track(reading, conversation, subject, new, target, subject_tokens)
+
+
+def _place_track(
+    reading: Reading,
+    conversation: Conversation,
+    subject: list[int],
+    new: list[str],
+    target: int,
+    subject_tokens: Sequence[Token],
+) -> None:
+    """Move a playing track to a 1-based position, or add a new one there."""
+    if subject and not new:
+        position = subject[0]
+        destination = min(max(target, 1), conversation.count + 1)
+        if destination > position:
+            destination -= 1  # taking the track out first shifts the ones after it
+        reading.edits.append(EditOperation(op="move_track", index=position, position=destination - 1))
+        return
+    incoming = new or [t for t in conversation.removed if t not in conversation.playing]
+    if incoming:
+        reading.edits.append(
+            EditOperation(
+                op="add_track",
+                song=SongRequest(query=incoming[0], track_id=incoming[0]),
+                position=min(max(target, 1), conversation.count + 1) - 1,
+            )
+        )
+
+
+def _add(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    tokens = list(clause)
+    relative = next(((i, value(t, "RELPOS")) for i, t in enumerate(tokens) if has(t, "RELPOS")), None)
+    place = next((value(t, "PLACE") for t in tokens if has(t, "PLACE")), None)
+    subject_tokens = tokens[: relative[0]] if relative else tokens
+    new = _new_tracks(subject_tokens, conversation)
+    if not new and any(t.lower_ in ("it", "that", "back") for t in subject_tokens):
+        new = [t for t in conversation.removed if t not in conversation.playing]
+    if not new:
+        unresolved = [t for t in subject_tokens if has(t, TRACK_MAYBE) or (has(t, TRACK) and not t._.track)]
+        if unresolved:
+            reading.edits.append(EditOperation(op="add_track", song=SongRequest(query=unresolved[0].text)))
+        return
+    target = conversation.count + 1
+    if relative is not None:
+        anchors = positions(tokens[relative[0] + 1 :], conversation)
+        kind = relative[1]
+        if anchors:
+            target = anchors[0] if kind == "before" else max(anchors) if kind == "between" else anchors[-1] + 1
+    elif place == "start":
+        target = 1
+    elif place == "middle":
+        target = conversation.count // 2 + 1
+    reading.edits.append(
+        EditOperation(
+            op="add_track",
+            song=SongRequest(query=new[0], track_id=new[0]),
+            position=min(max(target, 1), conversation.count + 1) - 1,
+        )
+    )
+
+
+def _section_edge(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    if conversation.plan is None:
+        return
+    words = [t.lower_ for t in clause]
+    first = words[0] in ("start", "begin", "open")
+    segment = conversation.plan.segments[0 if first else -1]
+    section = "intro" if first else "outro"
+    reading.edits.append(
+        EditOperation(
+            op="set_section",
+            song=SongRequest(query=segment.track_id, track_id=segment.track_id, section=section),
+        )
+    )
+
+
+def _duration(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    tokens = list(clause)
+    for token in tokens:
+        if has(token, "LENGTHQ"):
+            reading.edits.append(EditOperation(op="set_duration", number=3600))
+            return
+        scale = value(token, "SCALE")
+        if scale is not None:
+            reading.edits.append(EditOperation(op="set_duration", number=float(scale), relative="scale"))
+            return
+    seconds = None
+    for i, token in enumerate(tokens):
+        unit = value(token, "UNIT")
+        if unit in ("second", "minute") and i > 0 and has(tokens[i - 1], "NUM"):
+            seconds = float(value(tokens[i - 1], "NUM") or 0) * (60 if unit == "minute" else 1)
+            break
+    less = any(value(t, "MORE") == "less" for t in tokens)
+    if seconds is not None:
+        reading.edits.append(
+            EditOperation(op="set_duration", number=-seconds if less else seconds, relative="add")
+        )
+        return
+    bit = any(has(t, "BIT") for t in tokens)
+    factor = (0.9 if bit else 0.8) if less else (1.1 if bit else 1.25)
+    reading.edits.append(EditOperation(op="set_duration", number=factor, relative="scale"))
+
+
+_HANDLERS = {
+    "secret": _secret,
+    "undo": _undo,
+    "redo": _redo,
+    "goto": _goto,
+    "pitch": _pitch,
+    "harmonic": _harmonic,
+    "tempo_order": _tempo_order,
+    "reverse": _reverse,
+    "energy_order": _energy_order,
+    "replace": _replace,
+    "swap": _swap,
+    "transition": _transition,
+    "remove": _remove,
+    "add": _add,
+    "move": _move,
+    "section_edge": _section_edge,
+    "duration": _duration,
+}
+
+
+def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelection | None:
+    """The tracks a message describes instead of naming ('my uploads', 'the chill ones')."""
+    fields: dict[str, object] = {}
+    tokens = list(doc)
+    words = [t.lower_ for t in tokens]
+    for i, token in enumerate(tokens):
+        if has(token, "EVERYTHING"):
+            fields["everything"] = True
+        source = value(token, "SOURCE")
+        if source:
+            fields["source"] = source
+        genre = value(token, "GENRE")
+        if genre and not _excluded(tokens, i):
+            fields.setdefault("genres", []).append(genre)  # type: ignore[union-attr]
+        mood = value(token, "MOOD")
+        if mood and "mood" not in fields:
+            fields["mood"] = mood
+        newest = value(token, "NEWEST")
+        if newest:
+            count = _nearby_number(tokens, i) or 3
+            if newest == "oldest":
+                fields["oldest"] = count
+            else:
+                fields["newest"] = count
+    for genre in {t.genre for t in library if t.genre}:
+        if genre.lower() in doc.text and genre.lower() not in fields.get("genres", []):  # type: ignore[operator]
+            if not any(genre.lower() in g or g in genre.lower() for g in fields.get("genres", [])):  # type: ignore[union-attr]
+                fields.setdefault("genres", []).append(genre.lower())  # type: ignore[union-attr]
+    low, high = _bpm_window(tokens, words)
+    if low is not None:
+        fields["bpm_min"] = low
+    if high is not None:
+        fields["bpm_max"] = high
+    count = _track_count(tokens)
+    if count:
+        fields["count"] = count
+    if not fields:
+        return None
+    return TrackSelection.model_validate(fields)
+
+
+def _excluded(tokens: Sequence[Token], i: int) -> bool:
+    return any(t.lower_ in ("except", "not", "no", "without", "minus", "but") for t in tokens[max(0, i - 3) : i])
+
+
+def _nearby_number(tokens: Sequence[Token], i: int) -> int | None:
+    for token in list(tokens[max(0, i - 3) : i])[::-1] + list(tokens[i + 1 : i + 3]):
+        if has(token, "NUM") and not has(token, "UNIT"):
+            try:
+                return max(1, int(float(value(token, "NUM") or 0)))
+            except ValueError:
+                return None
+    return None
+
+
+def _bpm_window(tokens: Sequence[Token], words: Sequence[str]) -> tuple[float | None, float | None]:
+    numbers = [
+        (i, float(value(t, "NUM") or 0))
+        for i, t in enumerate(tokens)
+        if has(t, "NUM") and 40 <= float(value(t, "NUM") or 0) <= 250
+    ]
+    if not numbers or "bpm" not in words and not any(w in ("around", "about", "under", "below", "over", "above", "between") for w in words):
+        return None, None
+    if "between" in words and len(numbers) >= 2:
+        return min(numbers[0][1], numbers[1][1]), max(numbers[0][1], numbers[1][1])
+    i, number = numbers[0]
+    lead = set(words[max(0, i - 2) : i])
+    if lead & {"under", "below", "less", "slower"}:
+        return None, number
+    if lead & {"over", "above", "faster", "more"}:
+        return number, None
+    if lead & {"around", "about", "roughly", "approx", "~", "like"} or "bpm" in words[i + 1 : i + 2]:
+        if lead & {"at"}:
+            return None, None  # "at 124 bpm" is a target tempo, not a selection
+        return number - 5, number + 5
+    return None, None
+
+
+def _track_count(tokens: Sequence[Token]) -> int | None:
+    for i, token in enumerate(tokens[:-1]):
+        following = tokens[i + 1]
+        if has(token, "NUM") and not has(token, "UNIT") and (
+            has(following, "THING") or has(following, "GENRE") or following.lower_ in ("track", "tracks", "songs")
+        ):
+            try:
+                count = int(float(value(token, "NUM") or 0))
+            except ValueError:
+                return None
+            return count if 1 <= count <= 50 else None
+    return None
