@@ -1624,3 +1624,8 @@ def read_settings(message: str) -> MixIntent:
         lufs=settings.lufs,
         energy=settings.energy,
     )
+
+
+def read_answer(request: PlannerRequest) -> MixIntent | None:
+    """The intent pending song questions were about, answered by this message; else None."""
+    return _read_answer(_Text(request.message), request)

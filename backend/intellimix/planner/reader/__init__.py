@@ -20,7 +20,7 @@ reader calls for them.
 
 from __future__ import annotations
 
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from intellimix.planner import reading as phrases
 from intellimix.planner.plan import MixPlan
@@ -31,8 +31,17 @@ from intellimix.planner.reader.operations import (
     positions,
     read_operations,
 )
-from intellimix.planner.reader.tagging import TRACK, TRACK_MAYBE, has, tag
-from intellimix.planner.turns import AnalysisFact, MixIntent, PlannerRequest, SongRequest
+from intellimix.planner.reader.tagging import TRACK, TRACK_MAYBE, has, tag, value
+from intellimix.planner.songs import read_song_question_id
+from intellimix.planner.turns import (
+    AnalysisFact,
+    GenerationRequest,
+    MixIntent,
+    PlannerRequest,
+    Question,
+    SongRequest,
+    TrackSelection,
+)
 
 EDIT_FRAMES = frozenset(
     {"pitch", "harmonic", "tempo_order", "reverse", "energy_order", "replace", "swap"}
@@ -43,6 +52,11 @@ MUSIC_CONCEPTS = (
     "TTYPE", "TRANS", "MIXWORD", "GENRE", "EVERYTHING", "SOURCE", "NEWEST", "GENERATE",
     "SUGGEST", "ORDER", "ENERGY", "LENGTHQ", "SCALE",
 )  # fmt: skip
+LONG_MESSAGE_TOKENS = 60
+REQUEST_VERBS = frozenset(
+    {"make", "mix", "blend", "do", "give", "gimme", "create", "build", "throw", "put", "play"}
+    | {"generate", "compose", "add", "remove", "swap", "move", "drop", "use", "start", "set"}
+)
 QUESTION_STARTS = frozenset(
     {"what", "whats", "what's", "how", "hows", "how's", "which", "is", "are", "does", "do"}
     | {"did", "any", "can", "tell", "would", "will", "could", "list", "show", "who", "where"}
@@ -57,8 +71,10 @@ def read_message(request: PlannerRequest) -> MixIntent:
     """Read one chat message, in its context, as a MixIntent; odd words never raise."""
     if not request.message.strip():
         return MixIntent(action="chat")
-    library = {track.id: track for track in request.library}
     doc = tag(request.message, request.library)
+    if len(doc) > LONG_MESSAGE_TOKENS:
+        request, doc = _the_request_in(request, doc)
+    library = {track.id: track for track in request.library}
     conversation = Conversation(
         plan=request.current_plan,
         library=library,
@@ -68,23 +84,136 @@ def read_message(request: PlannerRequest) -> MixIntent:
     reading = read_operations(doc, conversation)
     if reading.secret:
         return MixIntent(action="chat")
-    if request.pending_questions or request.answers:
-        answered = phrases.read_message(request)
-        if answered.action != "chat" or request.answers:
-            return answered
+    answered = _answer(request, doc)
+    if answered is not None:
+        return answered
     if reading.navigation is not None:
         return MixIntent(action="navigate", navigation=reading.navigation)
-    asking = _is_question(doc) and not reading.edits
-    if asking:
+    if _tagged(doc, "GENERATE") or _continues_generation(request, doc):
+        return MixIntent(action="generate", generation=GenerationRequest(prompt=request.message))
+    if _tagged(doc, "SUGGEST") and not reading.edits:
+        return _suggestion(request)
+    if _is_question(doc) and not reading.edits:
         return _question(request, doc, conversation)
     if request.current_plan is not None and reading.edits and not _is_new_mix(doc, reading):
         return _revision(request, reading)
     if request.current_plan is None and _only_edits(doc, reading):
         return MixIntent(action="revise")  # the builder asks which tracks to mix
+    if not _about_music(doc):
+        return MixIntent(action="chat")
     read = phrases.read_message(request)
     if read.action in ("generate", "suggest", "analyze"):
         return read
-    return _mix_or_chat(request, doc, read)
+    return _with_energy(_mix_or_chat(request, doc, read), doc)
+
+
+def _tagged(doc: Doc, concept: str) -> bool:
+    return any(has(t, concept) for t in doc)
+
+
+def _the_request_in(request: PlannerRequest, doc: Doc) -> tuple[PlannerRequest, Doc]:
+    """A long message read for its request: the sentences that ask for something musical."""
+    asking = [
+        sentence
+        for sentence in _sentences(doc)
+        if any(t.lower_ in REQUEST_VERBS for t in sentence) and _about_music(sentence)
+    ]
+    text = " ".join(s.text for s in asking) if asking else ""
+    shorter = request.model_copy(update={"message": text})
+    return shorter, tag(text, request.library)
+
+
+def _sentences(doc: Doc) -> list[Span]:
+    spans, start = [], 0
+    for token in doc:
+        if token.text in (".", "!", "?") or token.lower_ in ("so", "anyway"):
+            if token.i > start:
+                spans.append(doc[start : token.i + 1])
+            start = token.i + 1
+    if start < len(doc):
+        spans.append(doc[start:])
+    return spans
+
+
+def _about_music(doc: Doc | Span) -> bool:
+    """Anything a mix studio could act on: a track, a music word, a length or tempo."""
+    for token in doc:
+        if has(token, TRACK) or has(token, TRACK_MAYBE):
+            return True
+        if any(has(token, c) for c in MUSIC_CONCEPTS + ("MOOD", "UNDO", "LEN")):
+            return True
+        if has(token, "UNIT") and token.i > 0 and has(token.doc[token.i - 1], "NUM"):
+            return True
+        if token.lower_ in ("lufs", "louder", "quieter", "bpm", "key"):
+            return True
+    return False
+
+
+def _continues_generation(request: PlannerRequest, doc: Doc) -> bool:
+    """'and a techno track at 130' right after asking for a new track: another generation."""
+    if not request.recent_messages or _tagged(doc, TRACK):
+        return False
+    before = tag(request.recent_messages[-1], request.library)
+    describes_track = any(t.lower_ in ("track", "beat", "tune", "one", "song") for t in doc)
+    return _tagged(before, "GENERATE") and describes_track and (
+        _tagged(doc, "GENRE") or _tagged(doc, "NUM") or _tagged(doc, "MOOD")
+    )
+
+
+def _answer(request: PlannerRequest, doc: Doc) -> MixIntent | None:
+    """An answer to pending questions: chosen options, 'all of them', or names."""
+    if not (request.pending_questions or request.answers):
+        return None
+    multi = [q for q in request.pending_questions if q.multi_select]
+    if multi:
+        chosen = _chosen(request, doc, multi[0])
+        if chosen is not None:
+            return chosen
+    return phrases.read_answer(request)
+
+
+def _chosen(request: PlannerRequest, doc: Doc, question: Question) -> MixIntent | None:
+    """The answer to a multi-select question about tracks, as the mix it completes."""
+    decoded = read_song_question_id(question.question_id)
+    intent, slot = decoded if decoded else (MixIntent(action="mix"), "songs")
+    options = [o.id for o in question.options if o.id != "all"]
+    given = next((a for a in request.answers if a.question_id == question.question_id), None)
+    ids: list[str] = []
+    if given is not None:
+        ids = list(given.selected_option_ids) or (
+            [given.selected_option_id] if given.selected_option_id else []
+        )
+    elif _tagged(doc, "EVERYTHING") and not _tagged(doc, TRACK):
+        ids = ["all"]
+    else:
+        ids = [t._.track for t in doc if has(t, TRACK) and t._.track]
+    if not ids:
+        return None
+    if "all" in ids:
+        if slot == "songs":
+            return intent.model_copy(update={"selection": TrackSelection(everything=True)})
+        ids = options
+    songs = [SongRequest(query=i, track_id=i) for i in ids]
+    if slot.startswith("songs.") and slot[6:].isdigit():
+        at = int(slot[6:])
+        merged = [*intent.songs[:at], *songs, *intent.songs[at + 1 :]]
+        return intent.model_copy(update={"songs": merged})
+    return intent.model_copy(update={"songs": [*intent.songs, *songs]})
+
+
+def _suggestion(request: PlannerRequest) -> MixIntent:
+    read = phrases.read_message(request)
+    if read.action == "suggest":
+        return read
+    return MixIntent(action="suggest", songs=read.songs)
+
+
+def _with_energy(intent: MixIntent, doc: Doc) -> MixIntent:
+    """The energy curve the words name ('start chill, end hype', 'build to a peak')."""
+    curves = [value(t, "ENERGY") for t in doc if has(t, "ENERGY")]
+    if intent.action != "mix" or not curves:
+        return intent
+    return intent.model_copy(update={"energy": curves[-1]})
 
 
 def _removed(previous: MixPlan | None, current: MixPlan | None) -> list[str]:
@@ -98,11 +227,11 @@ def _removed(previous: MixPlan | None, current: MixPlan | None) -> list[str]:
 
 
 def _is_question(doc: Doc) -> bool:
-    words = [t.lower_ for t in doc if not t.is_punct]
+    words = [w for t in doc if not t.is_punct for w in t.lower_.split()]
     if not words:
         return False
-    if any(has(t, "GENERATE") or has(t, "SUGGEST") for t in doc):
-        return False
+    if any(w in REQUEST_VERBS for w in words[:6]) and words[0] not in ("what", "which", "how"):
+        return False  # "can you make a mix of…?" asks for a mix
     return doc.text.rstrip().endswith("?") or words[0] in QUESTION_STARTS
 
 

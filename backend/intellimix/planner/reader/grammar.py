@@ -56,7 +56,7 @@ RULES: dict[str, list[Pattern]] = {
         [C("UNDO", "goto"), W("the", op="?"), W("original", "start", "beginning")],
         [C("UNDO", "goto"), W("the", op="?"), C("LATEST")],
         [C("UNDO", "goto"), W("the", op="?"), C("LATEST"), C("VERSION")],
-        [C("VERSION"), NUM],
+        [W("version", "v", "draft"), NUM],
     ],
     "undo": [
         [C("UNDO", "undo")],

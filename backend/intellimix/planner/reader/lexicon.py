@@ -187,13 +187,15 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
     "EVERYTHING": {
         "all": (
             "everything", "all my tracks", "all my songs", "all of my tracks", "all my music",
-            "my library", "my whole library", "the whole library", "entire library",
+            "my whole library", "the whole library", "entire library", "my entire library",
             "all of them", "all of em", "all of 'em", "all the tracks", "every track",
             "everything ive got", "everything i have", "everything i've got", "all my stuff",
-            "all tracks", "all songs", "my tracks", "my songs", "my music", "my stuff",
-            "all", "all four", "all three", "all five", "all six", "all 3", "all 4", "all 5",
-            "all 6", "both",
+            "all tracks", "all songs", "all", "all four", "all three", "all five", "all six",
+            "all 3", "all 4", "all 5", "all 6", "both", "every song",
         ),
+        # the library as the pool to choose from, not an order to play all of it
+        "pool": ("my library", "my tracks", "my songs", "my music", "my stuff", "my collection",
+                 "the library", "my crates", "my crate"),
     },
     "SOURCE": {
         "upload": ("my uploads", "uploads", "uploaded", "i uploaded", "my uploaded tracks",

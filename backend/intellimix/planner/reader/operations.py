@@ -436,8 +436,9 @@ def _boundaries(clause: Span, conversation: Conversation, kind: str | None) -> l
             ordinal = next((value(t, "ORD") for t in reversed(before) if has(t, "ORD")), None)
             if ordinal is not None:
                 return _one_boundary(int(ordinal), last)
-            if i + 1 < len(tokens) and has(tokens[i + 1], "NUM"):
-                return _one_boundary(int(float(value(tokens[i + 1], "NUM") or 0)), last)
+            after = tokens[i + 1 : i + 3]
+            if after and has(after[0], "NUM") and not (len(after) > 1 and has(after[1], "UNIT")):
+                return _one_boundary(int(float(value(after[0], "NUM") or 0)), last)
     if any(w in ("all", "every", "each", "em", "them", "everything") for w in words) or any(
         has(t, "EVERYTHING") for t in tokens
     ):
@@ -512,17 +513,21 @@ def _move(clause: Span, conversation: Conversation, reading: Reading) -> None:
     subject_tokens = tokens[: relative[0]] if relative else tokens
     subject = positions(subject_tokens, conversation)
     new = _new_tracks(subject_tokens, conversation)
-    if relative is not None:
-        anchors = positions(tokens[relative[0] + 1 :], conversation)
-        if not anchors:
-            return
+    anchors = positions(tokens[relative[0] + 1 :], conversation) if relative else []
+    if relative is not None and not anchors and place is None:
+        place = "middle" if relative[1] == "between" else None
+        relative = None
+        subject_tokens = tokens
+        subject = positions(subject_tokens, conversation)
+        new = _new_tracks(subject_tokens, conversation)
+    if relative is not None and anchors:
         kind = relative[1]
         target = anchors[0] if kind == "before" else anchors[-1] + 1 if kind == "after" else max(anchors)
         if kind == "between" and len(anchors) >= 2:
             target = max(anchors[0], anchors[1])
         _place_track(reading, conversation, subject, new, target, subject_tokens)
         return
-    if place is None and "between" not in words:
+    if place is None:
         ordinal = next((value(t, "ORD") for t in tokens[1:] if has(t, "ORD")), None)
         if ordinal is None:
             return
@@ -664,8 +669,10 @@ def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelecti
     tokens = list(doc)
     words = [t.lower_ for t in tokens]
     for i, token in enumerate(tokens):
-        if has(token, "EVERYTHING"):
+        if value(token, "EVERYTHING") == "all":
             fields["everything"] = True
+        elif value(token, "EVERYTHING") == "pool":
+            fields.setdefault("pool", True)
         source = value(token, "SOURCE")
         if source:
             fields["source"] = source
@@ -696,6 +703,7 @@ def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelecti
         fields["count"] = count
     if not fields:
         return None
+    fields.pop("pool", None)
     return TrackSelection.model_validate(fields)
 
 
