@@ -40,7 +40,7 @@ from intellimix.planner.compose import (
 from intellimix.planner.intent import PromptError, parse_prompt
 from intellimix.planner.plan import MixPlan, Target, TransitionType
 from intellimix.planner.revisions import apply_edits, resolve, unresolved
-from intellimix.planner.selection import select_tracks
+from intellimix.planner.selection import matching_tracks, select_tracks
 from intellimix.planner.songs import MIN_SCORE, match_song, song_question_id
 from intellimix.planner.suggest import suggest_tracks
 from intellimix.planner.turns import (
@@ -176,6 +176,9 @@ def _mix(turn: _Turn) -> PlannerReply:
     story = Story(order=order_reason, tempo=tempo_reason, use_case=intent.use_case)
     plan, compose_notes = compose(placed, settings, story, refit=duration is not None)
     notes += key_notes + transition_notes + assign_notes + compose_notes
+    if intent.edits:  # an order asked of tracks the set builder chose ("slowest to fastest")
+        plan, _, edit_notes = apply_edits(plan, intent.edits, library, preferences=prefs)
+        notes += edit_notes
     return _draft(turn, plan, notes, lead=chosen_because)
 
 
@@ -502,14 +505,14 @@ def _analyze(turn: _Turn, current: MixPlan | None) -> PlannerReply:
     """Facts about the tracks asked about; the current plan is left as it is."""
     intent = turn.intent
     if intent.selection is not None and not intent.songs:
-        matching = select_tracks(list(turn.library.values()), intent.selection, minimum=0)
-        if not matching.tracks:
+        matching = matching_tracks(list(turn.library.values()), intent.selection)
+        if not matching:
             return turn.reply("analysis", "No track in your library matches that.")
-        songs = [SongRequest(query=t.title, track_id=t.id) for t in matching.tracks]
+        songs = [SongRequest(query=t.title, track_id=t.id) for t in matching]
         intent = intent.model_copy(update={"songs": songs, "selection": None})
         text, report = analysis.answer(intent, turn.library, [])
-        names = ", ".join(t.title for t in matching.tracks)
-        return turn.reply("analysis", f"{len(matching.tracks)} match: {names}.\n{text}", analysis=report)
+        names = ", ".join(t.title for t in matching)
+        return turn.reply("analysis", f"{len(matching)} match: {names}.\n{text}", analysis=report)
     playing = list(dict.fromkeys(s.track_id for s in current.segments)) if current else []
     text, report = analysis.answer(intent, turn.library, playing)
     if current is not None and not intent.songs:

@@ -21,8 +21,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from intellimix.planner.arrange import camelot_neighbours
-from intellimix.planner.compat import energy_of, pair_score, tempo_gap
+from intellimix.planner.compat import camelot, energy_of, pair_score, tempo_gap
 from intellimix.planner.turns import EnergyCurve, LibraryTrack, TrackSelection
 
 SECONDS_PER_TRACK = 60.0  # a track's share of a mix when the person does not say
@@ -66,6 +65,11 @@ def select_tracks(
 # --- narrowing --------------------------------------------------------------------------------
 
 
+def matching_tracks(library: Sequence[LibraryTrack], selection: TrackSelection) -> list[LibraryTrack]:
+    """Every track the description fits, in library order (for a question, not a mix)."""
+    return _matching(library, selection)[0]
+
+
 def _matching(
     library: Sequence[LibraryTrack], wanted: TrackSelection
 ) -> tuple[list[LibraryTrack], str]:
@@ -82,13 +86,17 @@ def _matching(
     if wanted.genres:
         tracks = [t for t in tracks if _genre_fits(t, wanted.genres)]
         words.append(f"the {' and '.join(wanted.genres)} tracks")
+    if wanted.exclude_genres:
+        tracks = [t for t in tracks if not _genre_fits(t, wanted.exclude_genres)]
+        words.append(f"no {' or '.join(wanted.exclude_genres)}")
     if wanted.bpm_min is not None or wanted.bpm_max is not None:
         low, high = wanted.bpm_min or 0.0, wanted.bpm_max or 1000.0
         tracks = [t for t in tracks if t.bpm is not None and low <= t.bpm <= high]
         words.append(_bpm_words(wanted.bpm_min, wanted.bpm_max))
     if wanted.key:
-        tracks = [t for t in tracks if camelot_neighbours(t.key, wanted.key)]
-        words.append(f"tracks that sit with {wanted.key}")
+        code = camelot(wanted.key)
+        tracks = [t for t in tracks if code is not None and camelot(t.key) == code]
+        words.append(f"the tracks in {wanted.key}")
     if wanted.mood:
         tracks = _in_mood(tracks, wanted.mood)
         words.append("the calmer tracks" if wanted.mood == "calm" else "the high-energy tracks")

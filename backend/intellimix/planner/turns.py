@@ -88,12 +88,15 @@ class TrackSelection(_Model):
         default=None, ge=1, le=50, description="The N added first ('the first 3 I uploaded')."
     )
     genres: list[str] = Field(default_factory=list, description="e.g. techno, house, lo-fi.")
+    exclude_genres: list[str] = Field(
+        default_factory=list, description="Genres left out ('my uploads except the techno')."
+    )
     mood: Literal["calm", "energetic"] | None = Field(
         default=None, description="calm for chill/mellow/relaxed, energetic for hype/banging."
     )
     bpm_min: Finite | None = Field(default=None, ge=40, le=250)
     bpm_max: Finite | None = Field(default=None, ge=40, le=250)
-    key: str | None = Field(default=None, description="Tracks in or next to this key.")
+    key: str | None = Field(default=None, description="Tracks in this key ('everything in A minor').")
     count: int | None = Field(default=None, ge=1, le=50, description="How many tracks asked for.")
 
 

@@ -20,6 +20,8 @@ reader calls for them.
 
 from __future__ import annotations
 
+import re
+
 from spacy.tokens import Doc, Span
 
 from intellimix.planner import reading as phrases
@@ -35,6 +37,7 @@ from intellimix.planner.reader.tagging import TRACK, TRACK_MAYBE, has, tag, valu
 from intellimix.planner.songs import read_song_question_id
 from intellimix.planner.turns import (
     AnalysisFact,
+    EditOperation,
     GenerationRequest,
     MixIntent,
     PlannerRequest,
@@ -53,9 +56,17 @@ MUSIC_CONCEPTS = (
     "SUGGEST", "ORDER", "ENERGY", "LENGTHQ", "SCALE",
 )  # fmt: skip
 LONG_MESSAGE_TOKENS = 60
+ABOUT_MIX = frozenset(
+    {"it", "that", "this", "they", "them", "those", "these", "mix", "each", "one", "ones"}
+    | {"clash", "clashes", "camelot", "order", "transitions", "set", "first", "last", "now"}
+)
 REQUEST_VERBS = frozenset(
     {"make", "mix", "blend", "do", "give", "gimme", "create", "build", "throw", "put", "play"}
     | {"generate", "compose", "add", "remove", "swap", "move", "drop", "use", "start", "set"}
+)
+EDIT_VERBS = frozenset(
+    {"fix", "sort", "order", "put", "swap", "move", "shift", "change", "replace", "reverse"}
+    | {"take", "drop", "remove", "add", "use", "make", "set", "turn", "bump", "pitch"}
 )
 QUESTION_STARTS = frozenset(
     {"what", "whats", "what's", "how", "hows", "how's", "which", "is", "are", "does", "do"}
@@ -71,9 +82,13 @@ def read_message(request: PlannerRequest) -> MixIntent:
     """Read one chat message, in its context, as a MixIntent; odd words never raise."""
     if not request.message.strip():
         return MixIntent(action="chat")
+    request = request.model_copy(update={"message": _unslanged(request.message)})
     doc = tag(request.message, request.library)
     if len(doc) > LONG_MESSAGE_TOKENS:
         request, doc = _the_request_in(request, doc)
+    corrected = _correction(request, doc)
+    if corrected is not None:
+        request, doc = corrected
     library = {track.id: track for track in request.library}
     conversation = Conversation(
         plan=request.current_plan,
@@ -93,7 +108,7 @@ def read_message(request: PlannerRequest) -> MixIntent:
         return MixIntent(action="generate", generation=GenerationRequest(prompt=request.message))
     if _tagged(doc, "SUGGEST") and not reading.edits:
         return _suggestion(request)
-    if _is_question(doc) and not reading.edits:
+    if _is_question(doc):
         return _question(request, doc, conversation)
     if request.current_plan is not None and reading.edits and not _is_new_mix(doc, reading):
         return _revision(request, reading)
@@ -107,6 +122,33 @@ def read_message(request: PlannerRequest) -> MixIntent:
     return _with_energy(_mix_or_chat(request, doc, read), doc)
 
 
+SLANG = {"n": "and", "u": "you", "ur": "your", "pls": "please", "plz": "please", "shud": "should",
+         "wud": "would", "cud": "could", "r": "are", "em": "them", "ya": "you", "tho": "though",
+         "w/": "with", "w": "with", "2nd": "second", "b4": "before", "thx": "thanks"}  # fmt: skip
+_WORD = re.compile(r"(?<![\w/])([a-z0-9/]+)(?![\w/])", re.IGNORECASE)
+
+
+def _unslanged(message: str) -> str:
+    """Chat shorthand spelled out ('u', 'n', 'shud'), so every reader sees plain words."""
+    return _WORD.sub(lambda m: SLANG.get(m.group(1).lower(), m.group(1)), message)
+
+
+def _correction(request: PlannerRequest, doc: Doc) -> tuple[PlannerRequest, Doc] | None:
+    """'oh i meant the second': the previous message again, with the ordinal corrected."""
+    words = [t.lower_ for t in doc]
+    if "meant" not in words or not request.recent_messages:
+        return None
+    new = next((t for t in doc if has(t, "ORD")), None)
+    if new is None:
+        return None
+    before = tag(request.recent_messages[-1], request.library)
+    old = next((t for t in before if has(t, "ORD")), None)
+    if old is None:
+        return None
+    text = before.text[: old.idx] + new.text + before.text[old.idx + len(old.text) :]
+    return request.model_copy(update={"message": text}), tag(text, request.library)
+
+
 def _tagged(doc: Doc, concept: str) -> bool:
     return any(has(t, concept) for t in doc)
 
@@ -116,9 +158,10 @@ def _the_request_in(request: PlannerRequest, doc: Doc) -> tuple[PlannerRequest, 
     asking = [
         sentence
         for sentence in _sentences(doc)
-        if any(t.lower_ in REQUEST_VERBS for t in sentence) and _about_music(sentence)
+        if any(t.lower_ in REQUEST_VERBS for t in sentence)
+        and any(has(t, "MIXWORD") or has(t, "GENERATE") or has(t, TRACK) for t in sentence)
     ]
-    text = " ".join(s.text for s in asking) if asking else ""
+    text = asking[-1].text if asking else ""
     shorter = request.model_copy(update={"message": text})
     return shorter, tag(text, request.library)
 
@@ -144,9 +187,20 @@ def _about_music(doc: Doc | Span) -> bool:
             return True
         if has(token, "UNIT") and token.i > 0 and has(token.doc[token.i - 1], "NUM"):
             return True
-        if token.lower_ in ("lufs", "louder", "quieter", "bpm", "key"):
+        if token.lower_ in ("lufs", "louder", "quieter", "loud", "quiet", "bpm", "key", "tempo"):
+            return True
+        number = _number(token)
+        if number is not None and (60 <= number <= 200 or -30 <= number <= -5):
             return True
     return False
+
+
+def _number(token: object) -> float | None:
+    raw = value(token, "NUM")  # type: ignore[arg-type]
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None
 
 
 def _continues_generation(request: PlannerRequest, doc: Doc) -> bool:
@@ -208,6 +262,12 @@ def _suggestion(request: PlannerRequest) -> MixIntent:
     return MixIntent(action="suggest", songs=read.songs)
 
 
+def _order_edits(doc: Doc) -> list[EditOperation]:
+    """An order asked of a new mix ('slowest to fastest'), applied once its tracks are chosen."""
+    orders = [value(t, "ORDER") for t in doc if has(t, "ORDER")]
+    return [EditOperation(op="order_by", text=o) for o in orders if o != "reverse"][-1:]
+
+
 def _with_energy(intent: MixIntent, doc: Doc) -> MixIntent:
     """The energy curve the words name ('start chill, end hype', 'build to a peak')."""
     curves = [value(t, "ENERGY") for t in doc if has(t, "ENERGY")]
@@ -227,12 +287,18 @@ def _removed(previous: MixPlan | None, current: MixPlan | None) -> list[str]:
 
 
 def _is_question(doc: Doc) -> bool:
+    """A question to answer, not a request phrased as one ('can you make a mix…?')."""
     words = [w for t in doc if not t.is_punct for w in t.lower_.split()]
-    if not words:
+    if not words or _is_request(words):
         return False
-    if any(w in REQUEST_VERBS for w in words[:6]) and words[0] not in ("what", "which", "how"):
-        return False  # "can you make a mix of…?" asks for a mix
     return doc.text.rstrip().endswith("?") or words[0] in QUESTION_STARTS
+
+
+def _is_request(words: list[str]) -> bool:
+    if words[0] in REQUEST_VERBS - {"do"} or words[0] in EDIT_VERBS:
+        return True
+    polite = words[0] in ("can", "could", "would", "will", "please") and words[1:2] in (["you"], ["u"])
+    return polite and any(w in REQUEST_VERBS | EDIT_VERBS for w in words[2:6])
 
 
 def _is_new_mix(doc: Doc, reading: Reading) -> bool:
@@ -246,6 +312,8 @@ def _is_new_mix(doc: Doc, reading: Reading) -> bool:
 def _only_edits(doc: Doc, reading: Reading) -> bool:
     """An edit with nothing to edit: no tracks named or described, no mix asked for."""
     if not (set(reading.frames) & EDIT_FRAMES) and not _scalar_only(doc):
+        return False
+    if library_selection(doc, []) is not None:
         return False
     return not any(
         has(t, TRACK) or has(t, TRACK_MAYBE) or has(t, "MIXWORD") or has(t, "GENRE")
@@ -291,7 +359,8 @@ def _question(request: PlannerRequest, doc: Doc, conversation: Conversation) -> 
     described = library_selection(doc, request.library)
     if described is not None and not described.everything:
         return MixIntent(action="analyze", selection=described, asked=facts)
-    if conversation.plan is not None:
+    about_mix = {t.lower_ for t in doc} & ABOUT_MIX or _tagged(doc, "ASKFACT")
+    if conversation.plan is not None and about_mix:
         picked = positions(list(doc), conversation)
         playing = conversation.playing
         ids = [playing[p - 1] for p in picked] if picked else []
@@ -325,11 +394,15 @@ def _mix_or_chat(request: PlannerRequest, doc: Doc, read: MixIntent) -> MixInten
         songs = [SongRequest(query=t, track_id=t) for t in focus]
         return read.model_copy(update={"songs": songs})
     if read.action in ("mix", "revise") and read.songs:
-        return read if selection is None or named else read.model_copy(update={"selection": selection})
+        if selection is None:
+            return read
+        if named:
+            return read.model_copy(update={"selection": selection})
+        read = read.model_copy(update={"songs": [], "order_fixed": False, "transitions": []})
     music = any(has(t, c) for t in doc for c in MUSIC_CONCEPTS) or named
     if selection is not None and (music or selection.count):
         base = read if read.action == "mix" else MixIntent(action="mix")
-        return base.model_copy(update={"selection": selection})
+        return base.model_copy(update={"selection": selection, "edits": _order_edits(doc)})
     if read.action == "mix" and music:
         return read
     if read.action == "revise" and request.current_plan is not None:

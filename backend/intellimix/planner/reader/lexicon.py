@@ -226,7 +226,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
     "MIXWORD": {
         "mix": (
             "mix", "mixes", "set", "dj set", "playlist", "mixtape", "blend", "mashup", "dj",
-            "tracks", "songs", "music", "tunes", "selection", "session", "megamix",
+            "tracks", "songs", "music", "tunes", "selection", "session", "megamix", "stuff",
         ),
     },
     "LENGTHQ": {"length": ("as long as you can", "as long as possible", "longest possible",
@@ -261,7 +261,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "GENERATE": {
         "generate": ("generate", "compose", "produce", "synthesize", "create a new",
-                     "make a new", "make me a new", "new track", "new song", "new one",
+                     "make a new", "make me a new", "new track", "new song", "make a new one",
                      "make a track", "make me a track", "make a beat", "make me a beat",
                      "make a lofi", "write a track", "another new one", "a new beat",
                      "make another"),

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span, Token
 
 from intellimix.planner.compat import energy_of
+from intellimix.planner.intent import find_key
+from intellimix.planner.songs import fold
 from intellimix.planner.plan import MixPlan
 from intellimix.planner.reader import grammar
 from intellimix.planner.reader.tagging import TRACK, TRACK_MAYBE, has, value
@@ -180,13 +182,48 @@ def _pronoun(tokens: Sequence[Token], conversation: Conversation) -> list[int]:
         has(t, "EVERYTHING") for t in tokens
     ):
         return list(range(1, conversation.count + 1))
-    if words & {"it", "that", "this"}:
+    described = _described(tokens, conversation)
+    if described:
+        return described
+    if words & {"it", "that", "this", "new"}:
+        if tokens:
+            # "iron lung is too much, take it out": a track named earlier in the same message
+            earlier = [
+                t._.track
+                for t in tokens[0].doc[: tokens[0].i]
+                if has(t, TRACK) and t._.track in conversation.playing
+            ]
+            if earlier:
+                return [conversation.playing.index(earlier[-1]) + 1]
         for track_id in conversation.focus:
             if track_id in conversation.playing:
                 return [conversation.playing.index(track_id) + 1]
         if conversation.count == 1:
             return [1]
     return []
+
+
+STOP_WORDS = frozenset(
+    {"the", "a", "an", "one", "ones", "track", "song", "tune", "that", "this", "it", "out"}
+    | {"for", "with", "and", "of", "in", "to", "swap", "replace", "remove", "drop", "move"}
+)
+
+
+def _described(tokens: Sequence[Token], conversation: Conversation) -> list[int]:
+    """'the extended one', 'the okoro track': a playing track whose title or artist has the word."""
+    words = [t.lower_ for t in tokens]
+    if not ({"one", "track", "song", "version"} & set(words)):
+        return []
+    hints = [w for w in words if w not in STOP_WORDS and len(w) > 2 and w.isalpha()]
+    found = []
+    for position, track_id in enumerate(conversation.playing, start=1):
+        track = conversation.library.get(track_id)
+        if track is None:
+            continue
+        name = f"{track.title} {track.artist or ''}".lower()
+        if hints and any(h in name.split() or h in name for h in hints):
+            found.append(position)
+    return found if len(found) == 1 else []
 
 
 def _new_tracks(tokens: Sequence[Token], conversation: Conversation) -> list[str]:
@@ -209,6 +246,9 @@ def _split_at(clause: Span, words: Sequence[str], concept: str | None = None) ->
 
 
 def _undo(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    if any(has(t, "PLACE") or has(t, "RELPOS") for t in clause) and conversation.removed:
+        _add(clause, conversation, reading)  # "put it back at the end" places a track again
+        return
     reading.navigation = Navigation(action="undo", steps=_steps(clause))
 
 
@@ -574,7 +614,9 @@ def _add(clause: Span, conversation: Conversation, reading: Reading) -> None:
     place = next((value(t, "PLACE") for t in tokens if has(t, "PLACE")), None)
     subject_tokens = tokens[: relative[0]] if relative else tokens
     new = _new_tracks(subject_tokens, conversation)
-    if not new and any(t.lower_ in ("it", "that", "back") for t in subject_tokens):
+    if not new and any(
+        t.lower_ in ("it", "that", "back") or value(t, "UNDO") for t in subject_tokens
+    ):
         new = [t for t in conversation.removed if t not in conversation.playing]
     if not new:
         unresolved = [t for t in subject_tokens if has(t, TRACK_MAYBE) or (has(t, TRACK) and not t._.track)]
@@ -677,8 +719,9 @@ def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelecti
         if source:
             fields["source"] = source
         genre = value(token, "GENRE")
-        if genre and not _excluded(tokens, i):
-            fields.setdefault("genres", []).append(genre)  # type: ignore[union-attr]
+        if genre:
+            field_name = "exclude_genres" if _excluded(tokens, i) else "genres"
+            fields.setdefault(field_name, []).append(genre)  # type: ignore[union-attr]
         mood = value(token, "MOOD")
         if mood and "mood" not in fields:
             fields["mood"] = mood
@@ -701,10 +744,24 @@ def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelecti
     count = _track_count(tokens)
     if count:
         fields["count"] = count
+    key = _key_of_tracks(doc)
+    if key and (fields or any(has(t, "MIXWORD") for t in tokens)) and not any(
+        has(t, TRACK) for t in tokens
+    ):
+        fields["key"] = key
     if not fields:
         return None
     fields.pop("pool", None)
     return TrackSelection.model_validate(fields)
+
+
+def _key_of_tracks(doc: Doc) -> str | None:
+    """'everything I have in A minor': the key the tracks are in."""
+    words = [t.lower_ for t in doc]
+    if "in" not in words:
+        return None
+    found = find_key(fold(doc.text))
+    return found[0] if found else None
 
 
 def _excluded(tokens: Sequence[Token], i: int) -> bool:
