@@ -38,10 +38,14 @@ def run_case(turns: list[str], library: list[LibraryTrack]) -> PlannerReply:
     planner = LocalPlanner()
     plan: MixPlan | None = None
     request = PlannerRequest(message=turns[0], library=library)
+    recent: list[str] = []
     for message in turns:
-        request = request.model_copy(update={"message": message, "current_plan": plan})
+        request = request.model_copy(
+            update={"message": message, "current_plan": plan, "recent_messages": list(recent)}
+        )
         reply = planner.respond(request)
         plan = reply.plan or plan
+        recent.append(message)
         request = request.model_copy(update={"pending_questions": reply.questions})
     return reply
 

@@ -130,6 +130,9 @@ def _mix(turn: _Turn) -> PlannerReply:
             return turn.reply(
                 "chat", "Your library is empty: add some tracks and I can plan a mix."
             )
+        described = (intent.selection, intent.duration_s, intent.energy, intent.bpm, intent.key)
+        if not any(v is not None for v in described) and not intent.use_case:
+            return _which_tracks(turn, "Happy to.")
         intent, chosen_because = _selected(turn)
         turn = _Turn(turn.request, intent, library, turn.provider)
     found = [resolve(song.query, song.track_id, library) for song in intent.songs]

@@ -25,6 +25,7 @@ import re
 from spacy.tokens import Doc, Span
 
 from intellimix.planner import reading as phrases
+from intellimix.planner.intent import find_key
 from intellimix.planner.plan import MixPlan
 from intellimix.planner.reader.operations import (
     Conversation,
@@ -53,7 +54,7 @@ EDIT_FRAMES = frozenset(
 NAVIGATION_FRAMES = frozenset({"undo", "redo", "goto"})
 MUSIC_CONCEPTS = (
     "TTYPE", "TRANS", "MIXWORD", "GENRE", "EVERYTHING", "SOURCE", "NEWEST", "GENERATE",
-    "SUGGEST", "ORDER", "ENERGY", "LENGTHQ", "SCALE",
+    "SUGGEST", "ORDER", "ENERGY", "LENGTHQ", "SCALE", "SECTION",
 )  # fmt: skip
 LONG_MESSAGE_TOKENS = 60
 ABOUT_MIX = frozenset(
@@ -82,7 +83,8 @@ def read_message(request: PlannerRequest) -> MixIntent:
     """Read one chat message, in its context, as a MixIntent; odd words never raise."""
     if not request.message.strip():
         return MixIntent(action="chat")
-    request = request.model_copy(update={"message": _unslanged(request.message)})
+    message = _artists_in_brackets(_unslanged(request.message), request)
+    request = request.model_copy(update={"message": message})
     doc = tag(request.message, request.library)
     if len(doc) > LONG_MESSAGE_TOKENS:
         request, doc = _the_request_in(request, doc)
@@ -104,13 +106,20 @@ def read_message(request: PlannerRequest) -> MixIntent:
         return answered
     if reading.navigation is not None:
         return MixIntent(action="navigate", navigation=reading.navigation)
-    if _tagged(doc, "GENERATE") or _continues_generation(request, doc):
+    if _tagged(doc, "GENERATE"):
+        return MixIntent(action="generate", generation=GenerationRequest(prompt=request.message))
+    if _continues_generation(request, doc):
+        follow_up = phrases.read_message(request.model_copy(update={"current_plan": None}))
+        if follow_up.action == "generate":
+            return follow_up
         return MixIntent(action="generate", generation=GenerationRequest(prompt=request.message))
     if _tagged(doc, "SUGGEST") and not reading.edits:
         return _suggestion(request)
     if _is_question(doc):
         return _question(request, doc, conversation)
     if request.current_plan is not None and reading.edits and not _is_new_mix(doc, reading):
+        return _revision(request, reading)
+    if request.current_plan is not None and not reading.frames and _sets_only(request, doc):
         return _revision(request, reading)
     if request.current_plan is None and _only_edits(doc, reading):
         return MixIntent(action="revise")  # the builder asks which tracks to mix
@@ -131,6 +140,20 @@ _WORD = re.compile(r"(?<![\w/])([a-z0-9/]+)(?![\w/])", re.IGNORECASE)
 def _unslanged(message: str) -> str:
     """Chat shorthand spelled out ('u', 'n', 'shud'), so every reader sees plain words."""
     return _WORD.sub(lambda m: SLANG.get(m.group(1).lower(), m.group(1)), message)
+
+
+_BRACKETED = re.compile(r"\(\s*(?:the\s+)?([^()]{2,60}?)(?:\s+(?:one|version|track))?\s*\)")
+
+
+def _artists_in_brackets(message: str, request: PlannerRequest) -> str:
+    """'home (the dj okoro one)' → 'home by dj okoro', when the brackets name an artist."""
+    artists = {t.artist.lower() for t in request.library if t.artist}
+
+    def spelled(match: re.Match[str]) -> str:
+        inside = match.group(1).strip().lower()
+        return f" by {inside} " if inside in artists else match.group(0)
+
+    return _BRACKETED.sub(spelled, message)
 
 
 def _correction(request: PlannerRequest, doc: Doc) -> tuple[PlannerRequest, Doc] | None:
@@ -189,6 +212,8 @@ def _about_music(doc: Doc | Span) -> bool:
             return True
         if token.lower_ in ("lufs", "louder", "quieter", "loud", "quiet", "bpm", "key", "tempo"):
             return True
+        if len(token.text) <= 3 and find_key(token.text.upper() if token.text[:-1].isdigit() else token.text):
+            return True
         number = _number(token)
         if number is not None and (60 <= number <= 200 or -30 <= number <= -5):
             return True
@@ -208,10 +233,12 @@ def _continues_generation(request: PlannerRequest, doc: Doc) -> bool:
     if not request.recent_messages or _tagged(doc, TRACK):
         return False
     before = tag(request.recent_messages[-1], request.library)
+    if not _tagged(before, "GENERATE"):
+        return False
     describes_track = any(t.lower_ in ("track", "beat", "tune", "one", "song") for t in doc)
-    return _tagged(before, "GENERATE") and describes_track and (
-        _tagged(doc, "GENRE") or _tagged(doc, "NUM") or _tagged(doc, "MOOD")
-    )
+    settles = _tagged(doc, "GENRE") or _tagged(doc, "NUM") or _tagged(doc, "MOOD")
+    # Without a mix, "make it 126 and in G minor" can only mean the track just asked for.
+    return settles and (describes_track or request.current_plan is None)
 
 
 def _answer(request: PlannerRequest, doc: Doc) -> MixIntent | None:
@@ -274,6 +301,14 @@ def _with_energy(intent: MixIntent, doc: Doc) -> MixIntent:
     if intent.action != "mix" or not curves:
         return intent
     return intent.model_copy(update={"energy": curves[-1]})
+
+
+def _sets_only(request: PlannerRequest, doc: Doc) -> bool:
+    """'put the whole thing in 7A', 'at 125', '-9': settings of the mix there is."""
+    if _tagged(doc, TRACK) or _tagged(doc, "MIXWORD") and _tagged(doc, "GENRE"):
+        return False
+    settings = phrases.read_settings(request.message)
+    return any(v is not None for v in (settings.bpm, settings.key, settings.lufs, settings.duration_s))
 
 
 def _removed(previous: MixPlan | None, current: MixPlan | None) -> list[str]:

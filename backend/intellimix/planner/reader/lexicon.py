@@ -173,6 +173,7 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "low to high", "lowest first", "calm to intense", "chill to hype", "warm up",
             "warm-up", "warmup", "getting harder", "hardest last", "end hype", "build",
             "builds", "building", "ascending energy", "increasing energy", "crescendo",
+            "build to a peak", "build up to a peak", "building to a peak",
         ),
         "falling": (
             "wind down", "winding down", "cool down", "cooldown", "falling", "calmer towards the end",
@@ -180,7 +181,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "comedown", "descending energy", "decreasing energy", "mellow out", "chill out at the end",
         ),
         "peak": (
-            "peak in the middle", "peak in the centre", "peak midway", "build to a peak and come back down",
+            "peak in the middle", "peak in the centre", "peak midway",
+            "build to a peak and come back down", "peak and back down", "peak then come down",
             "up and down", "rise and fall", "arc", "peak", "hill",
         ),
     },
@@ -222,6 +224,11 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "hardest", "hard", "intense", "upbeat", "party", "peak time", "peak-time", "rave",
             "heavy", "aggressive", "pumping", "driving", "hype tracks", "club bangers",
         ),
+    },
+    "SECTION": {
+        "intro": ("intro", "intros"), "outro": ("outro", "outros"), "drop": ("drop", "drops"),
+        "chorus": ("chorus", "hook"), "verse": ("verse",), "build": ("build up", "buildup"),
+        "break": ("break", "breakdown"), "bridge": ("bridge",),
     },
     "MIXWORD": {
         "mix": (
