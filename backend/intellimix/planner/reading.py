@@ -1629,3 +1629,8 @@ def read_settings(message: str) -> MixIntent:
 def read_answer(request: PlannerRequest) -> MixIntent | None:
     """The intent pending song questions were about, answered by this message; else None."""
     return _read_answer(_Text(request.message), request)
+
+
+def is_generation_request(message: str) -> bool:
+    """Whether a message asks to compose a new track ("make me a techno track at 130")."""
+    return _is_generation(_Text(message))

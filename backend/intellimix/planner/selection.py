@@ -25,7 +25,7 @@ from intellimix.planner.compat import camelot, energy_of, pair_score, tempo_gap
 from intellimix.planner.turns import EnergyCurve, LibraryTrack, TrackSelection
 
 SECONDS_PER_TRACK = 60.0  # a track's share of a mix when the person does not say
-MIN_SHARE_S = 30.0  # below this a track is a snippet, not a part of the mix
+MIN_SHARE_S = 45.0  # below this a track is a snippet, not a part of the mix
 DEFAULT_SET = 5  # tracks in a mix that gives neither a length nor a count
 STRETCH_BAND = 0.08  # tracks further apart than this in tempo do not share a mix
 CALM_MAX, ENERGETIC_MIN = 0.5, 0.65  # mean energies (0..1) that read as calm / energetic

@@ -84,6 +84,7 @@ def read_message(request: PlannerRequest) -> MixIntent:
     if not request.message.strip():
         return MixIntent(action="chat")
     message = _artists_in_brackets(_unslanged(request.message), request)
+    message = _AND_A_HALF.sub(lambda m: f"{m.group(1)}.5", message)
     request = request.model_copy(update={"message": message})
     doc = tag(request.message, request.library)
     if len(doc) > LONG_MESSAGE_TOKENS:
@@ -106,7 +107,12 @@ def read_message(request: PlannerRequest) -> MixIntent:
         return answered
     if reading.navigation is not None:
         return MixIntent(action="navigate", navigation=reading.navigation)
-    if _tagged(doc, "GENERATE"):
+    if _tagged(doc, "GENERATE") or (
+        not reading.frames and phrases.is_generation_request(request.message)
+    ):
+        read = phrases.read_message(request.model_copy(update={"current_plan": None}))
+        if read.action == "generate":
+            return read
         return MixIntent(action="generate", generation=GenerationRequest(prompt=request.message))
     if _continues_generation(request, doc):
         follow_up = phrases.read_message(request.model_copy(update={"current_plan": None}))
@@ -118,9 +124,9 @@ def read_message(request: PlannerRequest) -> MixIntent:
     if _is_question(doc):
         return _question(request, doc, conversation)
     if request.current_plan is not None and reading.edits and not _is_new_mix(doc, reading):
-        return _revision(request, reading)
+        return _revision(request, reading, doc)
     if request.current_plan is not None and not reading.frames and _sets_only(request, doc):
-        return _revision(request, reading)
+        return _revision(request, reading, doc)
     if request.current_plan is None and _only_edits(doc, reading):
         return MixIntent(action="revise")  # the builder asks which tracks to mix
     if not _about_music(doc):
@@ -131,7 +137,7 @@ def read_message(request: PlannerRequest) -> MixIntent:
     return _with_energy(_mix_or_chat(request, doc, read), doc)
 
 
-SLANG = {"n": "and", "u": "you", "ur": "your", "pls": "please", "plz": "please", "shud": "should",
+SLANG = {"smth": "something", "sth": "something", "n": "and", "u": "you", "ur": "your", "pls": "please", "plz": "please", "shud": "should",
          "wud": "would", "cud": "could", "r": "are", "em": "them", "ya": "you", "tho": "though",
          "w/": "with", "w": "with", "2nd": "second", "b4": "before", "thx": "thanks"}  # fmt: skip
 _WORD = re.compile(r"(?<![\w/])([a-z0-9/]+)(?![\w/])", re.IGNORECASE)
@@ -174,6 +180,9 @@ def _correction(request: PlannerRequest, doc: Doc) -> tuple[PlannerRequest, Doc]
 
 def _tagged(doc: Doc, concept: str) -> bool:
     return any(has(t, concept) for t in doc)
+
+
+_AND_A_HALF = re.compile(r"\b(\d+)\s+and\s+a\s+half\b", re.IGNORECASE)
 
 
 def _the_request_in(request: PlannerRequest, doc: Doc) -> tuple[PlannerRequest, Doc]:
@@ -232,8 +241,8 @@ def _continues_generation(request: PlannerRequest, doc: Doc) -> bool:
     """'and a techno track at 130' right after asking for a new track: another generation."""
     if not request.recent_messages or _tagged(doc, TRACK):
         return False
-    before = tag(request.recent_messages[-1], request.library)
-    if not _tagged(before, "GENERATE"):
+    previous = request.recent_messages[-1]
+    if not (_tagged(tag(previous, request.library), "GENERATE") or phrases.is_generation_request(previous)):
         return False
     describes_track = any(t.lower_ in ("track", "beat", "tune", "one", "song") for t in doc)
     settles = _tagged(doc, "GENRE") or _tagged(doc, "NUM") or _tagged(doc, "MOOD")
@@ -270,6 +279,7 @@ def _chosen(request: PlannerRequest, doc: Doc, question: Question) -> MixIntent 
         ids = [t._.track for t in doc if has(t, TRACK) and t._.track]
     if not ids:
         return None
+    intent = _with_settings(intent, request.message)
     if "all" in ids:
         if slot == "songs":
             return intent.model_copy(update={"selection": TrackSelection(everything=True)})
@@ -280,6 +290,17 @@ def _chosen(request: PlannerRequest, doc: Doc, question: Question) -> MixIntent 
         merged = [*intent.songs[:at], *songs, *intent.songs[at + 1 :]]
         return intent.model_copy(update={"songs": merged})
     return intent.model_copy(update={"songs": [*intent.songs, *songs]})
+
+
+def _with_settings(intent: MixIntent, message: str) -> MixIntent:
+    """An answer that also sets the mix ('all of them, 2 minutes')."""
+    settings = phrases.read_settings(message)
+    given = {
+        name: getattr(settings, name)
+        for name in ("bpm", "key", "duration_s", "lufs", "energy")
+        if getattr(settings, name) is not None
+    }
+    return intent.model_copy(update=given)
 
 
 def _suggestion(request: PlannerRequest) -> MixIntent:
@@ -308,7 +329,9 @@ def _sets_only(request: PlannerRequest, doc: Doc) -> bool:
     if _tagged(doc, TRACK) or _tagged(doc, "MIXWORD") and _tagged(doc, "GENRE"):
         return False
     settings = phrases.read_settings(request.message)
-    return any(v is not None for v in (settings.bpm, settings.key, settings.lufs, settings.duration_s))
+    if any(v is not None for v in (settings.bpm, settings.key, settings.lufs, settings.duration_s)):
+        return True
+    return _bare_lufs(doc) is not None
 
 
 def _removed(previous: MixPlan | None, current: MixPlan | None) -> list[str]:
@@ -365,9 +388,17 @@ def _scalar_only(doc: Doc) -> bool:
     )
 
 
-def _revision(request: PlannerRequest, reading: Reading) -> MixIntent:
+def _bare_lufs(doc: Doc) -> float | None:
+    """'nah too loud, -9': a lone negative number in the loudness range is a LUFS target."""
+    numbers = [n for t in doc if (n := _number(t)) is not None]
+    return numbers[0] if len(numbers) == 1 and -30 <= numbers[0] <= -5 else None
+
+
+def _revision(request: PlannerRequest, reading: Reading, doc: Doc | None = None) -> MixIntent:
     """The operations read, plus whatever the words set for the whole mix."""
     settings = phrases.read_settings(request.message)
+    if settings.lufs is None and doc is not None and _bare_lufs(doc) is not None:
+        settings = settings.model_copy(update={"lufs": _bare_lufs(doc)})
     edits = list(reading.edits)
     touched = {e.op for e in edits}
     intent = MixIntent(action="revise", edits=edits)
@@ -403,6 +434,11 @@ def _question(request: PlannerRequest, doc: Doc, conversation: Conversation) -> 
             songs = [SongRequest(query=i, track_id=i) for i in ids]
             return MixIntent(action="analyze", songs=songs, asked=facts)
         return MixIntent(action="analyze", asked=facts)
+    pointing = {t.lower_ for t in doc} & {"they", "them", "those", "it", "both"}
+    focus = [t for t in request.focus_track_ids if t in conversation.library]
+    if pointing and focus:
+        songs = [SongRequest(query=conversation.library[t].title, track_id=t) for t in focus]
+        return MixIntent(action="analyze", songs=songs, asked=facts)
     if any(has(t, c) for t in doc for c in MUSIC_CONCEPTS):
         return read
     return MixIntent(action="chat")
@@ -434,7 +470,7 @@ def _mix_or_chat(request: PlannerRequest, doc: Doc, read: MixIntent) -> MixInten
         if named:
             return read.model_copy(update={"selection": selection})
         read = read.model_copy(update={"songs": [], "order_fixed": False, "transitions": []})
-    music = any(has(t, c) for t in doc for c in MUSIC_CONCEPTS) or named
+    music = _about_music(doc)
     if selection is not None and (music or selection.count):
         base = read if read.action == "mix" else MixIntent(action="mix")
         return base.model_copy(update={"selection": selection, "edits": _order_edits(doc)})

@@ -131,6 +131,7 @@ def positions(tokens: Sequence[Token], conversation: Conversation) -> list[int]:
     for i, token in enumerate(tokens):
         track_id = token._.track if has(token, TRACK) else None
         if track_id and track_id in playing:
+            track_id = _qualified(tokens[max(0, i - 2) : i], track_id, conversation)
             found.append(playing.index(track_id) + 1)
         elif has(token, TRACK_MAYBE):
             for candidate in token._.candidates:
@@ -159,6 +160,17 @@ def positions(tokens: Sequence[Token], conversation: Conversation) -> list[int]:
     if not found:
         found = _pronoun(tokens, conversation)
     return list(dict.fromkeys(found))
+
+
+def _qualified(before: Sequence[Token], track_id: str, conversation: Conversation) -> str:
+    """'the extended sunrise': another playing version of the named title, if a word says so."""
+    named = conversation.library[track_id].title.lower()
+    hints = [t.lower_ for t in before if len(t.lower_) > 3 and t.lower_ not in STOP_WORDS]
+    for other in conversation.playing:
+        title = conversation.library[other].title.lower() if other in conversation.library else ""
+        if other != track_id and named in title and any(h in title for h in hints):
+            return other
+    return track_id
 
 
 def _superlative(word: str, conversation: Conversation) -> int | None:
@@ -733,7 +745,10 @@ def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelecti
             else:
                 fields["newest"] = count
     for genre in {t.genre for t in library if t.genre}:
-        if genre.lower() in doc.text and genre.lower() not in fields.get("genres", []):  # type: ignore[operator]
+        excluded = fields.get("exclude_genres", [])
+        if genre.lower() in doc.text and genre.lower() not in fields.get("genres", []) and not any(  # type: ignore[operator]
+            g in genre.lower() for g in excluded  # type: ignore[union-attr]
+        ):
             if not any(genre.lower() in g or g in genre.lower() for g in fields.get("genres", [])):  # type: ignore[union-attr]
                 fields.setdefault("genres", []).append(genre.lower())  # type: ignore[union-attr]
     low, high = _bpm_window(tokens, words)
