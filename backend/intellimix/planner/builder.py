@@ -412,7 +412,23 @@ def _song_question(
     """Which track a song means: its candidates (the closest titles), else suggestions."""
     library = turn.library
     options = [c for c in candidates if c in library]
-    if len(options) >= 2 and match_song(query, [library[c] for c in options]).score >= MIN_SCORE:
+    same_name = (
+        len(options) >= 2 and match_song(query, [library[c] for c in options]).score >= MIN_SCORE
+    )
+    if same_name and slot.startswith("songs"):
+        # A mix may well want every track of that name ("mix Home" → "both").
+        shown = options[:QUESTION_OPTIONS]
+        every = "Both" if len(shown) == 2 else f"All {len(shown)}"
+        return Question(
+            question_id=song_question_id(intent or turn.intent, slot),
+            question=f'Which "{query}" do you mean? You can pick more than one.',
+            options=[
+                *(_option(library[c]) for c in shown),
+                QuestionOption(id=ALL_TRACKS, label=every),
+            ],
+            multi_select=True,
+        )
+    if same_name:
         text = f'Which "{query}" do you mean?'
     elif options:
         text = f'Did you mean one of these for "{query}"?'

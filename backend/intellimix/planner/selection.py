@@ -154,6 +154,8 @@ def _set_size(
     """How many tracks to play: the count asked, the whole group while it fits, else by length."""
     if wanted.count:
         return wanted.count
+    if wanted.everything:
+        return max(matched, 1)  # "all of them" means all of them, whatever the length
     fits = math.floor(duration_s / MIN_SHARE_S) if duration_s else matched
     if whole_group:
         return max(2, min(matched, fits))
@@ -168,6 +170,17 @@ def _coherent(
     tracks: list[LibraryTrack], size: int, wanted: TrackSelection, energy: EnergyCurve | None
 ) -> list[LibraryTrack]:
     """`size` tracks that mix: the largest tempo band, then the best key path through it."""
+    if len(wanted.genres) > 1:
+        # a journey through genres ("hip hop to house to techno") plays each of them
+        per_genre = [[t for t in tracks if _genre_fits(t, [g])] for g in wanted.genres]
+        chosen = [max(group, key=energy_of) if energy == "falling" else min(group, key=energy_of)
+                  for group in per_genre if group][:size]
+        rest = [t for t in tracks if t not in chosen]
+        while len(chosen) < size and rest:
+            following = max(rest, key=lambda t: _fit_with(chosen, t, energy))
+            chosen.append(following)
+            rest.remove(following)
+        return [t for t in tracks if t in chosen]
     band = max((_tempo_band(tracks, centre) for centre in tracks), key=len)
     pool = band if len(band) >= size else tracks
     if wanted.mood:
