@@ -308,7 +308,9 @@ def test_an_ambiguous_song_is_a_question_with_its_candidates():
     answer = reply({"songs": [{"query": "Home"}, song("sunrise")], "order_fixed": True})
     assert answer.kind == "questions" and answer.plan is None
     (question,) = answer.questions
-    assert {o.id for o in question.options} == {"home_aurelia_stone", "home_dj_okoro"}
+    # A mix may want both: several may be picked, and "all" is offered.
+    assert question.multi_select
+    assert {o.id for o in question.options} == {"home_aurelia_stone", "home_dj_okoro", "all"}
     assert "Home" in question.question
     intent, slot = read_song_question_id(question.question_id)
     assert slot == "songs.0" and intent.songs[1].track_id == "sunrise"
@@ -431,7 +433,7 @@ def test_removing_the_only_track_is_refused():
 
 def test_apply_edits_reports_ops_that_cannot_apply():
     plan = mix("deep_blue", "sunrise")
-    revised, applied, notes = apply_edits(
+    revised, applied, notes, _ = apply_edits(
         plan,
         [
             EditOperation.model_validate(

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from flask import current_app
 from pydantic import BaseModel, ValidationError
 
-from intellimix.chats import memory, outcomes, service, song_imports
+from intellimix.chats import conversation, memory, outcomes, service, song_imports
 from intellimix.chats.models import PlanDraft
 from intellimix.chats.tracks import planner_library
 from intellimix.extensions import db
@@ -63,6 +63,8 @@ def planner_request(run: Run) -> PlannerRequest:
     given = run.input or {}
     draft = db.session.get(PlanDraft, given.get("draft_id") or "")
     pending = draft.questions if draft is not None and draft.status == "collecting" else None
+    plan_from = given.get("plan_from") or {}
+    context = conversation.context_of(run, plan_from.get("draft_id"))
     return PlannerRequest(
         message=given.get("message") or "",
         library=list(planner_library(run.user_id).values()),
@@ -71,6 +73,9 @@ def planner_request(run: Run) -> PlannerRequest:
         answers=_valid(Answer, given.get("answers")),
         attached_segments=_valid(Segment, given.get("attached_segments")) or None,
         preferences=memory.planning_preferences(run.user_id),
+        recent_messages=context.recent_messages,
+        focus_track_ids=context.focus_track_ids,
+        previous_plan=context.previous_plan,
     )
 
 

@@ -38,6 +38,7 @@ from intellimix.planner.compose import (
     with_key,
 )
 from intellimix.planner.intent import PromptError, parse_prompt
+from intellimix.planner.changes import describe_changes, plan_changes
 from intellimix.planner.plan import MixPlan, Target, TransitionType
 from intellimix.planner.revisions import apply_edits, resolve, unresolved
 from intellimix.planner.selection import matching_tracks, select_tracks
@@ -180,7 +181,7 @@ def _mix(turn: _Turn) -> PlannerReply:
     plan, compose_notes = compose(placed, settings, story, refit=duration is not None)
     notes += key_notes + transition_notes + assign_notes + compose_notes
     if intent.edits:  # an order asked of tracks the set builder chose ("slowest to fastest")
-        plan, _, edit_notes = apply_edits(plan, intent.edits, library, preferences=prefs)
+        plan, _, edit_notes, _ = apply_edits(plan, intent.edits, library, preferences=prefs)
         notes += edit_notes
     return _draft(turn, plan, notes, lead=chosen_because)
 
@@ -236,10 +237,11 @@ def _draft(
     operations: Sequence[EditOperation] = (),
     *,
     lead: Sequence[str] = (),
+    text: str | None = None,
 ) -> PlannerReply:
     used = {s.track_id: turn.library[s.track_id] for s in plan.segments}
     found = warnings(plan, used)
-    text = " ".join([*lead, f"{plan.title}: {plan.summary}"])
+    text = text or " ".join([*lead, f"{plan.title}: {plan.summary}"])
     if notes:
         text += f" Note: {notes[0]}"
     return turn.reply(
@@ -298,13 +300,20 @@ def _revise(turn: _Turn, current: MixPlan, edits: Sequence[EditOperation]) -> Pl
             for m in missing
         ]
         return turn.reply("questions", _questions_text(questions), questions=questions)
-    revised, applied, notes = apply_edits(
+    revised, applied, notes, said_changes = apply_edits(
         current, edits, turn.library, preferences=turn.request.preferences
     )
     if not applied:
         said = notes[0] if notes else "There was nothing in the message to change."
         return turn.reply("chat", f"I left the plan as it was. {said}", notes=notes)
-    return _draft(turn, revised, notes, applied)
+    bpms = {t.id: t.bpm for t in turn.library.values()}
+    changes = plan_changes(current, revised, track_bpms=bpms)
+    if changes.unchanged:
+        # Already as asked: the same plan again, saying so, so the card stays in view.
+        said = " ".join(said_changes) or "it already is that way"
+        return _draft(turn, current, notes, applied, text=f"Already done — {said}")
+    titles = {t.id: t.title for t in turn.library.values()}
+    return _draft(turn, revised, notes, applied, text=describe_changes(changes, titles))
 
 
 # --- an attached timeline ---------------------------------------------------------------------
@@ -385,7 +394,7 @@ def _revise_or_keep(turn: _Turn, attached: MixPlan, edits: Sequence[EditOperatio
     """The attached timeline with the edits (possibly none) applied and validated."""
     if edits:
         return _revise(turn, attached, edits)
-    plan, _, notes = apply_edits(attached, [], turn.library, preferences=turn.request.preferences)
+    plan, _, notes, _ = apply_edits(attached, [], turn.library, preferences=turn.request.preferences)
     return _draft(turn, plan, notes)
 
 

@@ -51,6 +51,7 @@ class Revision(NamedTuple):
     plan: MixPlan
     applied: list[EditOperation]
     notes: list[str]
+    changes: list[str] = []  # what each applied edit did, in words
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ def apply_edits(
     same_tracks = [s.track.id for s in draft.slots] == [s.track_id for s in plan.segments]
     story = Story(changes=list(draft.changes), title=plan.title if same_tracks else None)
     revised, compose_notes = compose(draft.slots, draft.settings, story, refit=draft.refit)
-    return Revision(revised, applied, notes + compose_notes)
+    return Revision(revised, applied, notes + compose_notes, list(draft.changes))
 
 
 def _find(draft: _Draft, ref: str | None, library: Library, index: int | None = None) -> int | None:
