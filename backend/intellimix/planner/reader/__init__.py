@@ -182,6 +182,7 @@ def _tagged(doc: Doc, concept: str) -> bool:
     return any(has(t, concept) for t in doc)
 
 
+_FIXED_ORDER = re.compile(r"\b(?:in (?:that|this|the same) order|in order|as listed|in the order)\b")
 _AND_A_HALF = re.compile(r"\b(\d+)\s+and\s+a\s+half\b", re.IGNORECASE)
 
 
@@ -464,6 +465,8 @@ def _mix_or_chat(request: PlannerRequest, doc: Doc, read: MixIntent) -> MixInten
     if read.action == "mix" and not read.songs and focus and pointing:
         songs = [SongRequest(query=t, track_id=t) for t in focus]
         return read.model_copy(update={"songs": songs})
+    if read.action in ("mix", "revise") and read.songs and _FIXED_ORDER.search(doc.text):
+        read = read.model_copy(update={"order_fixed": True})
     if read.action in ("mix", "revise") and read.songs:
         if selection is None:
             return read

@@ -176,7 +176,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "build to a peak", "build up to a peak", "building to a peak",
         ),
         "falling": (
-            "wind down", "winding down", "cool down", "cooldown", "falling", "calmer towards the end",
+            "wind down", "winding down", "wind it down", "cool down", "cool it down",
+            "bring it down", "calm it down", "cooldown", "falling", "calmer towards the end",
             "getting calmer", "high to low", "highest first", "hardest first", "come down",
             "comedown", "descending energy", "decreasing energy", "mellow out", "chill out at the end",
         ),

@@ -1,0 +1,106 @@
+"""The conversation corpus through the local planner (issue 13), and the orders it promises.
+
+Both parts of the corpus must stay at or above the pass rate: `dev` is what the reader is
+developed on, `blind` was written before the reader and is never tuned on. The harmonic order
+is checked against brute force; energy arcs against the tracks' measured energies.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import pytest
+
+from intellimix.planner.arrange import Slot, camelot_neighbours, harmonic_order, slot_for
+from intellimix.planner.local import LocalPlanner
+from intellimix.planner.turns import LibraryTrack, PlannerRequest
+from tests.conversation_corpus import compatible_pairs, corpus_library, score
+
+PASS_RATE = 0.95
+KEYS = [
+    f"{note} {mode}"
+    for note in ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+    for mode in ("major", "minor")
+]
+
+
+@pytest.mark.parametrize("part", ["dev", "blind"])
+def test_the_corpus_is_understood(part: str) -> None:
+    rate, results = score(part, LocalPlanner().respond)
+    wrong = [f"{r.dialogue}#{r.turn} {r.say[:60]!r}: {r.failures}" for r in results if not r.right]
+    assert rate >= PASS_RATE, f"{part}: {rate:.1%} fully right\n" + "\n".join(wrong)
+
+
+def _track(index: int, key: str, bpm: float = 124.0, energy: float = 0.5) -> LibraryTrack:
+    return LibraryTrack(
+        id=f"t{index}", title=f"Track {index}", duration_s=240.0, bpm=bpm, key=key, energy=energy
+    )
+
+
+def _slots(tracks: list[LibraryTrack]) -> list[Slot]:
+    from intellimix.planner.arrange import best_part, grid_of
+
+    return [slot_for(t, best_part(t, grid_of(t)), grid_of(t)) for t in tracks]
+
+
+@pytest.mark.parametrize("count", [3, 4, 5, 6, 7, 8])
+@pytest.mark.parametrize("seed", range(5))
+def test_harmonic_order_has_the_most_compatible_neighbours(count: int, seed: int) -> None:
+    rng = random.Random(seed * 100 + count)
+    tracks = [_track(i, rng.choice(KEYS), bpm=rng.uniform(118, 130)) for i in range(count)]
+    ordered = harmonic_order(_slots(tracks))
+    fits = [[camelot_neighbours(a.key, b.key) for b in tracks] for a in tracks]
+    best = max(
+        sum(fits[i][j] for i, j in itertools.pairwise(order))
+        for order in itertools.permutations(range(count))
+    )
+    assert compatible_pairs([s.track.key for s in ordered]) == best
+    assert sorted(s.track.id for s in ordered) == sorted(t.id for t in tracks)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "neighbours"),
+    [
+        ("A minor", "A minor", True),  # same key, 8A
+        ("A minor", "E minor", True),  # 8A → 9A
+        ("A minor", "D minor", True),  # 8A → 7A
+        ("A minor", "C major", True),  # 8A ↔ 8B, relative
+        ("A minor", "G major", False),  # 8A → 9B, diagonal
+        ("A minor", "F# minor", False),  # 8A → 11A
+        ("B major", "Ab minor", True),  # 1B ↔ 1A
+        ("B major", "E major", True),  # 1B → 12B, around the wheel
+    ],
+)
+def test_camelot_neighbours(a: str, b: str, neighbours: bool) -> None:
+    assert camelot_neighbours(a, b) is neighbours
+    assert camelot_neighbours(b, a) is neighbours
+
+
+@pytest.mark.parametrize(
+    ("words", "check"),
+    [
+        ("start calm and build up", lambda e: e == sorted(e)),
+        ("wind it down, highest energy first", lambda e: e == sorted(e, reverse=True)),
+        (
+            "peak in the middle",
+            lambda e: 0 < e.index(max(e)) < len(e) - 1
+            and e[: e.index(max(e)) + 1] == sorted(e[: e.index(max(e)) + 1])
+            and e[e.index(max(e)) :] == sorted(e[e.index(max(e)) :], reverse=True),
+        ),
+    ],
+)
+def test_energy_arcs_follow_measured_energy(words: str, check) -> None:  # type: ignore[no-untyped-def]
+    library = corpus_library(
+        ["cafe_del_mar_ish", "slow_burn", "neon_rain", "golden_hour", "sunrise", "warehouse_7"]
+    )
+    planner = LocalPlanner()
+    first = planner.respond(PlannerRequest(message="mix all of my tracks", library=library))
+    assert first.plan is not None
+    reply = planner.respond(
+        PlannerRequest(message=words, library=library, current_plan=first.plan)
+    )
+    assert reply.kind == "draft" and reply.plan is not None
+    energy = {t.id: t.energy for t in library}
+    order = [energy[s.track_id] for s in reply.plan.segments]
+    assert check(order), order
