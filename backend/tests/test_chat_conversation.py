@@ -14,7 +14,7 @@ import pytest
 from intellimix.audio.render import derive_timeline
 from intellimix.runs.models import Run
 
-from .chat_support import CHATS, Person, add_library, execute, person, post, say, thread
+from .chat_support import CHATS, Person, add_library, person, post, say, thread
 from .conversation_corpus import camelot_neighbours
 from .planning_library import fixture_library
 
@@ -98,9 +98,7 @@ def length(plan: dict[str, Any]) -> float:
 
 
 def transitions(plan: dict[str, Any]) -> list[tuple[str, int]]:
-    return [
-        (s["transition_in"]["type"], s["transition_in"]["beats"]) for s in plan["segments"][1:]
-    ]
+    return [(s["transition_in"]["type"], s["transition_in"]["beats"]) for s in plan["segments"][1:]]
 
 
 @pytest.fixture
@@ -113,6 +111,10 @@ def chat(app: Any, client: Any, api: Any):  # type: ignore[no-untyped-def]
         return Chat(app, client, who)
 
     return start
+
+
+def tempi(chat: Chat) -> list[float]:
+    return [FIXTURE[ref].bpm or 0.0 for ref in chat.tracks()]
 
 
 def energies(chat: Chat) -> list[float]:
@@ -265,7 +267,8 @@ OPERATIONS = [
      lambda t, b: t.tracks() == ["night_drive", "cafe_del_mar_ish", "warehouse_7"]),
     ("move", "move warehouse 7 to the start",
      lambda t, b: t.tracks() == ["warehouse_7", "night_drive", "sunrise"]),
-    ("swap", "swap the first two", lambda t, b: t.tracks() == ["sunrise", "night_drive", "warehouse_7"]),
+    ("swap", "swap the first two",
+     lambda t, b: t.tracks() == ["sunrise", "night_drive", "warehouse_7"]),
     ("one transition", "make the last transition an echo out",
      lambda t, b: transitions(t.plan())[1][0] == "echo_out"
      and transitions(t.plan())[0] == transitions(b)[0]),
@@ -281,7 +284,7 @@ OPERATIONS = [
     ("loudness", "louder, -9 lufs", lambda t, b: t.plan()["target"]["lufs"] == -9),
     ("harmonic order", "put them in the best harmonic order", lambda t, b: len(t.tracks()) == 3),
     ("tempo order", "fastest to slowest",
-     lambda t, b: [FIXTURE[r].bpm for r in t.tracks()] == sorted([FIXTURE[r].bpm for r in t.tracks()], reverse=True)),
+     lambda t, b: tempi(t) == sorted(tempi(t), reverse=True)),
     ("energy order", "start calm and build up",
      lambda t, b: energies(t) == sorted(energies(t))),
     ("pitch", "shift sunrise down 2 semitones",

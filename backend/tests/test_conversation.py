@@ -84,9 +84,11 @@ def test_camelot_neighbours(a: str, b: str, neighbours: bool) -> None:
         ("wind it down, highest energy first", lambda e: e == sorted(e, reverse=True)),
         (
             "peak in the middle",
-            lambda e: 0 < e.index(max(e)) < len(e) - 1
-            and e[: e.index(max(e)) + 1] == sorted(e[: e.index(max(e)) + 1])
-            and e[e.index(max(e)) :] == sorted(e[e.index(max(e)) :], reverse=True),
+            lambda e: (
+                0 < e.index(max(e)) < len(e) - 1
+                and e[: e.index(max(e)) + 1] == sorted(e[: e.index(max(e)) + 1])
+                and e[e.index(max(e)) :] == sorted(e[e.index(max(e)) :], reverse=True)
+            ),
         ),
     ],
 )
@@ -97,9 +99,7 @@ def test_energy_arcs_follow_measured_energy(words: str, check) -> None:  # type:
     planner = LocalPlanner()
     first = planner.respond(PlannerRequest(message="mix all of my tracks", library=library))
     assert first.plan is not None
-    reply = planner.respond(
-        PlannerRequest(message=words, library=library, current_plan=first.plan)
-    )
+    reply = planner.respond(PlannerRequest(message=words, library=library, current_plan=first.plan))
     assert reply.kind == "draft" and reply.plan is not None
     energy = {t.id: t.energy for t in library}
     order = [energy[s.track_id] for s in reply.plan.segments]

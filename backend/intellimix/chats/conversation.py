@@ -41,9 +41,7 @@ def context_of(run: Run, current_draft_id: str | None) -> Context:
         )
     )
     said = [m.content_text for m in messages if m.role == "user" and m.content_text]
-    answer = next(
-        (m for m in messages if m.role == "assistant" and m.status == "completed"), None
-    )
+    answer = next((m for m in messages if m.role == "assistant" and m.status == "completed"), None)
     return Context(
         recent_messages=said[:RECENT_MESSAGES][::-1],
         focus_track_ids=_focus(answer.content_json if answer else None),

@@ -28,6 +28,7 @@ from intellimix.planner.arrange import (
     part_for,
     slot_for,
 )
+from intellimix.planner.changes import describe_changes, plan_changes
 from intellimix.planner.compose import (
     DEFAULT_LUFS,
     Settings,
@@ -38,7 +39,6 @@ from intellimix.planner.compose import (
     with_key,
 )
 from intellimix.planner.intent import PromptError, parse_prompt
-from intellimix.planner.changes import describe_changes, plan_changes
 from intellimix.planner.plan import MixPlan, Target, TransitionType
 from intellimix.planner.revisions import apply_edits, resolve, unresolved
 from intellimix.planner.selection import matching_tracks, select_tracks
@@ -151,7 +151,11 @@ def _mix(turn: _Turn) -> PlannerReply:
         if track_id is None
     ]
     if questions:
-        missing = [song.query for song, (_, candidates) in zip(intent.songs, found, strict=True) if not candidates and song.track_id is None]
+        missing = [
+            song.query
+            for song, (_, candidates) in zip(intent.songs, found, strict=True)
+            if not candidates and song.track_id is None
+        ]
         return turn.reply(
             "questions", _questions_text(questions), questions=questions, unresolved_songs=missing
         )
@@ -394,7 +398,9 @@ def _revise_or_keep(turn: _Turn, attached: MixPlan, edits: Sequence[EditOperatio
     """The attached timeline with the edits (possibly none) applied and validated."""
     if edits:
         return _revise(turn, attached, edits)
-    plan, _, notes, _ = apply_edits(attached, [], turn.library, preferences=turn.request.preferences)
+    plan, _, notes, _ = apply_edits(
+        attached, [], turn.library, preferences=turn.request.preferences
+    )
     return _draft(turn, plan, notes)
 
 
@@ -473,9 +479,7 @@ def _which_tracks(turn: _Turn, lead: str) -> PlannerReply:
         return turn.reply("chat", f"{lead} Your library is empty: add some tracks first.")
     ranked = suggest_tracks(list(library.values()), None, count=QUESTION_OPTIONS)
     options = [_option(library[s.track_id]) for s in ranked]
-    options.append(
-        QuestionOption(id=ALL_TRACKS, label=f"All of them ({len(library)} tracks)")
-    )
+    options.append(QuestionOption(id=ALL_TRACKS, label=f"All of them ({len(library)} tracks)"))
     question = Question(
         question_id=song_question_id(MixIntent(action="mix"), "songs"),
         question=f"{lead} Which tracks should I mix? Pick several, or all of them.",
@@ -550,7 +554,9 @@ def _analyze(turn: _Turn, current: MixPlan | None) -> PlannerReply:
 
 def _mix_facts(turn: _Turn, plan: MixPlan) -> str:
     """The mix as a whole: length, tracks, tempo, and how its keys step."""
-    used = {s.track_id: turn.library[s.track_id] for s in plan.segments if s.track_id in turn.library}
+    used = {
+        s.track_id: turn.library[s.track_id] for s in plan.segments if s.track_id in turn.library
+    }
     scored = compatibility(plan, used)
     clashes = [c for c in scored if c.key_relation == "clash"]
     steps = len(plan.segments) - 1

@@ -18,12 +18,12 @@ from intellimix.planner.arrange import (
     Slot,
     assign_transitions,
     beats_of,
-    harmonic_order,
-    harmony_sentence,
-    mix_length,
     default_transition,
     grid_of,
+    harmonic_order,
+    harmony_sentence,
     make_transition,
+    mix_length,
     mmss,
     order_by_energy,
     part_for,
@@ -274,7 +274,9 @@ def _add(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     slot = replace(slot, transition=draft.fallback)
     slots = [*draft.slots[:at], slot, *draft.slots[at:]]
     where = "at the end" if at == len(draft.slots) else f"at position {at + 1}"
-    return _kept_around(draft, slots, f"Added {slot.track.title} {where}. {' '.join(notes)}".strip())
+    return _kept_around(
+        draft, slots, f"Added {slot.track.title} {where}. {' '.join(notes)}".strip()
+    )
 
 
 def _remove(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
@@ -391,13 +393,16 @@ def _set_transition(draft: _Draft, op: EditOperation, library: Library) -> Outco
         index = asked.index if asked.index > 0 else len(draft.slots) + asked.index
         if not 1 <= index < len(draft.slots):
             count = len(draft.slots) - 1
-            return f"The mix has {count} transition{'s' if count != 1 else ''}, so there is no transition {asked.index}."
+            plural = "s" if count != 1 else ""
+            return (
+                f"The mix has {count} transition{plural}, so there is no transition {asked.index}."
+            )
         targets = range(index, index + 1)
     elif asked.into is not None:
-        index = _find(draft, asked.into, library)
-        if index is None or index == 0:
+        into = _find(draft, asked.into, library)
+        if into is None or into == 0:
             return f"No transition leads into '{asked.into}'."
-        targets = range(index, index + 1)
+        targets = range(into, into + 1)
     slots = list(draft.slots)
     for index in targets:
         current = slots[index].transition or draft.fallback
@@ -435,14 +440,17 @@ def _order_by(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     elif op.text in ("tempo_up", "tempo_down"):
         ordered = sorted(slots, key=lambda s: s.track.bpm or 0.0, reverse=op.text == "tempo_down")
         tempi = " → ".join(f"{s.track.bpm:g}" for s in ordered if s.track.bpm)
-        change = f"Ordered {'slowest to fastest' if op.text == 'tempo_up' else 'fastest to slowest'} ({tempi} BPM)."
+        way = "slowest to fastest" if op.text == "tempo_up" else "fastest to slowest"
+        change = f"Ordered {way} ({tempi} BPM)."
     elif op.text == "reverse":
         ordered = slots[::-1]
         change = "Reversed the order."
     else:
         return f"'{op.text}' is not an order I know (harmonic, tempo_up, tempo_down, reverse)."
     if [s.track.id for s in ordered] == [s.track.id for s in slots]:
-        return replace(draft, changes=(*draft.changes, f"The order stays: {change[0].lower()}{change[1:]}"))
+        return replace(
+            draft, changes=(*draft.changes, f"The order stays: {change[0].lower()}{change[1:]}")
+        )
     return _retransition(draft, ordered, change)
 
 
@@ -456,7 +464,13 @@ def _move(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     slots.insert(at, moving)
     if at == index:
         return f"{moving.track.title} is already there."
-    where = "to the start" if at == 0 else "to the end" if at == len(slots) - 1 else f"to position {at + 1}"
+    where = (
+        "to the start"
+        if at == 0
+        else "to the end"
+        if at == len(slots) - 1
+        else f"to position {at + 1}"
+    )
     return _retransition(draft, slots, f"Moved {moving.track.title} {where}.")
 
 

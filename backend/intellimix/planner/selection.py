@@ -47,7 +47,7 @@ def select_tracks(
     energy: EnergyCurve | None = None,
     minimum: int = 2,
 ) -> Selection:
-    """The tracks for a mix described by `selection`, at least `minimum` when the library has them."""
+    """The tracks for a mix described by `selection` (at least `minimum`, library allowing)."""
     wanted = selection or TrackSelection()
     matches, described = _matching(library, wanted)
     whole_group = wanted.everything or bool(
@@ -65,7 +65,9 @@ def select_tracks(
 # --- narrowing --------------------------------------------------------------------------------
 
 
-def matching_tracks(library: Sequence[LibraryTrack], selection: TrackSelection) -> list[LibraryTrack]:
+def matching_tracks(
+    library: Sequence[LibraryTrack], selection: TrackSelection
+) -> list[LibraryTrack]:
     """Every track the description fits, in library order (for a question, not a mix)."""
     return _matching(library, selection)[0]
 
@@ -173,8 +175,11 @@ def _coherent(
     if len(wanted.genres) > 1:
         # a journey through genres ("hip hop to house to techno") plays each of them
         per_genre = [[t for t in tracks if _genre_fits(t, [g])] for g in wanted.genres]
-        chosen = [max(group, key=energy_of) if energy == "falling" else min(group, key=energy_of)
-                  for group in per_genre if group][:size]
+        chosen = [
+            max(group, key=energy_of) if energy == "falling" else min(group, key=energy_of)
+            for group in per_genre
+            if group
+        ][:size]
         rest = [t for t in tracks if t not in chosen]
         while len(chosen) < size and rest:
             following = max(rest, key=lambda t: _fit_with(chosen, t, energy))

@@ -96,7 +96,9 @@ class TrackSelection(_Model):
     )
     bpm_min: Finite | None = Field(default=None, ge=40, le=250)
     bpm_max: Finite | None = Field(default=None, ge=40, le=250)
-    key: str | None = Field(default=None, description="Tracks in this key ('everything in A minor').")
+    key: str | None = Field(
+        default=None, description="Tracks in this key ('everything in A minor')."
+    )
     count: int | None = Field(default=None, ge=1, le=50, description="How many tracks asked for.")
 
 

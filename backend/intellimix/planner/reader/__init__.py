@@ -137,9 +137,12 @@ def read_message(request: PlannerRequest) -> MixIntent:
     return _with_energy(_mix_or_chat(request, doc, read), doc)
 
 
-SLANG = {"smth": "something", "sth": "something", "n": "and", "u": "you", "ur": "your", "pls": "please", "plz": "please", "shud": "should",
-         "wud": "would", "cud": "could", "r": "are", "em": "them", "ya": "you", "tho": "though",
-         "w/": "with", "w": "with", "2nd": "second", "b4": "before", "thx": "thanks"}  # fmt: skip
+SLANG = {
+    "smth": "something", "sth": "something", "n": "and", "u": "you", "ur": "your",
+    "pls": "please", "plz": "please", "shud": "should", "wud": "would", "cud": "could",
+    "r": "are", "em": "them", "ya": "you", "tho": "though", "w/": "with", "w": "with",
+    "2nd": "second", "b4": "before", "thx": "thanks",
+}  # fmt: skip
 _WORD = re.compile(r"(?<![\w/])([a-z0-9/]+)(?![\w/])", re.IGNORECASE)
 
 
@@ -182,7 +185,9 @@ def _tagged(doc: Doc, concept: str) -> bool:
     return any(has(t, concept) for t in doc)
 
 
-_FIXED_ORDER = re.compile(r"\b(?:in (?:that|this|the same) order|in order|as listed|in the order)\b")
+_FIXED_ORDER = re.compile(
+    r"\b(?:in (?:that|this|the same) order|in order|as listed|in the order)\b"
+)
 _AND_A_HALF = re.compile(r"\b(\d+)\s+and\s+a\s+half\b", re.IGNORECASE)
 
 
@@ -222,7 +227,9 @@ def _about_music(doc: Doc | Span) -> bool:
             return True
         if token.lower_ in ("lufs", "louder", "quieter", "loud", "quiet", "bpm", "key", "tempo"):
             return True
-        if len(token.text) <= 3 and find_key(token.text.upper() if token.text[:-1].isdigit() else token.text):
+        if len(token.text) <= 3 and find_key(
+            token.text.upper() if token.text[:-1].isdigit() else token.text
+        ):
             return True
         number = _number(token)
         if number is not None and (60 <= number <= 200 or -30 <= number <= -5):
@@ -243,7 +250,10 @@ def _continues_generation(request: PlannerRequest, doc: Doc) -> bool:
     if not request.recent_messages or _tagged(doc, TRACK):
         return False
     previous = request.recent_messages[-1]
-    if not (_tagged(tag(previous, request.library), "GENERATE") or phrases.is_generation_request(previous)):
+    if not (
+        _tagged(tag(previous, request.library), "GENERATE")
+        or phrases.is_generation_request(previous)
+    ):
         return False
     describes_track = any(t.lower_ in ("track", "beat", "tune", "one", "song") for t in doc)
     settles = _tagged(doc, "GENRE") or _tagged(doc, "NUM") or _tagged(doc, "MOOD")
@@ -356,7 +366,10 @@ def _is_question(doc: Doc) -> bool:
 def _is_request(words: list[str]) -> bool:
     if words[0] in REQUEST_VERBS - {"do"} or words[0] in EDIT_VERBS:
         return True
-    polite = words[0] in ("can", "could", "would", "will", "please") and words[1:2] in (["you"], ["u"])
+    polite = words[0] in ("can", "could", "would", "will", "please") and words[1:2] in (
+        ["you"],
+        ["u"],
+    )
     return polite and any(w in REQUEST_VERBS | EDIT_VERBS for w in words[2:6])
 
 

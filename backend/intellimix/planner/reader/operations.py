@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, Literal, cast, get_args
 
 from spacy.tokens import Doc, Span, Token
 
 from intellimix.planner.compat import energy_of
 from intellimix.planner.intent import find_key
-from intellimix.planner.songs import fold
-from intellimix.planner.plan import MixPlan
+from intellimix.planner.plan import MixPlan, TransitionType
 from intellimix.planner.reader import grammar
 from intellimix.planner.reader.tagging import TRACK, TRACK_MAYBE, has, value
+from intellimix.planner.songs import fold
 from intellimix.planner.turns import (
     EditOperation,
     LibraryTrack,
     Navigation,
+    SectionLabel,
     SongRequest,
     TrackSelection,
     TransitionRequest,
@@ -123,7 +125,7 @@ def _position(ordinal: str, count: int) -> int | None:
     return position if 1 <= position <= count else None
 
 
-def positions(tokens: Sequence[Token], conversation: Conversation) -> list[int]:
+def positions(tokens: Sequence[Token] | Span, conversation: Conversation) -> list[int]:
     """The plan positions the tokens point at: names, ordinals, 'the first two', pronouns."""
     found: list[int] = []
     playing = conversation.playing
@@ -143,17 +145,33 @@ def positions(tokens: Sequence[Token], conversation: Conversation) -> list[int]:
             if following is not None and has(following, "NUM") and not has(following, "UNIT"):
                 span = int(float(value(following, "NUM") or 1))
                 first = value(token, "ORD") == "1"
-                picked = range(1, span + 1) if first else range(conversation.count - span + 1, conversation.count + 1)
+                picked = (
+                    range(1, span + 1)
+                    if first
+                    else range(conversation.count - span + 1, conversation.count + 1)
+                )
                 found.extend(p for p in picked if 1 <= p <= conversation.count)
             else:
                 position = _position(value(token, "ORD") or "0", conversation.count)
                 if position:
                     found.append(position)
-        elif token.lower_ in ("track", "song", "#") and i + 1 < len(tokens) and has(tokens[i + 1], "NUM"):
+        elif (
+            token.lower_ in ("track", "song", "#")
+            and i + 1 < len(tokens)
+            and has(tokens[i + 1], "NUM")
+        ):
             position = _position(value(tokens[i + 1], "NUM") or "0", conversation.count)
             if position:
                 found.append(position)
-        elif token.lower_ in ("faster", "fastest", "slower", "slowest", "calmer", "harder", "louder"):
+        elif token.lower_ in (
+            "faster",
+            "fastest",
+            "slower",
+            "slowest",
+            "calmer",
+            "harder",
+            "louder",
+        ):
             chosen = _superlative(token.lower_, conversation)
             if chosen:
                 found.append(chosen)
@@ -238,7 +256,7 @@ def _described(tokens: Sequence[Token], conversation: Conversation) -> list[int]
     return found if len(found) == 1 else []
 
 
-def _new_tracks(tokens: Sequence[Token], conversation: Conversation) -> list[str]:
+def _new_tracks(tokens: Sequence[Token] | Span, conversation: Conversation) -> list[str]:
     """Library tracks named in the tokens that are not playing yet."""
     found = []
     for token in tokens:
@@ -324,9 +342,11 @@ def _pitch(clause: Span, conversation: Conversation, reading: Reading) -> None:
     semitones = amount if direction == "up" else -amount
     targets = positions(clause, conversation)
     if not targets and conversation.count:
-        targets = [p for p in range(1, conversation.count + 1)] if any(
-            t.lower_ in ("everything", "all", "whole", "mix") for t in clause
-        ) else []
+        targets = (
+            [p for p in range(1, conversation.count + 1)]
+            if any(t.lower_ in ("everything", "all", "whole", "mix") for t in clause)
+            else []
+        )
     for position in targets:
         reading.edits.append(EditOperation(op="set_pitch", index=position, number=semitones))
 
@@ -350,7 +370,14 @@ def _energy_order(clause: Span, conversation: Conversation, reading: Reading) ->
 
 
 def _remove(clause: Span, conversation: Conversation, reading: Reading) -> None:
-    verb = next((t.i - clause.start for t in clause if has(t, "REMOVE") or t.lower_ in ("take", "get", "pull", "throw", "kick")), 0)
+    verb = next(
+        (
+            t.i - clause.start
+            for t in clause
+            if has(t, "REMOVE") or t.lower_ in ("take", "get", "pull", "throw", "kick")
+        ),
+        0,
+    )
     targets = positions(clause[verb:], conversation) or positions(clause, conversation)
     if not targets:
         named = [t for t in clause if has(t, TRACK) or has(t, TRACK_MAYBE)]
@@ -375,7 +402,9 @@ def _replace(clause: Span, conversation: Conversation, reading: Reading) -> None
         return
     if new:
         reading.edits.append(
-            EditOperation(op="replace_track", index=old[0], song=SongRequest(query=new[0], track_id=new[0]))
+            EditOperation(
+                op="replace_track", index=old[0], song=SongRequest(query=new[0], track_id=new[0])
+            )
         )
         return
     mood = next((value(t, "MOOD") for t in after if has(t, "MOOD")), None)
@@ -435,7 +464,12 @@ def _transition(clause: Span, conversation: Conversation, reading: Reading) -> N
         )
 
 
-def _transition_type(clause: Span) -> str | None:
+def _transition_type(clause: Span) -> TransitionType | None:
+    found = _type_word(clause)
+    return cast(TransitionType, found) if found in get_args(TransitionType) else None
+
+
+def _type_word(clause: Span) -> str | None:
     kinds = [(t.i, value(t, "TTYPE")) for t in clause if has(t, "TTYPE")]
     if not kinds:
         return None
@@ -454,7 +488,7 @@ def _transition_type(clause: Span) -> str | None:
     return first_kind
 
 
-def _beats(clause: Span) -> tuple[int | None, str | None]:
+def _beats(clause: Span) -> tuple[int | None, Literal["longer", "shorter"] | None]:
     tokens = list(clause)
     for i, token in enumerate(tokens):
         unit = value(token, "UNIT")
@@ -483,7 +517,9 @@ def _boundaries(clause: Span, conversation: Conversation, kind: str | None) -> l
         return None
     # "the second transition", "2nd blend", "transition 3", "the last one"
     for i, token in enumerate(tokens):
-        if has(token, "TRANS") or (has(token, "TTYPE") and token.lower_ in ("blend", "blends", "mix")):
+        if has(token, "TRANS") or (
+            has(token, "TTYPE") and token.lower_ in ("blend", "blends", "mix")
+        ):
             before = tokens[max(0, i - 3) : i]
             ordinal = next((value(t, "ORD") for t in reversed(before) if has(t, "ORD")), None)
             if ordinal is not None:
@@ -515,10 +551,10 @@ def _boundaries(clause: Span, conversation: Conversation, kind: str | None) -> l
     if ordinals and not any(has(t, TRACK) for t in tokens):
         i, token = ordinals[0]
         following = tokens[i + 1] if i + 1 < len(tokens) else None
-        ordinal = int(value(token, "ORD") or 0)
+        nth = int(value(token, "ORD") or 0)
         if following is not None and has(following, "NUM") and not has(following, "UNIT"):
-            return _one_boundary(1 if ordinal > 0 else last, last)
-        return _one_boundary(ordinal, last)
+            return _one_boundary(1 if nth > 0 else last, last)
+        return _one_boundary(nth, last)
     if len(named) == 1 and any(has(t, TRACK) for t in tokens):
         # "make the transition into Sunrise…" without 'into' read: the name's incoming one
         return _one_boundary(named[0] - 1, last) if named[0] > 1 else None
@@ -553,7 +589,9 @@ def _move(clause: Span, conversation: Conversation, reading: Reading) -> None:
     tokens = list(clause)
     words = [t.lower_ for t in tokens]
     place = next((value(t, "PLACE") for t in tokens if has(t, "PLACE")), None)
-    relative = next(((i, value(t, "RELPOS")) for i, t in enumerate(tokens) if has(t, "RELPOS")), None)
+    relative = next(
+        ((i, value(t, "RELPOS")) for i, t in enumerate(tokens) if has(t, "RELPOS")), None
+    )
     if words and words[0] in ("start", "open", "begin", "kick"):
         place = "start"
     elif words and words[0] in ("end", "finish", "close"):
@@ -574,7 +612,9 @@ def _move(clause: Span, conversation: Conversation, reading: Reading) -> None:
         new = _new_tracks(subject_tokens, conversation)
     if relative is not None and anchors:
         kind = relative[1]
-        target = anchors[0] if kind == "before" else anchors[-1] + 1 if kind == "after" else max(anchors)
+        target = (
+            anchors[0] if kind == "before" else anchors[-1] + 1 if kind == "after" else max(anchors)
+        )
         if kind == "between" and len(anchors) >= 2:
             target = max(anchors[0], anchors[1])
         _place_track(reading, conversation, subject, new, target, subject_tokens)
@@ -607,7 +647,9 @@ def _place_track(
         destination = min(max(target, 1), conversation.count + 1)
         if destination > position:
             destination -= 1  # taking the track out first shifts the ones after it
-        reading.edits.append(EditOperation(op="move_track", index=position, position=destination - 1))
+        reading.edits.append(
+            EditOperation(op="move_track", index=position, position=destination - 1)
+        )
         return
     incoming = new or [t for t in conversation.removed if t not in conversation.playing]
     if incoming:
@@ -622,7 +664,9 @@ def _place_track(
 
 def _add(clause: Span, conversation: Conversation, reading: Reading) -> None:
     tokens = list(clause)
-    relative = next(((i, value(t, "RELPOS")) for i, t in enumerate(tokens) if has(t, "RELPOS")), None)
+    relative = next(
+        ((i, value(t, "RELPOS")) for i, t in enumerate(tokens) if has(t, "RELPOS")), None
+    )
     place = next((value(t, "PLACE") for t in tokens if has(t, "PLACE")), None)
     subject_tokens = tokens[: relative[0]] if relative else tokens
     new = _new_tracks(subject_tokens, conversation)
@@ -631,16 +675,26 @@ def _add(clause: Span, conversation: Conversation, reading: Reading) -> None:
     ):
         new = [t for t in conversation.removed if t not in conversation.playing]
     if not new:
-        unresolved = [t for t in subject_tokens if has(t, TRACK_MAYBE) or (has(t, TRACK) and not t._.track)]
+        unresolved = [
+            t for t in subject_tokens if has(t, TRACK_MAYBE) or (has(t, TRACK) and not t._.track)
+        ]
         if unresolved:
-            reading.edits.append(EditOperation(op="add_track", song=SongRequest(query=unresolved[0].text)))
+            reading.edits.append(
+                EditOperation(op="add_track", song=SongRequest(query=unresolved[0].text))
+            )
         return
     target = conversation.count + 1
     if relative is not None:
         anchors = positions(tokens[relative[0] + 1 :], conversation)
         kind = relative[1]
         if anchors:
-            target = anchors[0] if kind == "before" else max(anchors) if kind == "between" else anchors[-1] + 1
+            target = (
+                anchors[0]
+                if kind == "before"
+                else max(anchors)
+                if kind == "between"
+                else anchors[-1] + 1
+            )
     elif place == "start":
         target = 1
     elif place == "middle":
@@ -660,7 +714,7 @@ def _section_edge(clause: Span, conversation: Conversation, reading: Reading) ->
     words = [t.lower_ for t in clause]
     first = words[0] in ("start", "begin", "open")
     segment = conversation.plan.segments[0 if first else -1]
-    section = "intro" if first else "outro"
+    section: SectionLabel = "intro" if first else "outro"
     reading.edits.append(
         EditOperation(
             op="set_section",
@@ -677,7 +731,9 @@ def _duration(clause: Span, conversation: Conversation, reading: Reading) -> Non
             return
         scale = value(token, "SCALE")
         if scale is not None:
-            reading.edits.append(EditOperation(op="set_duration", number=float(scale), relative="scale"))
+            reading.edits.append(
+                EditOperation(op="set_duration", number=float(scale), relative="scale")
+            )
             return
     seconds = None
     for i, token in enumerate(tokens):
@@ -719,7 +775,7 @@ _HANDLERS = {
 
 def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelection | None:
     """The tracks a message describes instead of naming ('my uploads', 'the chill ones')."""
-    fields: dict[str, object] = {}
+    fields: dict[str, Any] = {}
     tokens = list(doc)
     words = [t.lower_ for t in tokens]
     for i, token in enumerate(tokens):
@@ -733,7 +789,7 @@ def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelecti
         genre = value(token, "GENRE")
         if genre:
             field_name = "exclude_genres" if _excluded(tokens, i) else "genres"
-            fields.setdefault(field_name, []).append(genre)  # type: ignore[union-attr]
+            fields.setdefault(field_name, []).append(genre)
         mood = value(token, "MOOD")
         if mood and "mood" not in fields:
             fields["mood"] = mood
@@ -744,24 +800,27 @@ def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelecti
                 fields["oldest"] = count
             else:
                 fields["newest"] = count
-    for genre in {t.genre for t in library if t.genre}:
-        excluded = fields.get("exclude_genres", [])
-        if genre.lower() in doc.text and genre.lower() not in fields.get("genres", []) and not any(  # type: ignore[operator]
-            g in genre.lower() for g in excluded  # type: ignore[union-attr]
-        ):
-            if not any(genre.lower() in g or g in genre.lower() for g in fields.get("genres", [])):  # type: ignore[union-attr]
-                fields.setdefault("genres", []).append(genre.lower())  # type: ignore[union-attr]
+    chosen: list[str] = fields.setdefault("genres", [])
+    excluded: list[str] = fields.get("exclude_genres", [])
+    for genre in sorted({t.genre.lower() for t in library if t.genre}):
+        named = genre in doc.text
+        if named and genre not in chosen and not any(g in genre for g in chosen + excluded):
+            chosen.append(genre)
+    if not chosen:
+        fields.pop("genres")
     low, high = _bpm_window(tokens, words)
     if low is not None:
         fields["bpm_min"] = low
     if high is not None:
         fields["bpm_max"] = high
-    count = _track_count(tokens)
-    if count:
-        fields["count"] = count
+    asked_count = _track_count(tokens)
+    if asked_count:
+        fields["count"] = asked_count
     key = _key_of_tracks(doc)
-    if key and (fields or any(has(t, "MIXWORD") for t in tokens)) and not any(
-        has(t, TRACK) for t in tokens
+    if (
+        key
+        and (fields or any(has(t, "MIXWORD") for t in tokens))
+        and not any(has(t, TRACK) for t in tokens)
     ):
         fields["key"] = key
     if not fields:
@@ -780,7 +839,10 @@ def _key_of_tracks(doc: Doc) -> str | None:
 
 
 def _excluded(tokens: Sequence[Token], i: int) -> bool:
-    return any(t.lower_ in ("except", "not", "no", "without", "minus", "but") for t in tokens[max(0, i - 3) : i])
+    return any(
+        t.lower_ in ("except", "not", "no", "without", "minus", "but")
+        for t in tokens[max(0, i - 3) : i]
+    )
 
 
 def _nearby_number(tokens: Sequence[Token], i: int) -> int | None:
@@ -799,7 +861,13 @@ def _bpm_window(tokens: Sequence[Token], words: Sequence[str]) -> tuple[float | 
         for i, t in enumerate(tokens)
         if has(t, "NUM") and 40 <= float(value(t, "NUM") or 0) <= 250
     ]
-    if not numbers or "bpm" not in words and not any(w in ("around", "about", "under", "below", "over", "above", "between") for w in words):
+    if (
+        not numbers
+        or "bpm" not in words
+        and not any(
+            w in ("around", "about", "under", "below", "over", "above", "between") for w in words
+        )
+    ):
         return None, None
     if "between" in words and len(numbers) >= 2:
         return min(numbers[0][1], numbers[1][1]), max(numbers[0][1], numbers[1][1])
@@ -809,7 +877,10 @@ def _bpm_window(tokens: Sequence[Token], words: Sequence[str]) -> tuple[float | 
         return None, number
     if lead & {"over", "above", "faster", "more"}:
         return number, None
-    if lead & {"around", "about", "roughly", "approx", "~", "like"} or "bpm" in words[i + 1 : i + 2]:
+    if (
+        lead & {"around", "about", "roughly", "approx", "~", "like"}
+        or "bpm" in words[i + 1 : i + 2]
+    ):
         if lead & {"at"}:
             return None, None  # "at 124 bpm" is a target tempo, not a selection
         return number - 5, number + 5
@@ -819,8 +890,14 @@ def _bpm_window(tokens: Sequence[Token], words: Sequence[str]) -> tuple[float | 
 def _track_count(tokens: Sequence[Token]) -> int | None:
     for i, token in enumerate(tokens[:-1]):
         following = tokens[i + 1]
-        if has(token, "NUM") and not has(token, "UNIT") and (
-            has(following, "THING") or has(following, "GENRE") or following.lower_ in ("track", "tracks", "songs")
+        if (
+            has(token, "NUM")
+            and not has(token, "UNIT")
+            and (
+                has(following, "THING")
+                or has(following, "GENRE")
+                or following.lower_ in ("track", "tracks", "songs")
+            )
         ):
             try:
                 count = int(float(value(token, "NUM") or 0))

@@ -31,10 +31,14 @@ for _name, _default in (("tags", ""), ("track", None), ("candidates", ())):
     if not Token.has_extension(_name):
         Token.set_extension(_name, default=_default)
 
-_SPLIT_UNITS = re.compile(r"(?<=\d)(?=(?:s|sec|secs|seconds?|m|mins?|minutes?|bpm|bars?|beats?|st|x)\b)")
+_SPLIT_UNITS = re.compile(
+    r"(?<=\d)(?=(?:s|sec|secs|seconds?|m|mins?|minutes?|bpm|bars?|beats?|st|x)\b)"
+)
 _HYPHEN_NUMBER = re.compile(r"(?<=\d)-(?=[a-z])")
 _ARROWS = re.compile(r"\s*(?:->|→|=>|>)\s*")
-_NUMBER_WORD_RE = re.compile(r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b")
+_NUMBER_WORD_RE = re.compile(
+    r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b"
+)
 
 
 @cache
@@ -98,14 +102,10 @@ def tag(message: str, library: Sequence[LibraryTrack]) -> Doc:
         for span in kept:
             if len(span) > 1:
                 retokenizer.merge(span)
-    index = 0
-    merged = {(s.start, s.end): s for s in kept}
-    offset = 0
-    for (start, end), span in sorted(merged.items()):
-        token = doc[start - offset]
-        _apply(token, tags.get((start, end), []))
+    offset = 0  # merging a span shortens the doc before the spans after it
+    for start, end in sorted((s.start, s.end) for s in kept):
+        _apply(doc[start - offset], tags.get((start, end), []))
         offset += (end - start) - 1
-        index += 1
     for token in doc:
         if _is_number(token.text):
             token._.tags += "|NUM=" + token.text.replace(",", ".")
