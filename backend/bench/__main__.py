@@ -6,7 +6,17 @@ import argparse
 import json
 from pathlib import Path
 
-from bench import analysis, auth_api, feedback, generate, imports, planning, render, runs_events
+from bench import (
+    analysis,
+    auth_api,
+    conversation,
+    feedback,
+    generate,
+    imports,
+    planning,
+    render,
+    runs_events,
+)
 
 BENCHMARKS = {
     "auth_api": auth_api.run,
@@ -17,6 +27,7 @@ BENCHMARKS = {
     "planning": planning.run,
     "feedback": feedback.run,
     "imports": imports.run,
+    "conversation": conversation.run,
 }
 
 

@@ -24,7 +24,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 def run() -> dict[str, Any]:
     from intellimix.planner.builder import build_reply
-    from intellimix.planner.reading import read_message
+    from intellimix.planner.reader import read_message
     from intellimix.planner.turns import PlannerRequest
     from tests.planning_library import fixture_cases, fixture_library
 

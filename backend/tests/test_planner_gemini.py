@@ -210,9 +210,43 @@ def test_success_is_the_builders_reply_to_the_models_intent(stub, request_):
         "bpm": 118,
         "key": "A minor",
         "duration_s": 211.5,
+        "energy": 0.55,
         "sections": ["intro", "verse", "chorus", "verse", "chorus", "bridge", "chorus", "outro"],
     }
+    assert turn["recent_messages"] == [] and turn["focus"] == []
     assert {k.lower(): v for k, v in seen.headers.items()}["x-goog-api-key"] == API_KEY
+
+
+def test_the_models_operations_go_through_the_same_executor(stub, library):
+    """One edit model: Gemini's targeted edit changes only the transition it names, and its
+    undo is the same navigate reply the local reader gives."""
+    local = LocalPlanner()
+    three = local.respond(
+        PlannerRequest(message="night drive, sunrise, iron lung in that order", library=library)
+    )
+    assert three.plan is not None
+    edit = {
+        "action": "revise",
+        "edits": [{"op": "set_transition", "transition": {"index": 2, "type": "filter_sweep"}}],
+    }
+    stub.answer(ok(edit))
+    asked = PlannerRequest(
+        message="make the second transition a filter sweep",
+        library=library,
+        current_plan=three.plan,
+    )
+    reply = make_planner(stub).respond(asked)
+    assert reply.kind == "draft" and reply.plan is not None, reply.text
+    assert reply.provider == "gemini", reply.fallback_reason
+    before = [s.transition_in for s in three.plan.segments]
+    after = [s.transition_in for s in reply.plan.segments]
+    assert after[2] is not None and after[2].type == "filter_sweep"
+    assert after[:2] == before[:2]
+    assert reply.plan == local.respond(asked).plan  # the local reader reads the same edit
+    stub.answer(ok({"action": "navigate", "navigation": {"action": "undo", "steps": 1}}))
+    undo = make_planner(stub).respond(asked.model_copy(update={"message": "undo that"}))
+    assert undo.kind == "navigate" and undo.navigation is not None
+    assert undo.navigation.action == "undo" and undo.navigation.steps == 1
 
 
 def test_a_question_about_tracks_is_answered_from_the_analysis(stub, library):

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from intellimix.extensions import db
 from intellimix.library.models import Track
+from intellimix.planner.intent import GENRES
 from intellimix.planner.turns import LibrarySection, LibraryTrack
 
 
@@ -35,6 +36,9 @@ def library_track(track: Track) -> LibraryTrack:
         duration_s=float(track.duration_s or analysis.get("duration_s") or 0.0),
         bpm=_positive(analysis.get("bpm")),
         key=analysis.get("key") if isinstance(analysis.get("key"), str) else None,
+        genre=_genre_of(track, analysis),
+        source=track.source,
+        added_at=track.created_at,
         energy=round(statistics.fmean(curve), 3) if curve else None,
         lufs_integrated=_finite(analysis.get("lufs_integrated")),
         true_peak_db=_finite(analysis.get("true_peak_db")),
@@ -55,6 +59,16 @@ def library_track(track: Track) -> LibraryTrack:
             if isinstance(p, Mapping) and _is_number(p.get("start_s"))
         ],
     )
+
+
+def _genre_of(track: Track, analysis: Mapping[str, Any]) -> str | None:
+    """The analysis's genre, else (for tracks we composed) the genre their title names."""
+    if isinstance(analysis.get("genre"), str):
+        return str(analysis["genre"])
+    if track.source not in ("generated", "demo"):
+        return None
+    title = track.title.lower()
+    return next((p.label for p in GENRES.values() if p.label.lower() in title), None)
 
 
 def _is_number(value: Any) -> bool:

@@ -122,11 +122,16 @@ def _added_order(track: LibraryTrack) -> float:
 def _genre_fits(track: LibraryTrack, genres: Sequence[str]) -> bool:
     if not track.genre:
         return False
-    have = track.genre.lower()
+    have = _plain(track.genre)
     return any(
-        g.lower() in have.split() or g.lower() == have or fuzz.ratio(g.lower(), have) >= GENRE_SCORE
-        for g in genres
+        (g := _plain(asked)) in have.split() or g == have or fuzz.ratio(g, have) >= GENRE_SCORE
+        for asked in genres
     )
+
+
+def _plain(genre: str) -> str:
+    """'Drum & Bass' and 'drum and bass', 'lo-fi' and 'lofi' are the same genre."""
+    return genre.lower().replace("&", "and").replace("lo-fi", "lofi").replace("hip-hop", "hip hop")
 
 
 def _bpm_words(low: float | None, high: float | None) -> str:
