@@ -122,6 +122,8 @@ def test_bad_requests_answer_4xx(app, api, person, stranger, tmp_path):
     assert error["code"] == "UNKNOWN_GENRE"
     assert "house" in error["details"]["known_genres"] and "house" in error["message"]
     assert post(mine, {"type": "master", "genre": "Drum & Bass"}).status_code == 202
+    genres = api.client.get("/api/v1/feedback/genres", headers=person["headers"]).get_json()
+    assert {g["id"] for g in genres["genres"]} == set(error["details"]["known_genres"])
     assert post(mine, {"type": "master", "reference_track_id": mine}).status_code == 422
     assert (
         api.client.get("/api/v1/feedback/" + "0" * 36, headers=person["headers"]).status_code == 404

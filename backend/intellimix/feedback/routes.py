@@ -42,6 +42,13 @@ def list_feedback(track_id: str) -> dict[str, Any]:
     return {"items": [feedback_to_dict(row, with_report=False) for row in rows]}
 
 
+@bp.get("/feedback/genres")
+@jwt_required()
+def genres() -> dict[str, Any]:
+    """The genres with a measured target, and where each target comes from."""
+    return {"genres": service.genres()}
+
+
 @bp.get(FEEDBACK)
 @jwt_required()
 def get_feedback(feedback_id: str) -> dict[str, Any]:

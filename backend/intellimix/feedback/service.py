@@ -76,6 +76,13 @@ def normalize_genre(genre: str | None) -> str | None:
     )
 
 
+def genres() -> list[dict[str, str]]:
+    return [
+        {"id": genre_id, "label": target.label, "source": target.source}
+        for genre_id, target in sorted(genre_targets().items())
+    ]
+
+
 def get_owned_report(feedback_id: str, user_id: str) -> FeedbackReport:
     row = db.session.scalar(
         select(FeedbackReport).where(

@@ -24,6 +24,10 @@ export const router = createBrowserRouter([
             path: "library/:trackId",
             lazy: async () => ({ Component: (await import("@/features/library")).TrackDetailPage }),
           },
+          {
+            path: "library/:trackId/feedback",
+            lazy: async () => ({ Component: (await import("@/features/feedback")).FeedbackPage }),
+          },
           { path: "studio", lazy: async () => ({ Component: (await import("./routes/studio")).default }) },
           { path: "studio/:threadId", lazy: async () => ({ Component: (await import("./routes/studio")).default }) },
           { path: "*", element: <NotFound /> },

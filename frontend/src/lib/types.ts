@@ -50,6 +50,8 @@ export type RunKind =
   | "plan"
   | "render"
   | "generate"
+  | "feedback"
+  | "feedback_fix"
   | "audio_mix"
   | "audio_download"
   | "video_download";

@@ -114,6 +114,11 @@ function TrackDetail({ track, back, refetch }: { track: Track; back: string; ref
       </header>
 
       <Player track={track} refetch={refetch} audio={audio} onTime={setPosition} />
+      {ready && (
+        <Link className="button" to={`/library/${track.id}/feedback`} data-testid="track-feedback-link">
+          Mix / master feedback
+        </Link>
+      )}
 
       {track.status === "failed" && (
         <div className="error-notice" role="alert">
