@@ -242,6 +242,16 @@ class FeedbackList(BaseModel):
     items: list[FeedbackSummary]
 
 
+class Genre(BaseModel):
+    id: str
+    label: str
+    source: str
+
+
+class GenreList(BaseModel):
+    genres: list[Genre]
+
+
 class Thread(BaseModel):
     id: str
     title: str

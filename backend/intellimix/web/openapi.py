@@ -267,6 +267,11 @@ OPERATIONS: dict[str, Operation] = {
         202,
         body=FeedbackRequest,
     ),
+    "api.feedback.genres": Operation(
+        "The genres with a measured tonal target, and where each comes from",
+        "feedback",
+        out.GenreList,
+    ),
     "api.feedback.list_feedback": Operation(
         "A track's feedback reports", "feedback", out.FeedbackList
     ),
