@@ -258,3 +258,30 @@ def test_drafts_carry_what_changed_since_their_parent(app, api):
     fetched = api.client.get(f"{CHATS}/{thread_id}/plan-drafts/{draft_id}", headers=ada.headers)
     assert fetched.get_json()["draft"]["changes"] == changes
     assert fetched.get_json()["draft"]["restores_id"] is None
+
+
+# --- the words, read by the local planner ------------------------------------------------------
+
+
+@pytest.mark.database
+def test_undo_redo_and_go_back_said_in_words(app, api):
+    ada = person(app, api)
+    thread_id, made = _edited_thread(app, api.client, ada)
+    plans = [_plan(m) for m in made]
+
+    undone = _words(app, api.client, ada, thread_id, "undo that")
+    assert undone["content_json"]["kind"] == "planning_draft_ready", undone
+    assert _plan(undone) == plans[2]
+    assert undone["content_text"].startswith("Undid: ")
+    again = _words(app, api.client, ada, thread_id, "undo")
+    assert _plan(again) == plans[1]
+    redone = _words(app, api.client, ada, thread_id, "redo")
+    assert _plan(redone) == plans[2]
+    assert redone["content_text"].startswith("Redid: ")
+    first = _words(app, api.client, ada, thread_id, "go back to version 1")
+    assert _plan(first) == plans[0]
+    assert first["content_json"]["navigation"]["plan_number"] == 1
+    assert _active(api.client, ada, thread_id) == first["content_json"]["draft_id"]
+    with app.app_context():
+        restored = db.session.get(PlanDraft, first["content_json"]["draft_id"])
+        assert restored.restores_id == made[0]["content_json"]["draft_id"]
