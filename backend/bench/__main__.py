@@ -13,6 +13,7 @@ from bench import (
     feedback,
     generate,
     imports,
+    load,
     planning,
     render,
     runs_events,
@@ -28,6 +29,7 @@ BENCHMARKS = {
     "feedback": feedback.run,
     "imports": imports.run,
     "conversation": conversation.run,
+    "load": load.run,
 }
 
 

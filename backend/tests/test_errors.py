@@ -152,3 +152,14 @@ def test_api_errors_keep_their_status(make_app):
     app.add_url_rule("/api/v1/_forbidden", "forbidden", forbidden)
     error = assert_envelope(app.test_client().get("/api/v1/_forbidden"), 403)
     assert error["code"] == "FORBIDDEN"
+
+
+def test_an_unreachable_database_answers_503_to_retry_not_500(make_app, db_backend):
+    # Port 1 refuses connections at once: what a connect timeout looks like, without the wait.
+    app = make_app(SQLALCHEMY_DATABASE_URI="postgresql+psycopg://postgres@127.0.0.1:1/none")
+    response = app.test_client().post(
+        "/api/v1/auth/login", json={"email": "ada@example.com", "password": "correct horse"}
+    )
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    assert response.get_json()["error"]["code"] == "DATABASE_UNAVAILABLE"

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify
 from flask_limiter.errors import RateLimitExceeded
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from intellimix.errors import ApiError
@@ -44,6 +45,17 @@ def register_error_handlers(app: Flask) -> None:
         return error_response(
             429, "RATE_LIMITED", "Too many requests; try again later.", {"limit": str(exc.limit)}
         )
+
+    @app.errorhandler(OperationalError)
+    def handle_database_unavailable(exc: OperationalError) -> tuple[Response, int]:
+        # The database did not answer (connect timeout, restart, overload): a temporary
+        # condition the client may retry, not a bug. Measured under load by bench/load.py.
+        log.warning("database unavailable: %s", exc.orig or exc)
+        response, status = error_response(
+            503, "DATABASE_UNAVAILABLE", "The database is not answering; try again shortly."
+        )
+        response.headers["Retry-After"] = "5"
+        return response, status
 
     @app.errorhandler(HTTPException)
     def handle_http_error(exc: HTTPException) -> Response:
