@@ -8,8 +8,9 @@ chain applies, so a "fix it" master moves the track by exactly what the report s
 
 The correction is shown centred on its median band (`tonal_correction`).
 
-Area scores are 100 minus 25 per point of finding score in that area (a high finding costs
-50–75), floored at 0; the overall score is their mean.
+Area scores are 100 / (1 + ½ · the sum of the area's finding scores): 100 without a finding,
+67 for one medium, 50 for one high, never 0, so any improvement shows; the overall score is
+their mean.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from intellimix.audio.master import BAND_CENTRES_HZ, match_levels_db
 Detail = Literal["brief", "detailed"]
 SCHEMA_VERSION = 1
 BRIEF_FINDINGS = 3
-AREA_PENALTY = 25.0
+AREA_SLOPE = 0.5  # a medium finding (1) scores 67, a high one (2) 50, two highs 33
 
 
 @dataclass(frozen=True)
@@ -171,10 +172,11 @@ def genre_target(genre: str | None) -> targets.GenreTarget | None:
 
 
 def _area_scores(findings: list[rules.Finding]) -> dict[str, int]:
-    penalty = dict.fromkeys(rules.AREAS, 0.0)
+    weight = dict.fromkeys(rules.AREAS, 0.0)
     for finding in findings:
-        penalty[finding.area] += AREA_PENALTY * min(finding.score, rules.MAX_SCORE)
-    return {area: int(round(max(0.0, 100.0 - value))) for area, value in penalty.items()}
+        weight[finding.area] += min(finding.score, rules.MAX_SCORE)
+    # Never floored: a smaller problem always scores higher, so an improvement always shows.
+    return {area: int(round(100.0 / (1.0 + AREA_SLOPE * value))) for area, value in weight.items()}
 
 
 def _summary(findings: list[rules.Finding], scores: dict[str, int]) -> str:

@@ -266,9 +266,16 @@ def _loudness(m: dict[str, Any], type: FeedbackType) -> list[Finding]:
                 title=f"Too quiet for streaming: {lufs:.1f} LUFS against {target.value:g}",
                 explanation=(
                     f"At {lufs:.1f} LUFS the master is {deficit:.1f} LU under the "
-                    f"{target.value:g} LUFS that {target.source} plays at. Its peaks leave room "
-                    f"to turn it up by only {lift:.1f} dB, so it would play "
-                    f"{deficit - lift:.1f} dB quieter than its neighbours."
+                    f"{target.value:g} LUFS that {target.source} plays at. "
+                    + (
+                        f"Its peaks leave room to turn it up by only {lift:.1f} dB, so even "
+                        f"where quiet tracks are turned up it plays {deficit - lift:.1f} dB "
+                        "quieter than its neighbours; where they are not (and in downloads, "
+                        f"DJ sets), {deficit:.1f} dB quieter."
+                        if deficit - lift > 0.1
+                        else f"Where quiet tracks are not turned up (and in downloads, DJ sets) "
+                        f"it plays {deficit:.1f} dB quieter than its neighbours."
+                    )
                 ),
                 evidence={**evidence, "platform_lift_db": round(lift, 1)},
                 fixes=[_limiter(DELIVERY["true_peak_dbtp"].value, deficit)],
