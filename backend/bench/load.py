@@ -3,7 +3,8 @@
 50 simulated people (threads, raw HTTP on loopback) each: register; upload a short track and
 follow its analysis run over SSE to the end; open a chat with a prompt and follow the plan run;
 generate a 15-second track (the heavy render path: synthesis, mastering, encoding, QA) and
-follow that run. Reported: throughput, p50/p95 latency of every request kind and of each run
+follow that run. A 503 with Retry-After is retried after that delay, as a client should (at
+most RETRIES_ON_503 times; counted as `retried_503`). Reported: throughput, p50/p95 latency of every request kind and of each run
 kind (posted → terminal event seen on SSE), and the run audit from the database — every run
 terminal (none lost), each claimed once and with exactly one terminal event (none
 duplicated). Bounded: LOAD_PEOPLE (default 50) and LOAD_DEADLINE_SECONDS (default 1500).
@@ -46,6 +47,7 @@ PEOPLE = int(os.environ.get("LOAD_PEOPLE", "50"))
 DEADLINE_SECONDS = float(os.environ.get("LOAD_DEADLINE_SECONDS", "1500"))
 WORKERS = 3
 TRACK_SECONDS = 6.0
+RETRIES_ON_503 = 5
 
 
 class Recorder:
@@ -91,18 +93,24 @@ class Person:
     def call(
         self, name: str, method: str, path: str, body: bytes | None = None, ctype: str = ""
     ) -> tuple[int, Any]:
+        """One request, retried like a well-behaved client while the answer is 503 + Retry-After."""
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
         if ctype:
             headers["Content-Type"] = ctype
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        started = time.perf_counter()
-        try:
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            raw = response.read()
-        finally:
-            conn.close()
-        self.recorder.add(name, time.perf_counter() - started)
+        for _ in range(RETRIES_ON_503):
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            started = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                raw = response.read()
+            finally:
+                conn.close()
+            self.recorder.add(name, time.perf_counter() - started)
+            if response.status != 503 or not response.getheader("Retry-After"):
+                break
+            self.recorder.add("retried_503", 0.0)
+            time.sleep(float(response.getheader("Retry-After") or 1))
         return response.status, json.loads(raw) if raw else None
 
     def json(self, name: str, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
