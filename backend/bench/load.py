@@ -4,8 +4,9 @@
 follow its analysis run over SSE to the end; open a chat with a prompt and follow the plan run;
 generate a 15-second track (the heavy render path: synthesis, mastering, encoding, QA) and
 follow that run. A 503 with Retry-After is retried after that delay, as a client should (at
-most RETRIES_ON_503 times; counted as `retried_503`). Reported: throughput, p50/p95 latency of every request kind and of each run
-kind (posted → terminal event seen on SSE), and the run audit from the database — every run
+most RETRIES_ON_503 times; counted as `retried_503`). Reported: throughput, p50/p95 latency
+of every request kind and of each run kind (posted → terminal event seen on SSE), and the
+run audit from the database — every run
 terminal (none lost), each claimed once and with exactly one terminal event (none
 duplicated). Bounded: LOAD_PEOPLE (default 50) and LOAD_DEADLINE_SECONDS (default 1500).
 
