@@ -104,3 +104,13 @@ def test_energy_arcs_follow_measured_energy(words: str, check) -> None:  # type:
     energy = {t.id: t.energy for t in library}
     order = [energy[s.track_id] for s in reply.plan.segments]
     assert check(order), order
+
+
+def test_everything_from_a_library_larger_than_a_plan_is_capped_and_said():
+    library = [
+        _track(i, KEYS[i % len(KEYS)], bpm=120 + (i % 9), energy=(i % 10) / 10) for i in range(80)
+    ]
+    reply = LocalPlanner().respond(PlannerRequest(message="mix everything", library=library))
+    assert reply.kind == "draft" and reply.plan is not None
+    assert len(reply.plan.segments) == 64
+    assert "at most 64" in reply.text

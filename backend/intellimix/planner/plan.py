@@ -23,6 +23,9 @@ TransitionType = Literal["cut", "crossfade", "bass_swap", "filter_sweep", "echo_
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
+MAX_SEGMENTS = 64  # a plan's segments at most (a long set, not a library dump)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -96,7 +99,7 @@ class MixPlan(_Model):
     summary: Annotated[str, Field(max_length=2000)] = ""
     rationale: Annotated[str, Field(max_length=4000)] = ""
     target: Target
-    segments: Annotated[list[Segment], Field(min_length=1, max_length=64)]
+    segments: Annotated[list[Segment], Field(min_length=1, max_length=MAX_SEGMENTS)]
 
     @field_validator("segments")
     @classmethod

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from intellimix.planner.compat import camelot, energy_of, pair_score, tempo_gap
+from intellimix.planner.plan import MAX_SEGMENTS
 from intellimix.planner.turns import EnergyCurve, LibraryTrack, TrackSelection
 
 SECONDS_PER_TRACK = 60.0  # a track's share of a mix when the person does not say
@@ -53,12 +54,18 @@ def select_tracks(
     whole_group = wanted.everything or bool(
         wanted.source or wanted.newest or wanted.oldest or wanted.genres or described == "all"
     )
-    size = _set_size(wanted, len(matches), duration_s, whole_group=whole_group)
+    size = min(_set_size(wanted, len(matches), duration_s, whole_group=whole_group), MAX_SEGMENTS)
     chosen = matches if size >= len(matches) else _coherent(matches, size, wanted, energy)
     widened: list[LibraryTrack] = []
     if len(chosen) < minimum:
         widened = _closest(library, chosen, minimum - len(chosen))
-    reason = _reason(chosen, widened, matches, described, size)
+    if size >= MAX_SEGMENTS and len(matches) > size:
+        limit = f"a plan holds at most {MAX_SEGMENTS} segments"
+    elif duration_s:
+        limit = "that is what fits the length"
+    else:
+        limit = "say 'all of them' or a length for more"
+    reason = _reason(chosen, widened, matches, described, limit)
     return Selection(chosen + widened, reason, len(matches))
 
 
@@ -254,7 +261,7 @@ def _reason(
     widened: list[LibraryTrack],
     matches: list[LibraryTrack],
     described: str,
-    size: int,
+    limit: str,
 ) -> str:
     tracks = chosen + widened
     tempi = sorted(t.bpm for t in tracks if t.bpm)
@@ -278,8 +285,6 @@ def _reason(
         every = "all of them" if len(chosen) > 1 else "it"
         return f"I used {group} — {every}, {len(chosen)} tracks ({span})."
     return (
-        f"I picked {len(chosen)} of {len(matches)} from {group} that mix well together ({span}); "
-        f"that is what fits the length."
-        if size < len(matches)
-        else f"I picked {len(chosen)} tracks from {group} ({span})."
+        f"I picked {len(chosen)} of {len(matches)} from {group} that mix well together "
+        f"({span}); {limit}."
     )
