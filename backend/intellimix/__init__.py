@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intellimix.config import load_config
+from intellimix.config import check_settings, load_config
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -20,6 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     settings = load_config()
     settings.update(config or {})
+    check_settings(settings)
     # SQLite cannot create its file in a folder that does not exist yet.
     Path(settings["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=settings["INSTANCE_DIR"], static_folder=None)
@@ -48,8 +49,20 @@ def _init_extensions(app: Flask) -> None:
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", _engine_options(config))
     config["JWT_TOKEN_LOCATION"] = ["headers"]  # the SSE route alone also reads ?token=
     config["JWT_QUERY_STRING_NAME"] = "token"
+    # No cookies, so no CSRF claim: it is random per encoding, and a refresh token handed out
+    # again inside the reuse grace window must encode to the very same string.
+    config["JWT_COOKIE_CSRF_PROTECT"] = False
     config["RATELIMIT_HEADERS_ENABLED"] = True
     config.setdefault("RATELIMIT_KEY_PREFIX", "intellimix")
+    # Redis down: count in this process (logged; health says `degraded`) rather than answer
+    # 500 to every login. Flask-Limiter probes the storage again with a growing backoff.
+    config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    if str(config["RATELIMIT_STORAGE_URI"]).startswith("redis"):
+        timeout = config["HEALTH_CHECK_TIMEOUT_SECONDS"]
+        config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS",
+            {"socket_connect_timeout": timeout, "socket_timeout": timeout},
+        )
     db.init_app(app)
     migrate.init_app(app, db, directory=config["MIGRATIONS_DIR"], compare_type=True)
     init_jwt(app)

@@ -11,6 +11,10 @@ from typing import Any, TypeVar
 
 from dotenv import dotenv_values, find_dotenv
 
+# Frames × channels one decode may hold: twenty minutes of 96 kHz stereo (≈0.9 GB as float32).
+# The same number as `intellimix.audio.io`'s default, which the config must not import.
+DEFAULT_MAX_DECODED_SAMPLES = 1200 * 96_000 * 2
+
 ENVIRONMENTS = ("development", "production", "test")
 SECRET_NAMES = ("FLASK_SECRET_KEY", "JWT_SECRET_KEY")
 MIN_SECRET_LENGTH = 32
@@ -76,6 +80,11 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "GEMINI_BACKOFF_SECONDS": _number(env, "GEMINI_BACKOFF_SECONDS", 1.0),
         "JWT_ACCESS_TOKEN_MINUTES": _number(env, "JWT_ACCESS_TOKEN_MINUTES", 15),
         "JWT_REFRESH_TOKEN_DAYS": _number(env, "JWT_REFRESH_TOKEN_DAYS", 30),
+        # Off: a refresh answers a new access token and the same refresh token, for clients
+        # (like the IntelliMix web client) that never store a rotated one.
+        "JWT_REFRESH_ROTATION": env.get("JWT_REFRESH_ROTATION", "true").lower()
+        in ("1", "true", "yes"),
+        "JWT_REFRESH_REUSE_GRACE_SECONDS": _number(env, "JWT_REFRESH_REUSE_GRACE_SECONDS", 30.0),
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt:32768:8:1"),
         "AUTH_RATE_LIMIT_PER_ADDRESS": env.get("AUTH_RATE_LIMIT_PER_ADDRESS", "60 per minute"),
         "AUTH_FAILURE_LIMIT_PER_EMAIL": env.get("AUTH_FAILURE_LIMIT_PER_EMAIL", "10 per minute"),
@@ -97,6 +106,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TOOLS_WAIT_SECONDS": _number(env, "TOOLS_WAIT_SECONDS", 600.0),
         "TOOLS_POLL_SECONDS": _number(env, "TOOLS_POLL_SECONDS", 0.25),
         "SOURCE_SEARCH_RATE_LIMIT": env.get("SOURCE_SEARCH_RATE_LIMIT", "60 per minute"),
+        "MAX_DECODED_SAMPLES": _number(env, "MAX_DECODED_SAMPLES", DEFAULT_MAX_DECODED_SAMPLES),
         "FILE_TOKEN_TTL_SECONDS": _number(env, "FILE_TOKEN_TTL_SECONDS", 900),
         "HEALTH_CHECK_TIMEOUT_SECONDS": _number(env, "HEALTH_CHECK_TIMEOUT_SECONDS", 3),
         "MIX_CHAT_QUEUE_PREFIX": env.get("MIX_CHAT_QUEUE_PREFIX", "intellimix"),
@@ -106,6 +116,15 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "RUN_VISIBILITY_TIMEOUT_SECONDS": _number(env, "RUN_VISIBILITY_TIMEOUT_SECONDS", 60.0),
         "RUN_SHUTDOWN_GRACE_SECONDS": _number(env, "RUN_SHUTDOWN_GRACE_SECONDS", 20.0),
         "WORKER_HEARTBEAT_SECONDS": _number(env, "WORKER_HEARTBEAT_SECONDS", 5.0),
+        "RUN_STALL_SECONDS": _number(env, "RUN_STALL_SECONDS", 600.0),
+        "RUN_TIME_BUDGETS": _budgets(
+            env.get("RUN_TIME_BUDGETS", "analyze_track=900,render=1800,generate=1800")
+        ),
+        "RUN_DEFAULT_TIME_BUDGET_SECONDS": _number(env, "RUN_DEFAULT_TIME_BUDGET_SECONDS", 3600.0),
+        "RUN_CANCEL_GRACE_SECONDS": _number(env, "RUN_CANCEL_GRACE_SECONDS", 15.0),
+        "HEAVY_SLOT_MEMORY_MB": _number(env, "HEAVY_SLOT_MEMORY_MB", 8192),
+        "FAIR_USE_QUEUED_HEAVY_RUNS": _number(env, "FAIR_USE_QUEUED_HEAVY_RUNS", 10),
+        "FAIR_USE_HEAVY_RUNS_PER_HOUR": _number(env, "FAIR_USE_HEAVY_RUNS_PER_HOUR", 60),
         "WORKER_INTERACTIVE_SLOTS": _number(env, "WORKER_INTERACTIVE_SLOTS", 2),
         "WORKER_HEAVY_SLOTS": _number(env, "WORKER_HEAVY_SLOTS", 1),
         "WORKER_WARM_UP": env.get("WORKER_WARM_UP", "true").lower() in ("1", "true", "yes"),
@@ -126,6 +145,15 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     }
     config.update(_secrets(env, app_env, instance_dir))
     return config
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Refuse settings that would quietly weaken the service (also for programmatic config)."""
+    if config["JWT_ACCESS_TOKEN_MINUTES"] < 1:
+        # 0 made flask-jwt-extended issue access tokens without any expiry.
+        raise ConfigError("JWT_ACCESS_TOKEN_MINUTES must be at least 1")
+    if config["JWT_REFRESH_TOKEN_DAYS"] < 1:
+        raise ConfigError("JWT_REFRESH_TOKEN_DAYS must be at least 1")
 
 
 def _database_url(env: Mapping[str, str], instance_dir: Path) -> str:
@@ -191,6 +219,20 @@ def _number(env: Mapping[str, str], name: str, default: NumberT) -> NumberT:
     except ValueError as exc:
         kind = "an integer" if isinstance(default, int) else "a number"
         raise ConfigError(f"{name} must be {kind}, got {raw!r}") from exc
+
+
+def _budgets(raw: str) -> dict[str, float]:
+    """`kind=seconds,kind=seconds` → {kind: seconds}."""
+    budgets = {}
+    for item in _csv(raw):
+        kind, _, seconds = item.partition("=")
+        try:
+            budgets[kind.strip()] = float(seconds)
+        except ValueError as exc:
+            raise ConfigError(
+                f"RUN_TIME_BUDGETS must look like 'render=1800,generate=1800', got {item!r}"
+            ) from exc
+    return budgets
 
 
 def _csv(raw: str) -> list[str]:

@@ -42,3 +42,9 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def isoformat(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def aggregate_datetime(value: Any) -> datetime:
+    """A datetime from an aggregate (MAX/MIN): SQLite returns those as text, without the type."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

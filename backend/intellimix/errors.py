@@ -21,12 +21,14 @@ class ApiError(Exception):
         code: str | None = None,
         status: int | None = None,
         details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message or self.message)
         self.message = message or self.message
         self.code = code or self.code
         self.status = status or self.status
         self.details = details or {}
+        self.headers = headers or {}  # e.g. Retry-After on a 429
 
 
 class ValidationFailed(ApiError):

@@ -47,3 +47,43 @@ def _fail(context: RunContext) -> dict[str, Any]:
 @executor("test_crash", lane="interactive")
 def _crash(context: RunContext) -> dict[str, Any]:
     raise ValueError("internal detail that must not reach the client")
+
+
+@executor("test_hang", lane="heavy")
+def _hang(context: RunContext) -> dict[str, Any]:
+    """Reports once, then computes forever without a checkpoint (the 1 Hz WAV in `loudness`)."""
+    context.progress("work", 10, "about to hang")
+    _journal(context, "start")
+    while True:
+        time.sleep(0.05)
+
+
+@executor("test_job", lane="heavy")
+def _job(context: RunContext) -> dict[str, Any]:
+    """A run that produces a Job with one file, written through its scratch folder."""
+    from intellimix.history import service as history
+
+    _journal(context, "start")
+    job = history.create_job(
+        user_id=context.user_id, type="render", input={"prompt": "test"}, run_id=context.run_id
+    )
+    scratch = context.scratch_path()
+    scratch.mkdir(parents=True)
+    (scratch / "mix.mp3").write_bytes(b"ID3 not really audio")
+    context.progress("work", 50, "half way")
+    if context.input.get("hang_on_attempt") == context.attempt:
+        while True:
+            time.sleep(0.05)
+    history.add_file(job, scratch / "mix.mp3", name="mix.mp3", role="mix_mp3")
+    history.finish_job(job)
+    return {"job_id": job.id}
+
+
+@executor("test_alloc", lane="heavy")
+def _alloc(context: RunContext) -> dict[str, Any]:
+    """Asks for more memory than a heavy slot may hold."""
+    import numpy as np
+
+    context.progress("work", 10, "allocating")
+    block = np.ones(int(context.input["megabytes"]) * 1024 * 1024 // 8)
+    return {"sum": float(block.sum())}

@@ -96,6 +96,15 @@ def _refresh(api, token):
     return api.client.post("/api/v1/auth/refresh", json={"refresh_token": token})
 
 
+def _past_the_reuse_grace():
+    """The clock after JWT_REFRESH_REUSE_GRACE_SECONDS (30 s), within the access token's life."""
+    import time_machine
+
+    from intellimix.db_types import utcnow
+
+    return time_machine.travel(utcnow() + timedelta(seconds=31), tick=False)
+
+
 def test_refresh_rotates_the_pair_and_spends_the_old_token(api):
     first = api.register()
     rotated = _refresh(api, first["refresh_token"])
@@ -107,7 +116,8 @@ def test_refresh_rotates_the_pair_and_spends_the_old_token(api):
         api.client.get("/api/v1/auth/me", headers=api.bearer(pair["access_token"])).status_code
         == 200
     )
-    replay = _refresh(api, first["refresh_token"])
+    with _past_the_reuse_grace():
+        replay = _refresh(api, first["refresh_token"])
     assert replay.status_code == 401
     assert replay.get_json()["error"]["code"] == "TOKEN_INVALID"
 
@@ -116,9 +126,10 @@ def test_replaying_a_rotated_token_revokes_the_whole_family(api):
     first = api.register()
     second = _refresh(api, first["refresh_token"]).get_json()
     third = _refresh(api, second["refresh_token"]).get_json()
-    assert _refresh(api, first["refresh_token"]).status_code == 401  # reuse detected
-    assert _refresh(api, third["refresh_token"]).status_code == 401  # newest one dies too
-    me = api.client.get("/api/v1/auth/me", headers=api.bearer(third["access_token"]))
+    with _past_the_reuse_grace():
+        assert _refresh(api, first["refresh_token"]).status_code == 401  # reuse detected
+        assert _refresh(api, third["refresh_token"]).status_code == 401  # newest one dies too
+        me = api.client.get("/api/v1/auth/me", headers=api.bearer(third["access_token"]))
     assert me.status_code == 401
     # Another session of the same person is untouched.
     other = api.login("ada@example.com", "correct horse").get_json()

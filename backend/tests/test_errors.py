@@ -35,7 +35,8 @@ def assert_envelope(response, status: int | None = None) -> dict:
     assert 400 <= response.status_code < 500
     assert response.mimetype == "application/json"
     body = response.get_json()
-    assert set(body) == {"error"}
+    # The message is repeated at the top level for the IntelliMix web client (issue 17).
+    assert set(body) == {"error", "message"} and body["message"] == body["error"]["message"]
     assert set(body["error"]) == {"code", "message", "details"}
     assert isinstance(body["error"]["code"], str) and body["error"]["code"].isupper()
     assert isinstance(body["error"]["details"], dict)

@@ -41,8 +41,12 @@ def test_history_lists_filters_and_signs_every_file(app, api, owner, tmp_path):
     listing = api.client.get("/api/v1/history?type=render", headers=headers).get_json()
     assert [item["id"] for item in listing["items"]] == [render_id]
     job = listing["items"][0]
-    assert (job["type"], job["generation_type"], job["status"]) == ("render", "render", "success")
-    assert job["output_url"] == next(f["url"] for f in job["outputs"] if f["role"] == "mix_mp3")
+    assert (job["type"], job["generation_type"], job["status"]) == (
+        "render",
+        "ai_parody",
+        "success",
+    )
+    assert job["output_url"] == f"/api/v1/files/{render_id}/mix.mp3"  # no query (issue 17)
     assert {f["name"] for f in job["outputs"]} == {"mix.wav", "mix.mp3", "stem_a.wav", "qa.json"}
     assert all("token=" in f["url"] for f in job["outputs"])
     assert api.client.get("/api/v1/history", headers=headers).get_json()["total"] == 2
@@ -75,6 +79,10 @@ def test_unknown_and_hostile_names_are_not_found(app, api, owner, tmp_path, name
     user_id, headers = owner
     job_id = _job_with_files(app, user_id, tmp_path)
     response = api.client.get(f"/api/v1/files/{job_id}/{name}", headers=headers)
+    if "%00" in name:  # control characters are refused before any lookup
+        assert response.status_code == 422
+        assert response.get_json()["error"]["code"] == "INVALID_CHARACTERS"
+        return
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] in ("FILE_NOT_FOUND", "NOT_FOUND")
 

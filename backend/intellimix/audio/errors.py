@@ -36,3 +36,13 @@ class TooShortForAnalysis(EmptyAudio):
 
 class TrackTooLong(AudioError):
     code, status = "TRACK_TOO_LONG", 422
+
+
+class UnsupportedSampleRate(AudioError):
+    code, status = "UNSUPPORTED_SAMPLE_RATE", 422
+
+
+class AudioTooLarge(AudioError):
+    """More decoded samples than a heavy slot may hold (frames × channels)."""
+
+    code, status = "AUDIO_TOO_LARGE", 422

@@ -17,9 +17,23 @@ import librosa
 import numpy as np
 import soundfile as sf
 
-from intellimix.audio.errors import EmptyAudio, TooManyChannels, TrackTooLong, UndecodableAudio
+from intellimix.audio.errors import (
+    AudioTooLarge,
+    EmptyAudio,
+    TooManyChannels,
+    TrackTooLong,
+    UndecodableAudio,
+    UnsupportedSampleRate,
+)
 
 MAX_CHANNELS = 8
+# Outside these rates a file is broken or hostile: a 1 Hz header made the true-peak
+# oversampling explode, and 384 kHz is no music format.
+MIN_SAMPLE_RATE = 8_000
+MAX_SAMPLE_RATE = 192_000
+# Frames × channels one decode may hold (float32: 4 bytes each): twenty minutes of 96 kHz
+# stereo, ≈0.9 GB. Longer material at higher rates is refused before it is decoded.
+DEFAULT_MAX_DECODED_SAMPLES = 1200 * 96_000 * 2
 PROBE_SECONDS = 2.0
 DELIVERY_SAMPLE_RATE = 48_000
 MP3_BITRATE = "320k"
@@ -69,11 +83,17 @@ def ffmpeg_executable() -> str:
     return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
-def probe(path: Path, *, max_seconds: float | None = None) -> AudioInfo:
+def probe(
+    path: Path,
+    *,
+    max_seconds: float | None = None,
+    max_samples: int = DEFAULT_MAX_DECODED_SAMPLES,
+) -> AudioInfo:
     """Check a file is decodable audio within limits, decoding only its first seconds."""
     info = _soundfile_info(path)
     if info is not None:
         duration, rate, channels = info.frames / info.samplerate, info.samplerate, info.channels
+        check_size(sample_rate=rate, channels=channels, frames=info.frames, max_samples=max_samples)
         extension = SOUNDFILE_EXTENSIONS.get(info.format, "bin")
         head = _read_soundfile(path, frames=int(PROBE_SECONDS * rate))
     else:
@@ -81,6 +101,8 @@ def probe(path: Path, *, max_seconds: float | None = None) -> AudioInfo:
         channels = head.shape[0]
         duration = _container_duration(path)
         extension = _sniff_container(path)
+        frames = int(duration * rate)
+        check_size(sample_rate=rate, channels=channels, frames=frames, max_samples=max_samples)
     if head.size == 0:
         raise EmptyAudio("The file holds no audio samples.")
     _check_limits(channels=channels, duration_s=duration, max_seconds=max_seconds)
@@ -90,19 +112,38 @@ def probe(path: Path, *, max_seconds: float | None = None) -> AudioInfo:
 
 
 def decode(
-    path: Path, *, sample_rate: int | None = None, max_seconds: float | None = None
+    path: Path,
+    *,
+    sample_rate: int | None = None,
+    max_seconds: float | None = None,
+    max_samples: int = DEFAULT_MAX_DECODED_SAMPLES,
 ) -> DecodedAudio:
-    """Whole file → float32 (channels ≤ 2, 3–8 downmixed to stereo), optionally resampled."""
+    """Whole file → float32 (channels ≤ 2, 3–8 downmixed to stereo), optionally resampled.
+
+    The sample rate and the number of samples are checked before the file is read in full.
+    """
     info = _soundfile_info(path)
     if info is not None and info.channels <= 2:
         channels, rate = info.channels, info.samplerate
+        check_size(sample_rate=rate, channels=channels, frames=info.frames, max_samples=max_samples)
         samples = _read_soundfile(path)
     else:
-        channels = info.channels if info is not None else _ffmpeg_channel_count(path)
+        channels, rate = _ffmpeg_layout(path) if info is None else (info.channels, info.samplerate)
         _check_limits(channels=channels, duration_s=0.0, max_seconds=None)
-        limit = None if max_seconds is None else max_seconds + 1.0  # enough to detect "too long"
+        check_size(sample_rate=rate, channels=channels, frames=0, max_samples=max_samples)
+        kept_channels = min(channels, 2)
+        # Enough to detect "too long" or "too large", never the whole of a huge file.
+        limit = max_samples / (rate * kept_channels) + 1.0
+        if max_seconds is not None:
+            limit = min(limit, max_seconds + 1.0)
         # ffmpeg applies its standard downmix matrices for 3–8 channels.
         samples, rate = _ffmpeg_decode(path, seconds=limit, stereo=channels > 2)
+        check_size(
+            sample_rate=rate,
+            channels=samples.shape[0],
+            frames=samples.shape[1],
+            max_samples=max_samples,
+        )
     if samples.shape[1] == 0:
         raise EmptyAudio("The file holds no audio samples.")
     _check_limits(channels=channels, duration_s=samples.shape[1] / rate, max_seconds=max_seconds)
@@ -198,10 +239,10 @@ def _ffmpeg_decode(
             raise UndecodableAudio("The file is not audio we can decode.") from exc
 
 
-def _ffmpeg_channel_count(path: Path) -> int:
-    """Channels of the first audio stream, from a tiny decode (no text parsing)."""
-    head, _rate = _ffmpeg_decode(path, seconds=0.1)
-    return int(head.shape[0])
+def _ffmpeg_layout(path: Path) -> tuple[int, int]:
+    """Channels and sample rate of the first audio stream, from a tiny decode (no text parsing)."""
+    head, rate = _ffmpeg_decode(path, seconds=0.1)
+    return int(head.shape[0]), rate
 
 
 def _sniff_container(path: Path) -> str:
@@ -235,6 +276,23 @@ def _run_ffmpeg(args: list[str]) -> None:
     result = subprocess.run(command, capture_output=True, timeout=600)
     if result.returncode != 0:
         raise UndecodableAudio("The file is not audio we can decode.")
+
+
+def check_size(*, sample_rate: int, channels: int, frames: int, max_samples: int) -> None:
+    """Refuse a sample rate outside 8–192 kHz, or more than `max_samples` frames × channels."""
+    if not MIN_SAMPLE_RATE <= sample_rate <= MAX_SAMPLE_RATE:
+        raise UnsupportedSampleRate(
+            f"The audio's sample rate is {sample_rate} Hz; IntelliMix accepts "
+            f"{MIN_SAMPLE_RATE // 1000} kHz to {MAX_SAMPLE_RATE // 1000} kHz."
+        )
+    total = frames * channels
+    if total > max_samples:
+        longest = max_samples / (sample_rate * channels)
+        raise AudioTooLarge(
+            f"The audio holds {total / 1e6:.0f} million samples ({frames / sample_rate:.0f} s of "
+            f"{channels} channel(s) at {sample_rate / 1000:g} kHz); the limit is "
+            f"{max_samples / 1e6:.0f} million, about {longest:.0f} s at that rate."
+        )
 
 
 def _check_limits(*, channels: int, duration_s: float, max_seconds: float | None) -> None:

@@ -108,8 +108,8 @@ def true_peak_db(
     """Highest true peak over all channels in dBTP (−inf for digital silence)."""
     x = _as_channels(samples)
     _check_rate(sample_rate)
-    if isinstance(oversample, bool) or not isinstance(oversample, int) or oversample < 1:
-        raise AudioError("oversample must be a positive integer.", code="INVALID_PARAMETER")
+    if isinstance(oversample, bool) or not isinstance(oversample, int) or not 1 <= oversample <= 16:
+        raise AudioError("oversample must be an integer from 1 to 16.", code="INVALID_PARAMETER")
     return _amplitude_db(_true_peak(x, _oversample_factor(sample_rate, oversample)))
 
 
@@ -349,12 +349,16 @@ def _mean_square(x: np.ndarray) -> float:
 
 
 def _oversample_factor(sample_rate: int, oversample: int) -> int:
-    """Interpolation factor reaching `oversample` × 48 kHz, but at least 2× unless asked for 1×."""
-    # 4× at 44.1/48 kHz and 2× from 88.2 kHz up: high rates need less for the same grid, but
-    # not none, or a fs/4 tone sampled ±45° off its crests would read 3 dB low.
+    """`oversample`× below 88.2 kHz, half that (at least 2×) from 88.2 kHz up; 1× when asked.
+
+    Fixed per band of rates, never derived from the rate: a factor computed as
+    48 kHz / rate grew without bound for absurd rates (1 Hz gave 192,000×). High rates need
+    less for the same grid, but not none, or a fs/4 tone sampled ±45° off its crests would
+    read 3 dB low.
+    """
     if oversample == 1:
         return 1
-    return max(2, round(oversample * 48_000 / sample_rate))
+    return max(2, oversample // 2) if sample_rate >= 88_200 else oversample
 
 
 # The FIR is exactly the one scipy.signal.resample_poly designs for `factor`× upsampling

@@ -44,7 +44,8 @@ class TokenFamily(Base):
 
 
 class RefreshToken(Base):
-    """An issued refresh token (by jti); `rotated_at` marks it spent."""
+    """An issued refresh token (by jti); `rotated_at` marks it spent, `successor_jti` names the
+    token it was rotated into (handed out again inside the reuse grace window)."""
 
     __tablename__ = "refresh_tokens"
 
@@ -55,6 +56,7 @@ class RefreshToken(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    successor_jti: Mapped[str | None] = mapped_column(String(36))
 
 
 class RevokedAccessToken(Base):

@@ -9,14 +9,18 @@ from flask_jwt_extended import current_user, get_jwt, jwt_required
 
 from intellimix.auth import service
 from intellimix.auth.schemas import LoginRequest, LogoutRequest, RefreshRequest, RegisterRequest
+from intellimix.errors import ApiError
 from intellimix.extensions import limiter
-from intellimix.web.http import parse_body
+from intellimix.web.http import body_bytes, parse_body, parse_json
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 def _email_key() -> str:
-    body = request.get_json(silent=True)
+    try:
+        body = parse_json(body_bytes()) if request.is_json else None
+    except ApiError:
+        body = None  # the route answers the bad body itself
     email = body.get("email") if isinstance(body, dict) else None
     return f"email:{email.strip().lower()}" if isinstance(email, str) else "email:-"
 

@@ -69,7 +69,14 @@ def login(data: LoginRequest) -> tuple[User, dict[str, str]]:
 
 
 def refresh(refresh_token: str) -> dict[str, str]:
-    """Rotate: the presented token is spent; presenting a spent token revokes its family."""
+    """A new access token, and (with rotation on) the refresh token's successor.
+
+    Rotation: the presented token is spent. Presented again within
+    JWT_REFRESH_REUSE_GRACE_SECONDS it answers with the same successor (concurrent refreshes of
+    one client all succeed); later, it is reuse and revokes the whole family. With
+    JWT_REFRESH_ROTATION off the same refresh token stays valid until it expires.
+    """
+    config = current_app.config
     claims = _decode_refresh(refresh_token)
     record = db.session.get(RefreshToken, claims["jti"])
     if record is None:
@@ -77,24 +84,53 @@ def refresh(refresh_token: str) -> dict[str, str]:
     family = db.session.get(TokenFamily, record.family_id)
     if family is None or family.revoked_at is not None:
         raise TokenInvalid("This session has ended; log in again.")
-    spent = db.session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.jti == record.jti, RefreshToken.rotated_at.is_(None))
-        .values(rotated_at=utcnow())
-    )
-    if spent.rowcount != 1:  # type: ignore[attr-defined]
-        _revoke_family(family, reason="reuse")
-        db.session.commit()
-        log.warning(
-            "refresh token reuse detected; session revoked", extra={"user_id": family.user_id}
-        )
-        raise TokenInvalid("This refresh token was already used; the session has been ended.")
     user = db.session.get(User, family.user_id)
     if user is None or not user.is_active:
         raise TokenInvalid()
-    tokens = _issue_pair(user, family)
+    if not config["JWT_REFRESH_ROTATION"]:
+        tokens = {"access_token": _access_token(user, family), "refresh_token": refresh_token}
+        db.session.commit()
+        return tokens
+    successor = _new_refresh_record(family)
+    spent = db.session.execute(
+        update(RefreshToken)
+        .execution_options(synchronize_session=False)
+        .where(RefreshToken.jti == record.jti, RefreshToken.rotated_at.is_(None))
+        .values(rotated_at=utcnow(), successor_jti=successor.jti)
+    )
+    if spent.rowcount == 1:  # type: ignore[attr-defined]
+        db.session.add(successor)
+        tokens = {
+            "access_token": _access_token(user, family),
+            "refresh_token": _encode_refresh(user.id, successor),
+        }
+        db.session.commit()
+        return tokens
+    # Spent already: by a concurrent request of the same client (grace), or stolen (reuse).
+    db.session.rollback()
+    record = db.session.get(RefreshToken, claims["jti"], populate_existing=True)
+    earlier = _successor_within_grace(record)
+    if earlier is not None:
+        return {
+            "access_token": _access_token(user, family),
+            "refresh_token": _encode_refresh(user.id, earlier),
+        }
+    family = db.session.get(TokenFamily, family.id, populate_existing=True)
+    if family is not None:
+        _revoke_family(family, reason="reuse")
     db.session.commit()
-    return tokens
+    log.warning("refresh token reuse detected; session revoked", extra={"user_id": user.id})
+    raise TokenInvalid("This refresh token was already used; the session has been ended.")
+
+
+def _successor_within_grace(record: RefreshToken | None) -> RefreshToken | None:
+    """The token `record` was rotated into, when that happened less than the grace ago."""
+    if record is None or record.rotated_at is None or record.successor_jti is None:
+        return None
+    grace = timedelta(seconds=current_app.config["JWT_REFRESH_REUSE_GRACE_SECONDS"])
+    if utcnow() - record.rotated_at > grace:
+        return None
+    return db.session.get(RefreshToken, record.successor_jti)
 
 
 def logout(access_claims: dict[str, Any], refresh_token: str | None) -> None:
@@ -136,24 +172,48 @@ def _start_session(user: User) -> dict[str, str]:
 
 
 def _issue_pair(user: User, family: TokenFamily) -> dict[str, str]:
-    config = current_app.config
-    refresh_ttl = timedelta(days=config["JWT_REFRESH_TOKEN_DAYS"])
-    refresh_jti = new_id()
-    db.session.add(
-        RefreshToken(jti=refresh_jti, family_id=family.id, expires_at=utcnow() + refresh_ttl)
-    )
+    record = _new_refresh_record(family)
+    db.session.add(record)
     return {
-        "access_token": create_access_token(
-            identity=user.id,
-            additional_claims={FAMILY_CLAIM: family.id},
-            expires_delta=timedelta(minutes=config["JWT_ACCESS_TOKEN_MINUTES"]),
-        ),
-        "refresh_token": create_refresh_token(
-            identity=user.id,
-            additional_claims={FAMILY_CLAIM: family.id, "jti": refresh_jti},
-            expires_delta=refresh_ttl,
-        ),
+        "access_token": _access_token(user, family),
+        "refresh_token": _encode_refresh(user.id, record),
     }
+
+
+def _access_token(user: User, family: TokenFamily) -> str:
+    return create_access_token(
+        identity=user.id,
+        additional_claims={FAMILY_CLAIM: family.id},
+        expires_delta=timedelta(minutes=current_app.config["JWT_ACCESS_TOKEN_MINUTES"]),
+    )
+
+
+def _new_refresh_record(family: TokenFamily) -> RefreshToken:
+    # Whole seconds: the token carries these times, and re-encoding the record must give
+    # the very same token (the grace window hands a successor out more than once).
+    issued = utcnow().replace(microsecond=0)
+    return RefreshToken(
+        jti=new_id(),
+        family_id=family.id,
+        issued_at=issued,
+        expires_at=issued + timedelta(days=current_app.config["JWT_REFRESH_TOKEN_DAYS"]),
+    )
+
+
+def _encode_refresh(user_id: str, record: RefreshToken) -> str:
+    """The refresh token of `record`, identical each time it is encoded."""
+    issued = int(record.issued_at.timestamp())
+    return create_refresh_token(
+        identity=user_id,
+        additional_claims={
+            FAMILY_CLAIM: record.family_id,
+            "jti": record.jti,
+            "iat": issued,
+            "nbf": issued,
+            "exp": int(record.expires_at.timestamp()),
+        },
+        expires_delta=False,
+    )
 
 
 def _decode_refresh(token: str) -> dict[str, Any]:

@@ -38,7 +38,7 @@ def render(context: RunContext) -> dict[str, Any]:
         input={"plan": context.input["plan"]},
         run_id=context.run_id,
     )
-    scratch = get_storage().scratch_path()
+    scratch = context.scratch_path()  # run-named: cleaned even when the attempt dies
     try:
         with history.failed_if_broken(job, work="render", code="RENDER_FAILED"):
             outcome = render_plan(

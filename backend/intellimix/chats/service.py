@@ -9,7 +9,7 @@ import base64
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 from sqlalchemy import and_, delete, func, or_, select
@@ -20,7 +20,7 @@ from intellimix.chats.proposals import Review, review_plan
 from intellimix.chats.schemas import ThreadPatch
 from intellimix.chats.serializers import Links, linked_ids
 from intellimix.chats.tracks import planner_library
-from intellimix.errors import NotFound, ValidationFailed
+from intellimix.errors import ApiError, NotFound
 from intellimix.extensions import db
 from intellimix.history.models import Job
 from intellimix.history.service import job_folder
@@ -124,12 +124,14 @@ def _read_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         created_at, message_id = json.loads(raw)
-        moment = datetime.fromisoformat(created_at)
-        if moment.tzinfo is None or not isinstance(message_id, str):
-            raise ValueError("not a cursor")
+        moment = datetime.fromisoformat(created_at).astimezone(UTC)
+        if created_at[-6:] != "+00:00" or not isinstance(message_id, str):
+            raise ValueError("not a cursor")  # this API writes UTC times and string ids
+        if len(message_id) > 36 or not message_id.isascii() or not message_id.isprintable():
+            raise ValueError("not a message id")
         return moment, message_id
-    except (ValueError, TypeError) as exc:
-        raise ValidationFailed(
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ApiError(
             "The cursor is not one this API gave out.",
             code="INVALID_CURSOR",
             details={"fields": [{"field": "cursor", "message": "unknown cursor", "type": "query"}]},

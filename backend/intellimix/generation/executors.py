@@ -12,7 +12,6 @@ from intellimix.history import service as history
 from intellimix.library import service as library
 from intellimix.runs.context import RunContext
 from intellimix.runs.registry import executor
-from intellimix.storage import get_storage
 
 GENERATE_SHARE = 85  # of the run's progress; the library analysis takes the rest
 
@@ -29,7 +28,7 @@ def generate(context: RunContext) -> dict[str, Any]:
         input={"prompt": context.input.get("prompt"), "spec": spec},
         run_id=context.run_id,
     )
-    scratch = get_storage().scratch_path()
+    scratch = context.scratch_path()  # run-named: cleaned even when the attempt dies
     try:
         with history.failed_if_broken(job, work="generation", code="GENERATE_FAILED"):
             outcome = generate_track(

@@ -127,6 +127,7 @@ def add_demo_tracks(user_id: str) -> tuple[list[Track], list[Run]]:
             user_id=user_id,
             kind="analyze_track",
             input={"track_id": track.id, "demo": slugs[track.original_filename or ""]},
+            quota=False,  # the demo set is bounded and added once per person
         )
         for track in added
     ]

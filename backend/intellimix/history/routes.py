@@ -8,9 +8,9 @@ from flask import Blueprint, Response, request
 from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_request
 
 from intellimix.history import service
-from intellimix.history.serializers import job_to_dict
+from intellimix.history.serializers import job_to_dict, job_types
 from intellimix.storage import get_storage
-from intellimix.web.file_tokens import verify_file_token
+from intellimix.web.file_tokens import file_user
 from intellimix.web.http import paginated, pagination
 
 bp = Blueprint("history", __name__)
@@ -27,8 +27,9 @@ CONTENT_TYPES = {
 @jwt_required()
 def list_history() -> dict[str, Any]:
     page, limit = pagination()
+    wanted = request.args.get("type")
     jobs, total = service.list_jobs(
-        get_jwt_identity(), type=request.args.get("type") or None, page=page, limit=limit
+        get_jwt_identity(), types=job_types(wanted) if wanted else None, page=page, limit=limit
     )
     return paginated([job_to_dict(job) for job in jobs], page=page, limit=limit, total=total)
 
@@ -48,10 +49,11 @@ def delete_job(job_id: str) -> Response:
 
 @bp.get("/files/<job_id>/<filename>")
 def job_file(job_id: str, filename: str) -> Response:
-    """One produced file, by Bearer token or the signed url of exactly this file; Range works."""
+    """One produced file, by Bearer token, the signed url of exactly this file or `?token=<access
+    token>`; Range works."""
     token = request.args.get("token")
     if token:
-        user_id = verify_file_token(token, scope="job-file", object_id=job_id, name=filename)
+        user_id = file_user(token, scope="job-file", object_id=job_id, name=filename)
     else:
         verify_jwt_in_request(locations=["headers"])
         user_id = get_jwt_identity()

@@ -11,6 +11,21 @@ from intellimix.history.models import Job
 from intellimix.web.file_tokens import sign_file
 
 MAIN_ROLES = ("mix_mp3", "mix", "track", "video")
+# The IntelliMix web client's history vocabulary: a chat mix is an "AI Music Output"
+# (`ai_parody`); the utility runs' types (`audio_mix`, `audio_download`, `video_download`) and
+# generated tracks (`generate`) are already their own names.
+GENERATION_TYPES = {"render": "ai_parody"}
+
+
+def generation_type(job_type: str) -> str:
+    return GENERATION_TYPES.get(job_type, job_type)
+
+
+def job_types(generation_or_job_type: str) -> list[str]:
+    """The job types a `?type=` filter means (either vocabulary)."""
+    return [generation_or_job_type] + [
+        job_type for job_type, name in GENERATION_TYPES.items() if name == generation_or_job_type
+    ]
 
 
 def file_url(job: Job, name: str) -> str:
@@ -22,16 +37,31 @@ def file_objects(job: Job) -> list[dict[str, Any]]:
     return [{**record, "url": file_url(job, record["name"])} for record in job.outputs or []]
 
 
+def _input_payload(job: Job) -> dict[str, Any]:
+    """The stored input, with the `prompt` the IntelliMix client titles an item by: a render's
+    is its plan's title when it stored none."""
+    payload = dict(job.input or {})
+    plan = payload.get("plan")
+    if not payload.get("prompt") and isinstance(plan, dict) and plan.get("title"):
+        payload["prompt"] = plan["title"]
+    return payload
+
+
 def job_to_dict(job: Job) -> dict[str, Any]:
     outputs = file_objects(job)
     main = next((f for role in MAIN_ROLES for f in outputs if f["role"] == role), None)
     return {
         "id": job.id,
         "type": job.type,
-        "generation_type": job.type,
+        "generation_type": generation_type(job.type),
         "status": job.status,  # processing | success | failed
-        "input_payload": job.input,
-        "output_url": main["url"] if main else None,
+        "input_payload": _input_payload(job),
+        # A path ending in the file's name, no query: the IntelliMix client decides what plays
+        # from the last path part and sets `?token=<access token>` itself. Signed urls are in
+        # `outputs[].url`.
+        "output_url": url_for("api.history.job_file", job_id=job.id, filename=main["name"])
+        if main
+        else None,
         "outputs": outputs,
         "error_message": (job.error or {}).get("message"),
         "run_id": job.run_id,

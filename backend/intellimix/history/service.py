@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from intellimix.audio.errors import AudioError
 from intellimix.db_types import utcnow
@@ -15,6 +15,8 @@ from intellimix.errors import NotFound
 from intellimix.extensions import db
 from intellimix.history.models import Job
 from intellimix.runs.errors import RunCancelled, RunFailure
+from intellimix.runs.models import Run
+from intellimix.runs.registry import on_run_stopped
 from intellimix.storage import get_storage
 
 FILE_ROLES = ("mix", "mix_mp3", "stem", "cues", "qa", "track", "original", "video")
@@ -25,6 +27,16 @@ def job_folder(job_id: str) -> str:
 
 
 def create_job(*, user_id: str, type: str, input: dict[str, Any], run_id: str | None) -> Job:
+    """A new `processing` Job; an earlier attempt's Job of the same run, left behind when its
+    worker died, is failed first (a run executes once at a time, so that attempt is over)."""
+    if run_id is not None:
+        _fail_processing_jobs(
+            run_id,
+            {
+                "code": "ATTEMPT_INTERRUPTED",
+                "message": "This attempt was interrupted; a later attempt took over.",
+            },
+        )
     job = Job(
         user_id=user_id, type=type, input=input, run_id=run_id, status="processing", outputs=[]
     )
@@ -87,6 +99,30 @@ def failed_if_broken(job: Job, *, work: str, code: str) -> Iterator[None]:
         raise
 
 
+def _fail_processing_jobs(run_id: str, error: dict[str, Any]) -> None:
+    db.session.execute(
+        update(Job)
+        .execution_options(synchronize_session=False)
+        .where(Job.run_id == run_id, Job.status == "processing")
+        .values(status="failed", error=error, completed_at=utcnow())
+    )
+
+
+@on_run_stopped
+def _fail_jobs_of_stopped_run(run: Run) -> None:
+    """A failed or cancelled run never leaves its Job `processing` (its worker may be dead)."""
+    error = run.error or {}
+    if run.status == "cancelled":
+        error = {"code": "RUN_CANCELLED", "message": "The run was cancelled."}
+    _fail_processing_jobs(
+        run.id,
+        {
+            "code": error.get("code", "RUN_FAILED"),
+            "message": error.get("message", "The run did not finish."),
+        },
+    )
+
+
 def get_owned_job(job_id: str, user_id: str) -> Job:
     job = db.session.scalar(select(Job).where(Job.id == job_id, Job.user_id == user_id))
     if job is None:
@@ -94,10 +130,12 @@ def get_owned_job(job_id: str, user_id: str) -> Job:
     return job
 
 
-def list_jobs(user_id: str, *, type: str | None, page: int, limit: int) -> tuple[list[Job], int]:
+def list_jobs(
+    user_id: str, *, types: list[str] | None, page: int, limit: int
+) -> tuple[list[Job], int]:
     statement = select(Job).where(Job.user_id == user_id)
-    if type:
-        statement = statement.where(Job.type == type)
+    if types:
+        statement = statement.where(Job.type.in_(types))
     total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
     jobs = db.session.scalars(
         statement.order_by(Job.created_at.desc(), Job.id).offset((page - 1) * limit).limit(limit)

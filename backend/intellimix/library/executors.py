@@ -7,7 +7,8 @@ from typing import Any
 from intellimix.audio.progress import Progress, scaled
 from intellimix.library import service
 from intellimix.runs.context import RunContext
-from intellimix.runs.registry import executor, warm_up
+from intellimix.runs.models import Run
+from intellimix.runs.registry import executor, on_run_stopped, warm_up
 
 
 @warm_up
@@ -41,3 +42,11 @@ def import_track(context: RunContext) -> dict[str, Any]:
     from intellimix.library import imports
 
     return imports.run_import(context)
+
+
+@on_run_stopped
+def _settle_track(run: Run) -> None:
+    """An analysis that stopped without its worker (lost, cancelled, killed) fails its track,
+    which would otherwise stay `analyzing` or `pending` forever."""
+    if run.kind in ("analyze_track", "import_track"):
+        service.mark_unfinished_analysis_failed(str((run.input or {}).get("track_id")), run.user_id)

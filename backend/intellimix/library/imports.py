@@ -17,6 +17,7 @@ from intellimix.extensions import db
 from intellimix.library import service
 from intellimix.library.models import Track
 from intellimix.library.tags import read_title_artist
+from intellimix.runs import fair_use
 from intellimix.runs import service as runs
 from intellimix.runs.context import RunContext
 from intellimix.runs.models import Run
@@ -117,6 +118,7 @@ def start_import(
     The same link imported again returns the existing track and its run without downloading,
     unless its earlier import failed, which is then tried again.
     """
+    fair_use.ensure_allowed(user_id, IMPORT_KIND)  # before the track row is written
     track, needed = ensure_track(user_id, url, title=title)
     if not needed:
         return track, latest_import_run(track), False

@@ -15,8 +15,9 @@ from intellimix.library import imports, service
 from intellimix.library.schemas import ImportRequest, TrackPatch
 from intellimix.library.serializers import track_to_dict
 from intellimix.runs.serializers import run_snapshot
+from intellimix.safe_text import strip_unsafe
 from intellimix.storage import get_storage
-from intellimix.web.file_tokens import verify_file_token
+from intellimix.web.file_tokens import file_user
 from intellimix.web.http import paginated, pagination, parse_body
 
 bp = Blueprint("library", __name__, url_prefix="/tracks")
@@ -122,7 +123,7 @@ def track_audio(track_id: str) -> Response:
     """The original file, with HTTP Range; Bearer token or the signed `audio_url`."""
     token = request.args.get("token")
     if token:
-        user_id = verify_file_token(token, scope="track-audio", object_id=track_id)
+        user_id = file_user(token, scope="track-audio", object_id=track_id)
     else:
         verify_jwt_in_request(locations=["headers"])
         user_id = get_jwt_identity()
@@ -133,5 +134,6 @@ def track_audio(track_id: str) -> Response:
     return get_storage().send(
         track.media_file,
         mimetype=AUDIO_MIMETYPES.get(extension, "application/octet-stream"),
-        download_name=track.original_filename or f"{track.id}.{extension}",
+        # Cleaned again here: names stored before uploads were cleaned may hold CR/LF.
+        download_name=strip_unsafe(track.original_filename or "") or f"{track.id}.{extension}",
     )

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from werkzeug.datastructures import FileStorage
 
 from intellimix.audio import io
@@ -23,9 +23,11 @@ from intellimix.extensions import db
 from intellimix.library.models import Track
 from intellimix.library.schemas import TrackPatch
 from intellimix.library.tags import read_title_artist
+from intellimix.runs import fair_use
 from intellimix.runs import service as runs
 from intellimix.runs.errors import LeaseLost, RunFailure, ShutdownRequested
 from intellimix.runs.models import Run
+from intellimix.safe_text import strip_unsafe
 from intellimix.sources.errors import SourceError
 from intellimix.storage import get_storage
 
@@ -49,19 +51,22 @@ def upload(user_id: str, file: FileStorage | None) -> tuple[Track, Run]:
             "Send the audio as a multipart form field named `file`.",
             details={"fields": [{"field": "file", "message": "required", "type": "missing"}]},
         )
+    fair_use.ensure_allowed(user_id, "analyze_track")  # before the file is stored
     storage = get_storage()
     scratch = storage.scratch_path()
+    # The name is shown and sent back as a download name: no CR/LF, NUL or bidi overrides.
+    filename = strip_unsafe(file.filename).strip()[:MAX_FILENAME_CHARS] or "upload"
     try:
         if storage.save_stream(file.stream, scratch) == 0:
             raise ApiError("The uploaded file is empty.", code="EMPTY_FILE", status=415)
-        title, artist = read_title_artist(scratch, fallback_name=file.filename)
+        title, artist = read_title_artist(scratch, fallback_name=filename)
         track = Track(
             id=new_id(),
             user_id=user_id,
             title=title,
             artist=artist,
             source="upload",
-            original_filename=file.filename[:MAX_FILENAME_CHARS],
+            original_filename=filename,
             status="pending",
         )
         # Probed before the row is written: the probe takes seconds, and on SQLite a pending
@@ -80,7 +85,9 @@ def upload(user_id: str, file: FileStorage | None) -> tuple[Track, Run]:
 
 def store_media(track: Track, source: Path, *, max_seconds: float | None = None) -> None:
     """Probe `source` (within `max_seconds`), move it into the track's folder, record its format."""
-    info = io.probe(source, max_seconds=max_seconds)
+    info = io.probe(
+        source, max_seconds=max_seconds, max_samples=current_app.config["MAX_DECODED_SAMPLES"]
+    )
     track.media_file = f"tracks/{track.id}/original.{info.extension}"
     track.duration_s = info.duration_s or None
     track.sample_rate = info.sample_rate
@@ -181,7 +188,10 @@ def analyze(
     limit = current_app.config["MAX_TRACK_SECONDS"] if brought else None
     track_id, user_id = track.id, track.user_id
     analysis = analyze_file(
-        get_storage().path(track.media_file or ""), max_seconds=limit, progress=progress
+        get_storage().path(track.media_file or ""),
+        max_seconds=limit,
+        max_samples=current_app.config["MAX_DECODED_SAMPLES"],
+        progress=progress,
     )
     if arrangement is not None:
         from intellimix.audio.generate import arranged_sections
@@ -202,6 +212,20 @@ def _run_track(track_id: str, user_id: str) -> Track:
     if track is None or track.user_id != user_id:
         raise RunFailure("TRACK_NOT_FOUND", "The track was deleted before its analysis finished.")
     return track
+
+
+def mark_unfinished_analysis_failed(track_id: str, user_id: str) -> None:
+    """Inside the transaction that stops an analysis run: its track cannot become ready now."""
+    db.session.execute(
+        update(Track)
+        .execution_options(synchronize_session=False)
+        .where(
+            Track.id == track_id,
+            Track.user_id == user_id,
+            Track.status.in_(("pending", "analyzing")),
+        )
+        .values(status="failed")
+    )
 
 
 def _set_status(track_id: str, status: str) -> None:

@@ -7,6 +7,8 @@ from pathlib import Path, PurePath
 
 import mutagen
 
+from intellimix.safe_text import strip_unsafe
+
 _SEPARATOR = re.compile(r"\s+-\s+")
 
 
@@ -29,8 +31,10 @@ def _tags(path: Path) -> tuple[str | None, str | None]:
 
 
 def _first(values: object) -> str | None:
-    if isinstance(values, list) and values and str(values[0]).strip():
-        return str(values[0]).strip()[:300]
+    """The first tag value, without characters that cannot be stored or shown safely."""
+    if isinstance(values, list) and values:
+        value = strip_unsafe(str(values[0])).strip()
+        return value[:300] or None
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -11,6 +12,7 @@ from flask import Flask
 from intellimix.runs import service
 from intellimix.runs.errors import LeaseLost, RunCancelled, ShutdownRequested
 from intellimix.runs.models import Run
+from intellimix.runs.scratch import attempt_scratch
 
 
 class RunContext:
@@ -46,6 +48,11 @@ class RunContext:
             raise LeaseLost()
         if run.cancel_requested:
             raise RunCancelled()
+
+    def scratch_path(self) -> Path:
+        """This attempt's scratch folder (not created): removed when the run stops, and by the
+        worker or the next attempt when this one dies."""
+        return attempt_scratch(self.run_id, self.attempt)
 
     def checkpoint(self) -> None:
         """Stop points that need no database write."""

@@ -10,21 +10,24 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from flask import has_request_context
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 
 from intellimix.db_types import utcnow
 from intellimix.errors import Conflict, NotFound
 from intellimix.extensions import db
 from intellimix.logs import run_logging
-from intellimix.runs import events
+from intellimix.runs import events, fair_use
 from intellimix.runs.events import PublishedEvent
 from intellimix.runs.models import Run, RunEvent
 from intellimix.runs.queue import get_queue
 from intellimix.runs.registry import lane_of, run_stopped_hooks
+from intellimix.runs.scratch import remove_run_scratch
 from intellimix.runs.serializers import run_snapshot
 
 log = logging.getLogger(__name__)
 STOP_EVENTS = frozenset({"failed", "cancelled"})
+TERMINAL_EVENTS = STOP_EVENTS | {"completed"}
 
 
 def create_run(
@@ -35,9 +38,16 @@ def create_run(
     thread_id: str | None = None,
     user_message_id: str | None = None,
     assistant_message_id: str | None = None,
+    quota: bool = True,
 ) -> Run:
-    """Queued in the database first, then enqueued; a lost enqueue is repaired by reconcile."""
+    """Queued in the database first, then enqueued; a lost enqueue is repaired by reconcile.
+
+    A run a person starts (inside a request) counts against their fair-use quotas (429 when
+    over); runs that workers start, and `quota=False` ones, do not.
+    """
     lane_of(kind)  # unknown kinds fail here, before anything is stored
+    if quota and has_request_context():
+        fair_use.ensure_allowed(user_id, kind)
     run = Run(
         user_id=user_id,
         kind=kind,
@@ -95,6 +105,8 @@ def claim(run_id: str, owner: str, *, lease_seconds: float, max_attempts: int) -
     event = _append_event(run, "started")
     db.session.commit()
     events.publish(event)
+    if run.attempts > 1:
+        remove_run_scratch(run_id)  # an earlier attempt died with files in flight
     return run
 
 
@@ -189,12 +201,23 @@ def release(run_id: str, owner: str) -> Run | None:
 
 
 def request_cancel(run: Run) -> Run:
-    """A queued run is cancelled at once; a running one stops at its next checkpoint."""
+    """A queued run, or one whose worker is gone (lease expired), is cancelled at once; a
+    running one stops at its next checkpoint (or the watchdog stops it)."""
+    nobody_runs_it = or_(
+        Run.status == "queued",
+        and_(Run.status == "running", Run.lease_expires_at < utcnow()),
+    )
     cancelled_now = db.session.execute(
         update(Run)
         .execution_options(synchronize_session=False)
-        .where(Run.id == run.id, Run.status == "queued")
-        .values(status="cancelled", cancel_requested=True, finished_at=utcnow())
+        .where(Run.id == run.id, nobody_runs_it)
+        .values(
+            status="cancelled",
+            cancel_requested=True,
+            finished_at=utcnow(),
+            lease_owner=None,
+            lease_expires_at=None,
+        )
     )
     if _rowcount(cancelled_now) != 1:
         flagged = db.session.execute(
@@ -215,6 +238,8 @@ def request_cancel(run: Run) -> Run:
     )
     db.session.commit()
     events.publish(event)
+    if current.status == "cancelled":
+        remove_run_scratch(run.id)
     return current
 
 
@@ -273,7 +298,10 @@ def events_after(run_id: str, after_seq: int) -> list[RunEvent]:
 
 
 def _settle_unclaimable(run_id: str, max_attempts: int) -> None:
-    """A run that died on its last allowed attempt fails with WORKER_LOST."""
+    """A run whose worker died after a cancel request ends cancelled; one that died on its last
+    allowed attempt fails with WORKER_LOST."""
+    if _cancel_orphan(run_id):
+        return
     lost = db.session.execute(
         update(Run)
         .execution_options(synchronize_session=False)
@@ -302,8 +330,34 @@ def _settle_unclaimable(run_id: str, max_attempts: int) -> None:
     event = _append_event(run, "failed")
     db.session.commit()
     events.publish(event)
+    remove_run_scratch(run_id)
     with run_logging(run_id):
         log.warning("run failed: worker lost %d times", max_attempts)
+
+
+def _cancel_orphan(run_id: str) -> bool:
+    """Finish a cancel-requested run whose lease expired (nobody will reach its checkpoint)."""
+    cancelled = db.session.execute(
+        update(Run)
+        .execution_options(synchronize_session=False)
+        .where(
+            Run.id == run_id,
+            Run.status == "running",
+            Run.lease_expires_at < utcnow(),
+            Run.cancel_requested.is_(True),
+        )
+        .values(status="cancelled", finished_at=utcnow(), lease_owner=None, lease_expires_at=None)
+    )
+    if _rowcount(cancelled) != 1:
+        db.session.rollback()
+        return False
+    event = _append_event(_reload(run_id), "cancelled")
+    db.session.commit()
+    events.publish(event)
+    remove_run_scratch(run_id)
+    with run_logging(run_id):
+        log.info("run cancelled after its worker was lost")
+    return True
 
 
 def _transition(run_id: str, owner: str, event_type: str, **values: Any) -> Run | None:
@@ -320,6 +374,8 @@ def _transition(run_id: str, owner: str, event_type: str, **values: Any) -> Run 
     event = _append_event(run, event_type)
     db.session.commit()
     events.publish(event)
+    if event_type in TERMINAL_EVENTS:
+        remove_run_scratch(run_id)
     return run
 
 

@@ -5,16 +5,21 @@ from __future__ import annotations
 import json
 import queue
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import select
 
 from intellimix.extensions import db
 from intellimix.metrics import SSE_CONNECTIONS
 from intellimix.runs.events import PublishedEvent, get_hub
+from intellimix.runs.models import Run
 from intellimix.runs.serializers import is_terminal
 from intellimix.runs.service import events_after
+
+# Why a stream may no longer go on (None: it may); asked at every heartbeat.
+StreamGuard = Callable[[], str | None]
 
 
 def _frame(event: str, data: dict[str, Any], event_id: int | None = None) -> str:
@@ -27,8 +32,21 @@ def _update(seq: int, snapshot: dict[str, Any]) -> tuple[str, bool]:
     return _frame("run_update", {"run": snapshot, "terminal": terminal}, seq), terminal
 
 
-def run_event_stream(run_id: str, last_seq: int) -> Iterator[str]:
-    """Yields SSE frames. Subscribes before replaying, so nothing falls between the two."""
+def _already_over(run_id: str) -> bool:
+    """The run is finished (a client resuming at or past its last event gets nothing more)."""
+    status = db.session.scalar(select(Run.status).where(Run.id == run_id))
+    db.session.close()
+    return status is not None and is_terminal(status)
+
+
+def run_event_stream(
+    run_id: str, last_seq: int, *, guard: StreamGuard | None = None
+) -> Iterator[str]:
+    """Yields SSE frames. Subscribes before replaying, so nothing falls between the two.
+
+    `guard` is asked at every heartbeat; a reason from it (a revoked or expired token) ends
+    the stream with `stream_end` carrying that reason.
+    """
     config = current_app.config
     heartbeat = config["MIX_CHAT_SSE_HEARTBEAT_SECONDS"]
     deadline = time.monotonic() + config["MIX_CHAT_SSE_MAX_SECONDS"]
@@ -46,15 +64,22 @@ def run_event_stream(run_id: str, last_seq: int) -> Iterator[str]:
 
     try:
         yield "retry: 2000\n\n"
+        replayed = False
         for frame, terminal in catch_up():
+            replayed = True
             yield frame
             if terminal:
                 yield _frame("stream_end", {"reason": "terminal"})
                 return
+        if not replayed and _already_over(run_id):
+            # EventSource reconnects with the final event's id: end at once, not after an hour.
+            yield _frame("stream_end", {"reason": "terminal"})
+            return
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                yield _frame("stream_end", {"reason": "max_duration"})
+                reason = (guard() if guard is not None else None) or "max_duration"
+                yield _frame("stream_end", {"reason": reason})
                 return
             try:
                 event: PublishedEvent | None = inbox.get(timeout=min(heartbeat, remaining))
@@ -70,6 +95,12 @@ def run_event_stream(run_id: str, last_seq: int) -> Iterator[str]:
                 # A gap, or a quiet interval: the log is the truth, read what we missed.
                 updates = list(catch_up())
                 if event is None:
+                    stop = guard() if guard is not None else None
+                    if stop is not None:
+                        for frame, _terminal in updates:
+                            yield frame
+                        yield _frame("stream_end", {"reason": stop})
+                        return
                     updates.append((_frame("ping", {}), False))
             for frame, terminal in updates:
                 yield frame

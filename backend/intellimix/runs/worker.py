@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import socket
 import threading
@@ -22,12 +23,13 @@ from sqlalchemy import delete
 from intellimix.db_types import utcnow
 from intellimix.extensions import db
 from intellimix.logs import run_logging
-from intellimix.runs import service
+from intellimix.runs import service, watchdog
 from intellimix.runs.context import RunContext
 from intellimix.runs.errors import LeaseLost, RunCancelled, RunFailure, ShutdownRequested
 from intellimix.runs.models import WorkerHeartbeat
 from intellimix.runs.queue import Delivery, get_queue
 from intellimix.runs.registry import Lane, get_executor, run_warm_ups
+from intellimix.runs.scratch import remove_run_scratch
 
 log = logging.getLogger(__name__)
 FETCH_BLOCK_SECONDS = 1.0
@@ -59,6 +61,7 @@ def execute_delivery(app: Flask, delivery: Delivery, owner: str, stopping: threa
     finally:
         keeper.stop()
         queue.ack(delivery)
+        remove_run_scratch(context.run_id)
 
 
 def _execute(context: RunContext) -> None:
@@ -88,6 +91,15 @@ def _execute(context: RunContext) -> None:
             run_id, owner, code=failure.code, message=failure.message, retryable=failure.retryable
         )
         log.info("run failed: %s", failure.code)
+    except MemoryError:
+        db.session.rollback()
+        log.warning("run needed more memory than the slot may use")
+        service.fail(
+            run_id,
+            owner,
+            code="OUT_OF_MEMORY",
+            message="The run needed more memory than a worker slot may use.",
+        )
     except Exception:
         db.session.rollback()
         log.exception("run crashed")
@@ -154,6 +166,7 @@ def _heavy_slot(app_factory: AppFactory, overrides: Mapping[str, Any], owner: st
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides; Ctrl-C reaches it too
     app = app_factory(dict(overrides))
+    _limit_memory(app.config["HEAVY_SLOT_MEMORY_MB"])
     if app.config["WORKER_WARM_UP"]:
         started = time.perf_counter()
         try:
@@ -162,6 +175,14 @@ def _heavy_slot(app_factory: AppFactory, overrides: Mapping[str, Any], owner: st
         except Exception:  # a cold slot is slower, not broken
             log.exception("warm-up failed; the first run pays the compilation")
     consume(app, "heavy", owner, stopping)
+
+
+def _limit_memory(megabytes: int) -> None:
+    """Cap the slot's address space: an allocation past it raises MemoryError in the run
+    (which fails with OUT_OF_MEMORY) instead of taking the machine down. 0 = no cap."""
+    if megabytes > 0:
+        limit = megabytes * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
 class Worker:
@@ -220,6 +241,7 @@ class Worker:
             while not self.stopping.wait(beat_every):
                 try:
                     self._beat()
+                    self._watch()
                     if time.monotonic() - last_reconcile >= reconcile_every:
                         service.reconcile(
                             max_attempts=self.app.config["MAX_RUN_ATTEMPTS"],
@@ -235,6 +257,16 @@ class Worker:
                             "heavy slot %s died (exit %s); restarting", owner, child.exitcode
                         )
                         self._start_child(owner)
+
+    def _watch(self) -> None:
+        """Kill the heavy slots whose run is stuck, over budget or ignoring a cancel; settle
+        those runs. The supervisor restarts the slots at once."""
+        for verdict in watchdog.find_overdue(self._children):
+            child = self._children.get(verdict.owner)
+            if child is not None and child.is_alive():
+                child.kill()
+                child.join(timeout=10)
+            watchdog.settle(verdict)
 
     def _start_child(self, owner: str) -> None:
         child = self._spawn.Process(

@@ -27,6 +27,7 @@ class ErrorEnvelope(BaseModel):
     """Every 4xx (and the 503 of health) answers with this one envelope."""
 
     error: ErrorBody
+    message: str = Field(description="`error.message` again, for the IntelliMix web client.")
 
 
 class Page(BaseModel):
@@ -358,12 +359,28 @@ class MemoryOut(BaseModel):
 
 
 class Check(BaseModel):
-    status: Literal["ok", "down", "disabled"]
+    status: Literal["ok", "degraded", "down", "disabled"]
     detail: str
 
 
 class Health(BaseModel):
-    status: Literal["ok", "down"]
+    status: Literal["ok", "degraded", "down"]
     checks: dict[str, Check]
     version: str
     down: list[str] | None = None
+
+
+class Quota(BaseModel):
+    limit: int
+    used: int
+    remaining: int
+    reset_in_seconds: int | None = None
+
+
+class FairUseLimits(BaseModel):
+    queued_heavy_runs: Quota
+    heavy_runs_per_hour: Quota
+
+
+class RateLimitStatus(BaseModel):
+    limits: FairUseLimits

@@ -18,7 +18,12 @@ log = logging.getLogger(__name__)
 def error_response(
     status: int, code: str, message: str, details: dict[str, Any] | None = None
 ) -> tuple[Response, int]:
-    body = {"error": {"code": code, "message": message, "details": details or {}}}
+    """The one envelope. `message` is repeated at the top level for the IntelliMix web client,
+    which shows `payload.error` when it is a string and `payload.message` otherwise."""
+    body = {
+        "error": {"code": code, "message": message, "details": details or {}},
+        "message": message,
+    }
     return jsonify(body), status
 
 
@@ -37,13 +42,21 @@ def _http_code(exc: HTTPException) -> str:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def handle_api_error(exc: ApiError) -> tuple[Response, int]:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+        response, status = error_response(exc.status, exc.code, exc.message, exc.details)
+        response.headers.update(exc.headers)
+        return response, status
 
     @app.errorhandler(RateLimitExceeded)
     def handle_rate_limited(exc: RateLimitExceeded) -> tuple[Response, int]:
         # Flask-Limiter's after-request hook adds Retry-After and the X-RateLimit headers.
+        # `exc.limit` is Flask-Limiter's wrapper (its repr names functions); its `.limit` is the
+        # rate itself, which reads "10 per 1 minute".
+        rate = str(exc.limit.limit)
         return error_response(
-            429, "RATE_LIMITED", "Too many requests; try again later.", {"limit": str(exc.limit)}
+            429,
+            "RATE_LIMITED",
+            f"Too many requests (at most {rate}); try again later.",
+            {"limit": rate},
         )
 
     @app.errorhandler(OperationalError)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt
 from flask import current_app
+from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from intellimix.errors import Unauthorized
@@ -34,3 +36,24 @@ def verify_file_token(token: str, *, scope: str, object_id: str, name: str = "")
     if (claims.get("s"), claims.get("o"), claims.get("n")) != (scope, object_id, name):
         raise Unauthorized("The file link is not valid for this file.", code="FILE_TOKEN_INVALID")
     return str(claims["u"])
+
+
+def file_user(token: str, *, scope: str, object_id: str, name: str = "") -> str:
+    """Who may fetch this file with `?token=`: a signed link of exactly this file, or an access
+    token (the IntelliMix web client sets `token=<access token>` on every file URL it builds,
+    replacing ours). Anything else → 401."""
+    try:
+        return verify_file_token(token, scope=scope, object_id=object_id, name=name)
+    except Unauthorized as refused:
+        if refused.code != "FILE_TOKEN_INVALID" or not _is_jwt(token):
+            raise
+    # Access tokens only, checked exactly as on any Bearer route (expiry, revocation, user).
+    verify_jwt_in_request(locations=["query_string"])
+    return str(get_jwt_identity())
+
+
+def _is_jwt(token: str) -> bool:
+    try:
+        return "alg" in jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError:
+        return False

@@ -1,4 +1,7 @@
-"""GET /api/v1/health: each component ok, down or disabled — measured, never assumed."""
+"""GET /api/v1/health: each component ok, degraded, down or disabled — measured, never assumed.
+
+`degraded` answers 200: the service works, with something an operator should look at.
+"""
 
 from __future__ import annotations
 
@@ -67,6 +70,37 @@ def check_worker() -> Check:
     return _status("ok", f"last heartbeat {age.total_seconds():.1f} s ago")
 
 
+def check_rate_limits() -> Check:
+    """`degraded` while the rate-limit storage is unreachable and counting is per process."""
+    from intellimix.extensions import limiter
+
+    uri = current_app.config["RATELIMIT_STORAGE_URI"]
+    if uri.startswith("memory"):
+        return _status("ok", "in-process counters")
+    if getattr(limiter, "_storage_dead", False):
+        return _status("degraded", "rate-limit storage unreachable; counting in this process")
+    return _status("ok", "shared counters")
+
+
+def check_runs() -> Check:
+    """`degraded` while a running run has reported nothing for RUN_STALL_SECONDS: a stuck slot
+    (a worker's watchdog stops it; without one it would hold the slot for ever)."""
+    from intellimix.runs.watchdog import stalled_runs
+
+    try:
+        stuck = stalled_runs()
+    except Exception as exc:
+        db.session.rollback()
+        return _status("down", f"runs unreadable ({type(exc).__name__})")
+    if not stuck:
+        return _status("ok", "no stuck runs")
+    described = ", ".join(
+        f"{run.kind} run {run.id} on {run.lease_owner} silent for {quiet:.0f} s"
+        for run, quiet in stuck
+    )
+    return _status("degraded", f"{len(stuck)} stuck slot(s): {described}")
+
+
 def check_ai() -> Check:
     """From configuration alone: probing the cloud on every health request would spend quota."""
     config = current_app.config
@@ -86,11 +120,14 @@ def health() -> tuple[dict[str, Any], int]:
         "database": check_database(),
         "queue": check_queue(),
         "worker": check_worker(),
+        "runs": check_runs(),
+        "rate_limits": check_rate_limits(),
         "ai": check_ai(),
     }
     down = [name for name, check in checks.items() if check["status"] == "down"]
+    degraded = any(check["status"] == "degraded" for check in checks.values())
     body: dict[str, Any] = {
-        "status": "down" if down else "ok",
+        "status": "down" if down else "degraded" if degraded else "ok",
         "checks": checks,
         "version": version("intellimix"),
     }

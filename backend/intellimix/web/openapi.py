@@ -158,6 +158,9 @@ OPERATIONS: dict[str, Operation] = {
     "api.runs.get_run": Operation("A run, with its assistant message", "runs", out.RunDetailOut),
     "api.runs.cancel_run": Operation("Ask a run to stop", "runs", out.RunOut),
     "api.runs.retry_run": Operation("Run a failed run again (a new run)", "runs", out.RunOut, 202),
+    "api.runs.rate_limit_status": Operation(
+        "The person's fair-use quotas of heavy runs", "runs", out.RateLimitStatus
+    ),
     "api.runs.run_events": Operation(
         "The run's progress as Server-Sent Events",
         "runs",

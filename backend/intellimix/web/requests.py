@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from intellimix.errors import PayloadTooLarge
 from intellimix.logs import configure_logging, request_id_var
+from intellimix.web.http import has_control_characters, invalid_characters
 
 log = logging.getLogger("intellimix.access")
 _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -35,21 +36,37 @@ def _start() -> None:
     g.request_token = request_id_var.set(g.request_id)
     g.request_started = time.perf_counter()
     _enforce_body_limit()
+    _refuse_control_characters()
 
 
 def _enforce_body_limit() -> None:
-    """Only uploads may be large; JSON and everything else has a small ceiling."""
+    """Only uploads may be large; JSON and everything else has a small ceiling.
+
+    The ceiling holds for the bytes actually read, not only a declared Content-Length: a
+    chunked body stops being read at the limit (werkzeug raises 413 from the stream).
+    """
     from flask import current_app
 
     length = request.content_length or 0
     if request.mimetype == "multipart/form-data":
         return  # werkzeug enforces MAX_CONTENT_LENGTH while streaming the form
     limit = current_app.config["MAX_JSON_BODY_KB"] * 1024
+    request.max_content_length = limit
     if length > limit:
         raise PayloadTooLarge(
             f"The body is larger than {current_app.config['MAX_JSON_BODY_KB']} KB.",
             details={"limit_bytes": limit},
         )
+
+
+def _refuse_control_characters() -> None:
+    """NUL and other control characters in the path (ids) or the query → 422, before any
+    route could hand them to the database (PostgreSQL refuses NUL in text)."""
+    if has_control_characters(request.path):
+        raise invalid_characters("path")
+    for name, value in request.args.items(multi=True):
+        if has_control_characters(name) or has_control_characters(value):
+            raise invalid_characters(name if not has_control_characters(name) else "query")
 
 
 def _finish(response: Response) -> Response:

@@ -53,9 +53,15 @@ def init_app(app: Flask) -> None:
     app.after_request(add_security_headers)
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if current_app.config["ENV_NAME"] == "production":
+        # Browsers then refuse plain HTTP to this host for a year (TLS ends at the proxy).
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 
