@@ -59,6 +59,9 @@ lint: install
 demo: install
 	cd backend && $(BIN)/intellimix demo -o $(CURDIR)/demo
 
-## Benchmarks (not part of `make test`); reports land in bench-results/
+## Benchmarks (not part of `make test`); reports land in bench-results/. The beat-tracking
+## benchmark compares against essentia (AGPL, the bench-only extra) and renders its dev set
+## with mma and fluidsynth (Debian packages mma, fluidsynth, timgm6mb-soundfont, planetblupi-music-midi).
 bench: install
+	$(BIN)/python -m pip install --quiet -e 'backend[dev,bench]'
 	cd backend && $(BIN)/python -m bench --out $(CURDIR)/bench-results

@@ -4,8 +4,10 @@
 
 - `bpm`: beats per minute to 0.01, from a robust straight-line fit of beat times against
   beat numbers, so it is not tied to the 11.6 ms analysis frame; `None` when there is no beat.
-- `bpm_confidence` (0..1): how clearly the chosen tempo beat its double and half, times how
-  clear the pulse is, times the share of tracked beats that sit on the fitted grid.
+- `bpm_confidence` (0..1): the chosen tempo's share among its candidate readings (the model's
+  softmax), times how clear the pulse is, times the share of tracked beats on the fitted grid.
+- `bpm_alternatives`: `[{bpm, confidence}]`, the runner-up readings (half or double time, 2:3,
+  3:4) with their shares, best first, e.g. 87 beside 174; at most three, none under 5 %.
 - `beats`: for a steady tempo (a quantized track) the fitted grid, extended over the whole
   track as a DJ beatgrid is; when the tempo drifts (played or ramped) the tracked beats.
 - `downbeats`: every bar's first beat; beats before the first one are pickup beats.
@@ -14,7 +16,9 @@
 - `phrases`: `[{start_s, bars}]` every `phrase_bars` (default 8) bars from the first
   downbeat: cue points where a DJ would start a transition; the last one may be shorter.
 - `meter`: "4/4", or "3/4" only when the accents repeat every three beats much more clearly
-  than every four; `None` when there is no beat.
+  than every four; `None` when there is no beat. A 6/8 or 12/8 gets its dotted quarter as the
+  beat and is reported "4/4" (bars of four dotted quarters): telling 6/8 from 12/8 is not
+  done yet.
 
 Silence, a steady tone or noise without a pulse is no error: it gives `bpm` None,
 confidence 0 and empty lists. Audio shorter than 2 s raises `TooShortForAnalysis` (code
@@ -23,10 +27,13 @@ confidence 0 and empty lists. Audio shorter than 2 s raises `TooShortForAnalysis
 are programming errors: ValueError.
 
 How: one STFT and mel projection at 22050 Hz give full-band and low/mid/high spectral
-flux; a tempogram of each picks the tempo among the strongest periodicity, its double and
-its half; librosa's beat tracker places the beats, refined to a fraction of a frame; the
-bar phase and meter come from kick/bass, snare, cymbal and harmonic-change accents at the
-beats.
+flux; a tempogram of each gives the strongest periodicities and their metrical relatives
+(×1/4 … ×4, with 2:3 and 3:4) as candidate tempi; a linear model fitted on the dev set
+(`bench/beats_train.py`) scores each from the periodicity at its beat, bar and subdivision
+levels, how sharply a grid at that period catches the onsets, and a tempo prior; librosa's
+beat tracker places the beats, refined to a fraction of a frame and moved to the kick and
+snare's phase when the tracker locked onto an off-beat; the bar phase and meter come from
+kick/bass, snare, cymbal and harmonic-change accents at the beats.
 """
 
 from __future__ import annotations
@@ -85,11 +92,19 @@ class Phrase(TypedDict):
     bars: int
 
 
+class TempoAlternative(TypedDict):
+    """Another reading of the tempo (a metrical relative: half, double, 2:3, 3:4…)."""
+
+    bpm: float
+    confidence: float
+
+
 class RhythmAnalysis(TypedDict):
     """What analyze_rhythm returns; see the module docstring for each field."""
 
     bpm: float | None
     bpm_confidence: float
+    bpm_alternatives: list[TempoAlternative]
     beats: list[float]
     downbeats: list[float]
     bars: list[Bar]
@@ -196,11 +211,182 @@ def _local_tempogram(
     return np.asarray((acf[valid] / energy[valid]).mean(axis=0))
 
 
+# Candidate tempi: the most salient periodicities times these ratios. Octaves, and the 2:3
+# and 3:4 relations that swung, shuffled, triplet and compound-meter music puts next to the
+# beat (134 swing read as 89.3, 12/8 blues at 76 read as 114).
+CANDIDATE_RATIOS = (1 / 4, 1 / 3, 1 / 2, 2 / 3, 3 / 4, 1.0, 4 / 3, 3 / 2, 2.0, 3.0, 4.0)
+SEED_PEAKS = 3
+# The tempo range searched: a 6/8 at 50 dotted quarters to a charleston at 220.
+DEFAULT_MIN_BPM, DEFAULT_MAX_BPM = 50.0, 220.0
+PRIOR_CENTER_BPM = 120.0
+# Candidates closer than this (relative) are one tempo.
+SAME_TEMPO = 0.03
+# Alternatives are reported down to this confidence.
+MIN_ALTERNATIVE_CONFIDENCE = 0.05
+MAX_ALTERNATIVES = 3
+
+
+MAX_GRID_WINDOWS = 12
+
+
+def _grid_profile(
+    env: np.ndarray, lag: float, *, win_s: float = 8.0, step_s: float = 4.0
+) -> np.ndarray:
+    """Mean onset on a `lag`-periodic grid at each phase (frame steps), over its mean.
+
+    The median over 8 s windows, each rolled so its best phase comes first: a drifting tempo
+    still lines up inside each window. A grid at 2:3 or 3:4 of the beat catches the beat
+    only every second or third step, so its profile is flatter.
+    """
+    win = max(int(win_s * FPS), int(2 * lag) + 2)
+    if env.size < win:
+        env = np.pad(env, (0, win - env.size))
+    # At most MAX_GRID_WINDOWS windows, spread over the track: a long track costs no more.
+    step = max(int(step_s * FPS), (env.size - win) // MAX_GRID_WINDOWS + 1)
+    phases = np.arange(0.0, lag, 1.0)
+    steps = np.arange(int((win - 1 - phases[-1]) // lag) + 1)
+    positions = phases[:, None] + lag * steps[None, :]
+    lo = np.floor(positions).astype(int)
+    frac = positions - lo
+    profiles = []
+    for start in range(0, env.size - win + 1, step):
+        seg = env[start : start + win]
+        values = (seg[lo] * (1 - frac) + seg[np.minimum(lo + 1, win - 1)] * frac).mean(axis=1)
+        mean = float(values.mean())
+        if mean > 1e-9:
+            profiles.append(np.roll(values / mean, -int(np.argmax(values))))
+    return np.median(profiles, axis=0) if profiles else np.ones(phases.size)
+
+
+def _grid_features(env: np.ndarray, lag: float) -> list[float]:
+    """Sharpness of the beat grid, how strong its off-beats are, and its bar-level accents."""
+    profile = _grid_profile(env, lag)
+    n = profile.size
+
+    def at(fraction: float) -> float:
+        return float(profile[int(round(fraction * n)) % n])
+
+    peak = float(profile[0])
+    peak_two = float(_grid_profile(env, 2 * lag)[0])
+    peak_three = float(_grid_profile(env, 3 * lag)[0])
+    return [
+        float(np.log(peak)),
+        at(0.5) / peak,
+        max(at(1 / 3), at(2 / 3)) / peak,
+        float(np.log(peak_two / peak)),
+        float(np.log(peak_three / peak)),
+    ]
+
+
+# Names of tempo_features' columns, in order (TEMPO_WEIGHTS follows them).
+_BANDS = ("full", "low", "mid", "high")
+_LEVELS = {
+    "eighth": 0.125,
+    "quarter": 0.25,
+    "half": 0.5,
+    "third": 1 / 3,
+    "beat": 1.0,
+    "two_beats": 2.0,
+}
+TEMPO_FEATURES = (
+    "log2_ratio",
+    "log2_ratio_squared",
+    "pulse_bar",
+    "octave_score",
+    *(f"{band}_pulse_{level}" for band in _BANDS for level in _LEVELS),
+    *(
+        f"{band}_grid_{name}"
+        for band in _BANDS[:3]
+        for name in ("sharpness", "offbeat", "triplet", "two_beats", "three_beats")
+    ),
+)
+# A conditional logit (softmax over each track's candidates) fitted on the dev set by
+# `python -m bench.beats_train`; see that module for how, and bench-results/beats.md for the
+# accuracy with each source held out.
+TEMPO_WEIGHTS = np.array(
+    [
+        0.6694,  # log2_ratio
+        -2.1135,  # log2_ratio_squared
+        0.7442,  # pulse_bar
+        1.2171,  # octave_score
+        -0.9511,  # full_pulse_eighth
+        -0.7368,  # full_pulse_quarter
+        0.0472,  # full_pulse_half
+        0.3495,  # full_pulse_third
+        0.5591,  # full_pulse_beat
+        -0.4493,  # full_pulse_two_beats
+        -4.6492,  # low_pulse_eighth
+        0.1153,  # low_pulse_quarter
+        -3.3538,  # low_pulse_half
+        -1.3511,  # low_pulse_third
+        0.2946,  # low_pulse_beat
+        0.2299,  # low_pulse_two_beats
+        -2.8131,  # mid_pulse_eighth
+        -0.4865,  # mid_pulse_quarter
+        -0.0149,  # mid_pulse_half
+        1.5948,  # mid_pulse_third
+        0.1485,  # mid_pulse_beat
+        -1.0220,  # mid_pulse_two_beats
+        -0.7761,  # high_pulse_eighth
+        0.3283,  # high_pulse_quarter
+        0.1369,  # high_pulse_half
+        -0.0393,  # high_pulse_third
+        -0.0423,  # high_pulse_beat
+        0.2331,  # high_pulse_two_beats
+        1.3457,  # full_grid_sharpness
+        -0.1221,  # full_grid_offbeat
+        -1.0073,  # full_grid_triplet
+        -1.2589,  # full_grid_two_beats
+        -1.5174,  # full_grid_three_beats
+        1.8385,  # low_grid_sharpness
+        1.3440,  # low_grid_offbeat
+        -1.9367,  # low_grid_triplet
+        2.8330,  # low_grid_two_beats
+        -3.8640,  # low_grid_three_beats
+        0.9628,  # mid_grid_sharpness
+        0.1551,  # mid_grid_offbeat
+        -0.6621,  # mid_grid_triplet
+        1.6447,  # mid_grid_two_beats
+        -1.8516,  # mid_grid_three_beats
+    ]
+)
+
+
+def _octave_score(tempograms: list[np.ndarray], bpm: float) -> float:
+    """The first tracker's octave rule: prior, beat, subdivision, minus a 16th-of-double pulse.
+
+    A pulse at an eighth of the beat means 16ths of a beat twice as fast: the half-time
+    reading of drum & bass. Kept as one of the model's features (an ensemble with it).
+    """
+    lag = _bpm_to_lag(bpm)
+
+    def pulse(at: float) -> float:
+        return max(_pulse(t, at) for t in tempograms)
+
+    prior = -0.5 * np.log2(bpm / PRIOR_CENTER_BPM) ** 2
+    subdivided = max(pulse(lag / 2), pulse(lag / 3))
+    return float(prior + pulse(lag) + 0.5 * subdivided - pulse(lag / 8))
+
+
+def tempo_features(
+    tempograms: list[np.ndarray], smoothed: list[np.ndarray], bpm: float
+) -> np.ndarray:
+    """The evidence for `bpm` being the beat: prior, periodicity at its levels, grid fit."""
+    lag = _bpm_to_lag(bpm)
+    full, low, mid = smoothed[0], smoothed[1], smoothed[2]
+    ratio = float(np.log2(bpm / PRIOR_CENTER_BPM))
+    bar = max(_pulse(t, n * lag) for t in tempograms for n in (3, 4))
+    levels = [_pulse(t, lag * factor) for t in tempograms for factor in _LEVELS.values()]
+    octave = _octave_score(tempograms, bpm)
+    grids = [value for e in (full, low, mid) for value in _grid_features(e, lag)]
+    return np.array([ratio, ratio**2, bar, octave, *levels, *grids])
+
+
 @dataclass(frozen=True)
 class _TempoChoice:
     bpm: float
     confidence: float
-    candidates: dict[float, float]  # candidate BPM -> score, for diagnostics
+    alternatives: list[tuple[float, float]]  # (bpm, confidence) of the runners-up
 
 
 def _bpm_to_lag(bpm: float) -> float:
@@ -237,48 +423,62 @@ def _pulse(tempogram: np.ndarray, lag: float) -> float:
     return max(0.0, float(tempogram[i]) - trough)
 
 
-# Octave choice: a log-normal prior centred on dance-music tempo, plus evidence from the
-# tempogram (see _octave_score).
-PRIOR_CENTER_BPM = 120.0
-PRIOR_OCTAVES = 1.0
-OCTAVE_TEMPERATURE = 0.25
-# Subdivisions count for less than the beat itself: noise or a sparse arrangement can hide
-# the hats, and their absence must not hand the win to the half tempo.
-SUBDIVISION_WEIGHT = 0.5
-
-
-def _octave_score(tempograms: list[np.ndarray], bpm: float) -> float:
-    """How plausible `bpm` is as the beat level, from prior, beat support and subdivision."""
-    lag = _bpm_to_lag(bpm)
-
-    def pulse(at: float) -> float:
-        return max(_pulse(t, at) for t in tempograms)
-
-    prior = -0.5 * (np.log2(bpm / PRIOR_CENTER_BPM) / PRIOR_OCTAVES) ** 2
-    beat = pulse(lag)
-    # A beat is normally divided in two (or three, swung) by hats or off-beat notes...
-    subdivided = max(pulse(lag / 2), pulse(lag / 3))
-    # ...but a pulse at an eighth of the beat means 16ths of a beat twice as fast: the
-    # half-time reading of drum & bass or techno.
-    over_subdivided = pulse(lag / 8)
-    return float(prior + beat + SUBDIVISION_WEIGHT * subdivided - over_subdivided)
-
-
-def _choose_tempo(tempograms: list[np.ndarray], *, min_bpm: float, max_bpm: float) -> _TempoChoice:
-    """The most salient periodicity, then the best of it, its double and its half."""
+def tempo_candidates(
+    tempograms: list[np.ndarray], *, min_bpm: float, max_bpm: float
+) -> list[float]:
+    """The strongest periodicities of the full-band tempogram and their metrical relatives."""
     full = tempograms[0]
     lags = np.arange(int(np.ceil(_bpm_to_lag(max_bpm))), int(_bpm_to_lag(min_bpm)) + 1)
+    lags = lags[lags < full.size - 1]
     bpms = 60.0 * FPS / lags
     weight = np.exp(-0.5 * np.log2(bpms / PRIOR_CENTER_BPM) ** 2)
-    seed_lag = _peak_lag(full, float(lags[int(np.argmax(full[lags] * weight))]))
-    seed = 60.0 * FPS / seed_lag
-    candidates = [c for c in (seed / 2, seed, seed * 2) if min_bpm <= c <= max_bpm]
-    scores = {c: _octave_score(tempograms, c) for c in candidates}
-    best = max(scores, key=scores.__getitem__)
-    values = np.array(list(scores.values()))
-    weights = np.exp((values - values.max()) / OCTAVE_TEMPERATURE)
+    support = full[lags] * weight
+    peaks = [
+        i
+        for i in range(1, lags.size - 1)
+        if support[i] >= support[i - 1] and support[i] >= support[i + 1]
+    ]
+    peaks = sorted(peaks, key=lambda i: -support[i])[:SEED_PEAKS] or [int(np.argmax(support))]
+    found: list[float] = []
+    for i in peaks:
+        seed = 60.0 * FPS / _peak_lag(full, float(lags[i]))
+        for ratio in CANDIDATE_RATIOS:
+            bpm = seed * ratio
+            if min_bpm <= bpm <= max_bpm and all(
+                abs(bpm / other - 1.0) > SAME_TEMPO for other in found
+            ):
+                found.append(bpm)
+    return found
+
+
+def tempo_evidence(env: _Envelopes) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Tempograms of the full, low, mid and high envelopes; smoothed full, low, mid envelopes."""
+    tempograms = [_local_tempogram(e) for e in (env.full, env.low, env.mid, env.high)]
+    smoothed = [scipy.ndimage.gaussian_filter1d(e, 1.0) for e in (env.full, env.low, env.mid)]
+    return tempograms, smoothed
+
+
+def _choose_tempo(
+    tempograms: list[np.ndarray],
+    smoothed: list[np.ndarray],
+    *,
+    min_bpm: float,
+    max_bpm: float,
+) -> _TempoChoice:
+    """The candidate the fitted model scores highest; softmax shares as confidences."""
+    candidates = tempo_candidates(tempograms, min_bpm=min_bpm, max_bpm=max_bpm)
+    scores = np.array([tempo_features(tempograms, smoothed, c) @ TEMPO_WEIGHTS for c in candidates])
+    shares = np.exp(scores - scores.max())
+    shares /= shares.sum()
+    order = np.argsort(-shares)
+    best = int(order[0])
+    alternatives = [
+        (candidates[i], float(shares[i]))
+        for i in order[1 : 1 + MAX_ALTERNATIVES]
+        if shares[i] >= MIN_ALTERNATIVE_CONFIDENCE
+    ]
     return _TempoChoice(
-        bpm=best, confidence=float(weights.max() / weights.sum()), candidates=scores
+        bpm=candidates[best], confidence=float(shares[best]), alternatives=alternatives
     )
 
 
@@ -303,6 +503,46 @@ def _refine_frames(onset: np.ndarray, frames: np.ndarray, *, radius: int) -> np.
         denom = a - 2 * b + c
         refined[n] = i + (0.5 * (a - c) / denom if denom < 0 else 0.0)
     return refined
+
+
+# Another phase wins only with this much more kick-and-snare onset on its beats.
+PHASE_MARGIN = 1.15
+# A swung or shuffled beat is long-short: from the beat the next onset comes 2/3 later,
+# from the swung note 1/3 later. This much more onset at +1/3 than at +2/3 means the tracker
+# sits on the swung note.
+SWING_PHASE_MARGIN = 1.3
+# …and the swung note must carry at least this share of the tracked beat's onset.
+SWING_MIN_SHARE = 0.25
+PEAK_RADIUS = 4  # frames (±46 ms): attacks of different instruments land a few frames apart
+
+
+def _peaks_at(onset: np.ndarray, times: np.ndarray) -> float:
+    """Mean of the onset envelope's largest value within PEAK_RADIUS of each time."""
+    frames = np.round((times - ONSET_LEAD_S) * FPS).astype(int)
+    frames = frames[(frames >= 0) & (frames < onset.size)]
+    if frames.size == 0:
+        return 0.0
+    padded = np.pad(onset, PEAK_RADIUS)
+    return float(padded[frames[:, None] + np.arange(2 * PEAK_RADIUS + 1)].max(axis=1).mean())
+
+
+def _best_phase(env: _Envelopes, times: np.ndarray, period: float) -> np.ndarray:
+    """The tracked beats, moved onto the beat when the tracker locked onto an off-beat."""
+
+    def full(shift: float) -> float:
+        return _peaks_at(env.full, times + shift * period)
+
+    tracked, third, half, two_thirds = full(0.0), full(1 / 3), full(1 / 2), full(2 / 3)
+    if (
+        third > SWING_MIN_SHARE * tracked
+        and third + two_thirds > 2 * half
+        and third > SWING_PHASE_MARGIN * two_thirds
+    ):
+        return times + period / 3  # on the swung note: the beat is a third later
+    accent = env.low + env.mid
+    if _peaks_at(accent, times + period / 2) > PHASE_MARGIN * _peaks_at(accent, times):
+        return times + period / 2  # on the off-beat, where the kick and snare are not
+    return times
 
 
 @dataclass(frozen=True)
@@ -435,7 +675,14 @@ def _bar_phase(env: _Envelopes, beat_frames: np.ndarray) -> tuple[int, int, floa
 def _no_rhythm() -> RhythmAnalysis:
     """The answer for silence or audio without a pulse: no tempo, no grid."""
     return RhythmAnalysis(
-        bpm=None, bpm_confidence=0.0, beats=[], downbeats=[], bars=[], phrases=[], meter=None
+        bpm=None,
+        bpm_confidence=0.0,
+        bpm_alternatives=[],
+        beats=[],
+        downbeats=[],
+        bars=[],
+        phrases=[],
+        meter=None,
     )
 
 
@@ -463,8 +710,8 @@ def analyze_rhythm(
     mono: np.ndarray,
     sample_rate: int,
     *,
-    min_bpm: float = 60.0,
-    max_bpm: float = 200.0,
+    min_bpm: float = DEFAULT_MIN_BPM,
+    max_bpm: float = DEFAULT_MAX_BPM,
     phrase_bars: int = 8,
 ) -> RhythmAnalysis:
     """Tempo, beat grid, downbeats, bars, phrases and meter of a mono signal."""
@@ -480,15 +727,15 @@ def analyze_rhythm(
     if float(env.full.max()) <= 1e-6:
         return _no_rhythm()  # a steady tone or DC: sound, but nothing that starts
 
-    tempograms = [_local_tempogram(e) for e in (env.full, env.low, env.mid, env.high)]
-    choice = _choose_tempo(tempograms, min_bpm=min_bpm, max_bpm=max_bpm)
+    tempograms, smoothed = tempo_evidence(env)
+    choice = _choose_tempo(tempograms, smoothed, min_bpm=min_bpm, max_bpm=max_bpm)
     frames = _track_beats(env.full, choice.bpm)
     lag = _bpm_to_lag(choice.bpm)
     clarity = min(1.0, max(_pulse(t, lag) for t in tempograms))
     if frames.size < 4 or clarity < MIN_PULSE_CLARITY:
         return _no_rhythm()
     refined = _refine_frames(env.full, frames, radius=max(1, int(0.1 * lag)))
-    times = refined / FPS + ONSET_LEAD_S
+    times = _best_phase(env, refined / FPS + ONSET_LEAD_S, 60.0 / choice.bpm)
     fit = _fit_grid(times, 60.0 / choice.bpm)
 
     if fit.drift <= MAX_STEADY_DRIFT_S and fit.inliers.mean() >= MIN_STEADY_INLIERS:
@@ -500,6 +747,7 @@ def analyze_rhythm(
         beats = times  # the slope of the fit is still the best average tempo
     beats = beats[(beats >= 0.0) & (beats < duration_s)]
     period = fit.period
+    scale = (60.0 / period) / choice.bpm  # alternatives follow the fitted tempo
 
     meter, first_downbeat, _ = _bar_phase(env, (beats - ONSET_LEAD_S) * FPS)
     downbeats = beats[first_downbeat::meter]
@@ -507,6 +755,10 @@ def analyze_rhythm(
     return RhythmAnalysis(
         bpm=round(60.0 / period, 2),
         bpm_confidence=round(float(np.clip(confidence, 0.0, 1.0)), 3),
+        bpm_alternatives=[
+            TempoAlternative(bpm=round(bpm * scale, 2), confidence=round(share, 3))
+            for bpm, share in choice.alternatives
+        ],
         beats=[round(float(t), 3) for t in beats],
         downbeats=[round(float(t), 3) for t in downbeats],
         bars=_bars(downbeats, meter * period, duration_s),

@@ -226,3 +226,95 @@ def synth_drum_track(
         downbeats=downbeats,
         beats_per_bar=beats_per_bar,
     )
+
+
+# Feels on a beat grid, positions in beats (floats): "swung" is the swung eighth's place in
+# the beat (0.5 straight, 2/3 a triplet shuffle). Each entry: instrument -> [(beat, velocity)].
+def _feel(name: str, swung: float) -> tuple[int, dict[str, list[tuple[float, float]]]]:
+    on_beats = [(float(b), 1.0) for b in range(4)]
+    if name == "swing":  # ride on every beat and the swung eighths, walking bass, backbeat
+        return 4, {
+            "hat": on_beats + [(b + swung, 0.6) for b in range(4)],
+            "bass": [(float(b), 0.9) for b in range(4)],
+            "kick": [(0.0, 0.8), (2.0, 0.6)],
+            "snare": [(1.0, 0.5), (3.0, 0.5)],
+        }
+    if name == "shuffle":  # kick and snare backbeat, hats and bass long-short
+        return 4, {
+            "hat": on_beats + [(b + swung, 0.6) for b in range(4)],
+            "bass": [(b + o, 0.8) for b in range(4) for o in (0.0, swung)],
+            "kick": [(0.0, 1.0), (2.0, 1.0)],
+            "snare": [(1.0, 0.9), (3.0, 0.9)],
+        }
+    if name == "triplet":  # triplet hats over a backbeat, a kick on the last triplet of 2
+        return 4, {
+            "hat": [(b + k / 3, 0.5) for b in range(4) for k in range(3)],
+            "kick": [(0.0, 1.0), (1 + 2 / 3, 0.7), (2.0, 1.0)],
+            "snare": [(1.0, 0.9), (3.0, 0.9)],
+            "bass": [(0.0, 1.0)],
+        }
+    if name == "waltz":  # oom-pah-pah, swung eighth hats
+        return 3, {
+            "kick": [(0.0, 1.0)],
+            "bass": [(0.0, 1.0)],
+            "snare": [(1.0, 0.5), (2.0, 0.5)],
+            "hat": [(b + o, 0.4) for b in range(3) for o in (0.0, swung)],
+        }
+    if name == "six_eight":  # two dotted-quarter beats, eighths in threes
+        return 2, {
+            "hat": [(b + k / 3, 0.5 if k else 0.8) for b in range(2) for k in range(3)],
+            "kick": [(0.0, 1.0), (1 + 2 / 3, 0.5)],
+            "snare": [(1.0, 0.9)],
+            "bass": [(0.0, 1.0)],
+        }
+    raise ValueError(f"unknown feel {name!r}")
+
+
+def synth_feel_track(
+    feel: str,
+    *,
+    bpm: float,
+    swung: float = 2 / 3,
+    duration_s: float = 20.0,
+    sample_rate: int = 22050,
+    first_downbeat_s: float = 0.25,
+    intro_bars: int = 0,
+    seed: int = 0,
+) -> DrumTrack:
+    """A steady track of a feel (swing, shuffle, triplet, waltz, six_eight) and its truth.
+
+    The first `intro_bars` bars play the hats only (a sparse intro). Beats are the feel's
+    counted beat: the dotted quarter in six_eight.
+    """
+    beats_per_bar, parts = _feel(feel, swung)
+    rng = np.random.default_rng(seed)
+    kit = _one_shots(sample_rate, rng)
+    beat_s = 60.0 / bpm
+    n_samples = int(duration_s * sample_rate)
+    out = np.zeros(n_samples + sample_rate)
+    n_bars = int((duration_s - first_downbeat_s) / (beats_per_bar * beat_s)) + 1
+    for bar in range(n_bars):
+        for name, hits in parts.items():
+            if bar < intro_bars and name != "hat":
+                continue
+            for beat, velocity in hits:
+                start = round(
+                    (first_downbeat_s + (bar * beats_per_bar + beat) * beat_s) * sample_rate
+                )
+                if start < n_samples:
+                    sound = kit[name]
+                    out[start : start + len(sound)] += (
+                        velocity * (1 + 0.05 * rng.standard_normal()) * sound
+                    )
+    out = out[:n_samples] + 1e-4 * rng.standard_normal(n_samples)
+    out *= 0.5 / np.abs(out).max()
+    beats = first_downbeat_s + beat_s * np.arange(int((duration_s - first_downbeat_s) / beat_s) + 1)
+    beats = beats[beats < duration_s]
+    return DrumTrack(
+        audio=out.astype(np.float32),
+        sample_rate=sample_rate,
+        bpm=float(bpm),
+        beats=beats,
+        downbeats=beats[::beats_per_bar],
+        beats_per_bar=beats_per_bar,
+    )

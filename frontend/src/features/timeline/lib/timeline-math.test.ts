@@ -432,6 +432,8 @@ describe("beatsPerBar", () => {
   it.each([
     ["4/4", 4],
     ["3/4", 3],
+    ["6/8", 2],
+    ["12/8", 4],
     ["", null],
     [null, null],
     [undefined, null],

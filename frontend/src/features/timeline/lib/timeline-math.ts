@@ -121,10 +121,14 @@ export function trackGridOf(track: Track | undefined): TrackGrid {
   };
 }
 
-/** Beats per bar from the analysis's meter ("4/4", "3/4"); null when unknown. */
+/**
+ * Beats per bar from the analysis's meter ("4/4", "3/4", "6/8"); null when unknown. A compound
+ * meter (6/8, 12/8) is counted in dotted quarters, as the analysis's beats are: 6/8 has two.
+ */
 export function beatsPerBar(meter: string | null | undefined): number | null {
-  const beats = Number.parseInt(meter ?? "", 10);
-  return Number.isFinite(beats) && beats > 0 ? beats : null;
+  const [beats, unit] = (meter ?? "").split("/").map((part) => Number.parseInt(part, 10));
+  if (!Number.isFinite(beats) || beats <= 0) return null;
+  return unit === 8 && beats > 3 && beats % 3 === 0 ? beats / 3 : beats;
 }
 
 // --- bars ----------------------------------------------------------------------------------
