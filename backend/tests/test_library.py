@@ -68,7 +68,7 @@ def test_upload_analyse_and_read_back(app, client, user, beat_wav):
     assert finished["result"]["track_id"] == track["id"]
     detail = client.get(f"/api/v1/tracks/{track['id']}", headers=headers).get_json()["track"]
     assert detail["status"] == "ready"
-    assert set(detail["analysis"]) == set(ANALYSIS_FIELDS) - {"peaks"}
+    assert set(detail["analysis"]) == (set(ANALYSIS_FIELDS) - {"peaks"}) | {"uncertain"}
     assert abs(detail["analysis"]["bpm"] - 124.0) < 0.5
     peaks = client.get(f"/api/v1/tracks/{track['id']}/peaks", headers=headers).get_json()
     assert len(peaks["peaks"]) == 1000 and len(peaks["peaks"][0]) == 2

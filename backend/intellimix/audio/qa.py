@@ -22,6 +22,11 @@ plan or from the master's report — then compares with `plan["target"]` and the
   (error power relative to the premaster's); without it, each stem decodes and is as long
   as the mix within one beat.
 
+- transition alignment (when stems are given and the timeline has two lanes overlapping):
+  in every overlap between two different lanes, the lag that best lines up their onset
+  envelopes (cross-correlation within ±a quarter beat, to a fraction of a 2.7 ms frame) is at
+  most MAX_ALIGNMENT_MS. Measured on the decoded stems, so it sees what was delivered.
+
 The report is JSON-safe (no NaN or infinities: unmeasurable values are None).
 
 `suggest_correction(report)` says what a corrected re-render should change, for an
@@ -65,12 +70,67 @@ SILENCE_DBFS = -60.0
 SILENCE_WINDOW_S = 0.05
 MAX_SILENCE_S = 2.0
 STEMS_ERROR_DB = -60.0
+MAX_ALIGNMENT_MS = 10.0
+ALIGNMENT_HOP = 128  # onset frames: 2.7 ms at 48 kHz, 2.9 ms at 44.1 kHz
 ACCEPTED_KEY_RELATIONS = tonal.COMPATIBLE
 # A correction asks for this much more than the measured overshoot, so one retry is enough
 # even though a re-encoded MP3's overshoot moves by a few hundredths of a dB.
 CORRECTION_HEADROOM_DB = 0.1
 # Checks a mastering change can fix; any other failure is the render's (or the plan's).
 MASTERING_CHECKS = frozenset({"loudness", "true_peak_wav", "true_peak_mp3", "clipping"})
+
+
+def transition_offsets(
+    stems: Mapping[str, np.ndarray], rate: int, timeline: Sequence[Mapping[str, Any]], bpm: float
+) -> list[dict[str, Any]]:
+    """For each overlap between two lanes: the incoming lane's onsets' lag behind the outgoing's.
+
+    `{"segment_id", "offset_ms"}` per transition into a segment that overlaps its predecessor
+    on another lane; a positive offset means the incoming segment plays late. `offset_ms` is
+    None where the overlap has too few onsets to tell.
+    """
+    import librosa
+
+    beat = 60.0 / bpm
+    found = []
+    for before, after in zip(timeline, timeline[1:], strict=False):
+        start, end = float(after["start_s"]), float(before["end_s"])
+        if end - start < beat or before["track_id"] == after["track_id"]:
+            continue
+        lo, hi = round(start * rate), round(end * rate)
+        envelopes = []
+        for lane in (before["track_id"], after["track_id"]):
+            x = np.asarray(stems[lane], dtype=np.float32)
+            x = x.mean(axis=0) if x.ndim == 2 else x
+            envelopes.append(
+                librosa.onset.onset_strength(y=x[lo:hi], sr=rate, hop_length=ALIGNMENT_HOP)
+            )
+        found.append(
+            {"segment_id": after["segment_id"], "offset_ms": _lag_ms(*envelopes, rate, beat)}
+        )
+    return found
+
+
+def _lag_ms(outgoing: np.ndarray, incoming: np.ndarray, rate: int, beat_s: float) -> float | None:
+    """The lag (ms) of `incoming` behind `outgoing` that best lines up their onsets."""
+    n = min(outgoing.size, incoming.size)
+    a, b = outgoing[:n] - outgoing[:n].mean(), incoming[:n] - incoming[:n].mean()
+    if n < 8 or float(a @ a) <= 1e-12 or float(b @ b) <= 1e-12:
+        return None
+    # Within a quarter beat: an off-beat (hats against a low-passed kick in a filter sweep)
+    # must not pass for the match; a real offset beyond it reads at the edge, and fails.
+    max_lag = max(1, int(0.25 * beat_s * rate / ALIGNMENT_HOP))
+    lags = np.arange(-max_lag, max_lag + 1)
+    score = np.array(
+        [float(a[max(0, -k) : n - max(0, k)] @ b[max(0, k) : n - max(0, -k)]) for k in lags]
+    )
+    i = int(np.argmax(score))
+    frac = 0.0
+    if 0 < i < lags.size - 1:
+        left, mid, right = score[i - 1], score[i], score[i + 1]
+        denom = left - 2 * mid + right
+        frac = 0.5 * (left - right) / denom if denom < 0 else 0.0
+    return round(float((lags[i] + frac) * ALIGNMENT_HOP / rate * 1000.0), 2)
 
 
 class Check(TypedDict):
@@ -133,6 +193,9 @@ def check_render(
             stems_check = pool.submit(_stems_sum, stems, premaster, premaster_rate, measured)
         elif stems:
             stems_check = pool.submit(_stems_decode, stems, duration_s, target.bpm)
+        alignment_check = (
+            pool.submit(_alignment, stems, timeline, target.bpm, measured) if stems else None
+        )
         checks = [_tempo(mono, target.bpm, measured)]
         if target.key is not None:
             checks.append(_key(mono, target.key, measured))
@@ -146,6 +209,8 @@ def check_render(
         ]
         if stems_check is not None:
             checks.append(stems_check.result())
+        if alignment_check is not None:
+            checks.append(alignment_check.result())
     # Sorted: the second thread adds its measurements whenever it finishes, and the same files
     # must give the same report, byte for byte.
     return QAReport(
@@ -362,6 +427,39 @@ def _stems_sum(
     if short and not passed:
         detail += f" Shorter than the premaster: {', '.join(short)}."
     return _check("stems", passed, _num(error_db), expected, detail)
+
+
+def _alignment(
+    stems: Mapping[str, Path],
+    timeline: Sequence[Mapping[str, Any]],
+    bpm: float,
+    measured: dict[str, Any],
+) -> Check:
+    expected = {"max_ms": MAX_ALIGNMENT_MS}
+    entries = [e for e in timeline if "track_id" in e and "segment_id" in e]
+    lanes = {e["track_id"] for e in entries}
+    try:
+        decoded = {lane: io.decode(stems[lane]) for lane in lanes if lane in stems}
+    except AudioError as exc:
+        measured["transition_offsets_ms"] = None
+        return _check("alignment", False, None, expected, f"A stem did not decode: {exc.message}")
+    if len(decoded) < len(lanes) or len({d.sample_rate for d in decoded.values()}) > 1:
+        measured["transition_offsets_ms"] = None
+        return _check("alignment", True, None, expected, "No lanes to compare.")
+    rate = next(iter(decoded.values())).sample_rate if decoded else 0
+    offsets = transition_offsets(
+        {lane: d.samples for lane, d in decoded.items()}, rate, entries, bpm
+    )
+    measured["transition_offsets_ms"] = {o["segment_id"]: o["offset_ms"] for o in offsets}
+    known = [abs(o["offset_ms"]) for o in offsets if o["offset_ms"] is not None]
+    worst = max(known, default=None)
+    passed = worst is None or worst <= MAX_ALIGNMENT_MS
+    detail = (
+        "No overlapping transitions between two lanes."
+        if worst is None
+        else f"Worst transition {worst:.1f} ms apart (of {len(known)} measured)."
+    )
+    return _check("alignment", passed, worst, expected, detail)
 
 
 def _stems_decode(stems: Mapping[str, Path], duration_s: float, bpm: float) -> Check:

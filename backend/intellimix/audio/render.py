@@ -3,7 +3,10 @@
 `render_mix` runs the stages below in order. Each one is a small pure function over all segments:
 
 1. cut — snap each segment's source cut points to the track's beat grid (within 60 ms), then
-   derive the output timeline from the snapped plan.
+   phase-lock every hand-over: the incoming segment's source span moves (by at most half a
+   bar) so that its downbeats — its beats when either track has no bars — land on the
+   outgoing segment's in the output, whatever the plan's cut seconds say; then derive the
+   output timeline from the locked plan.
 2. stretch — Rubber Band (R2 via pedalboard, in two bands: see `rubber_band`) takes only the
    segment's source span plus a little pre- and post-roll to the target tempo and pitch.
 3. loudness — every segment to the same integrated loudness, then the plan's `gain_db` on top.
@@ -190,8 +193,13 @@ def render_mix(
     timings: dict[str, float] | None = None,
     match_lufs: float = MATCH_LUFS,
     workers: int = STRETCH_WORKERS,
+    nudges: Mapping[str, float] | None = None,
 ) -> RenderResult:
-    """Render a MixPlan's segments, transitions and stems to a pre-master stereo mix."""
+    """Render a MixPlan's segments, transitions and stems to a pre-master stereo mix.
+
+    `nudges` (segment id → seconds on the output) move incoming segments on top of the phase
+    lock: the correction a re-render applies after QA measured a misaligned transition.
+    """
     report = progress or silent
     clock = Stopwatch(timings)
     sample_rate, target_bpm = _check_plan(plan, tracks)
@@ -202,6 +210,12 @@ def render_mix(
     with clock("cut"):
         segments = [snap_cuts(s, tracks[s["track_id"]].analysis) for s in plan["segments"]]
         bpms = {track_id: track.analysis.get("bpm") for track_id, track in tracks.items()}
+        segments = phase_lock(
+            {**plan, "segments": segments},
+            {track_id: track.analysis for track_id, track in tracks.items()},
+            durations={t: np.shape(a.samples)[-1] / a.sample_rate for t, a in tracks.items()},
+            nudges=nudges or {},
+        )
         timeline = derive_timeline({**plan, "segments": segments}, bpms)
         slots = _slots(segments, timeline, sample_rate)
         transitions = _transitions(segments, slots)
@@ -314,6 +328,96 @@ def snap_cuts(
         "source_start_s": snap_to_grid(segment["source_start_s"], grid, tolerance_s=tolerance_s),
         "source_end_s": snap_to_grid(segment["source_end_s"], grid, tolerance_s=tolerance_s),
     }
+
+
+def _grid(analysis: Mapping[str, Any], *, bars: bool) -> np.ndarray:
+    """A track's downbeats (or beats), as the hand-over aligns on them."""
+    key = "downbeats" if bars else "beats"
+    return np.asarray(sorted(analysis.get(key) or []), dtype=np.float64)
+
+
+def phase_offset(
+    outgoing: Mapping[str, Any],
+    outgoing_analysis: Mapping[str, Any],
+    incoming: Mapping[str, Any],
+    incoming_analysis: Mapping[str, Any],
+    *,
+    reference_s: float,
+) -> float:
+    """Seconds (output) to move the incoming segment so its grid meets the outgoing one's.
+
+    `outgoing` and `incoming` are timeline entries with `source_start_s` (the segment's) and
+    the derived `start_s` and `stretch`. Downbeats are matched when both tracks have bars,
+    else beats; the incoming grid point nearest `reference_s` (the overlap's middle) goes to
+    the outgoing grid point nearest it. 0.0 when either track has no grid.
+    """
+    bars = (
+        len(_grid(outgoing_analysis, bars=True)) > 1
+        and len(_grid(incoming_analysis, bars=True)) > 1
+    )
+    theirs, ours = _grid(outgoing_analysis, bars=bars), _grid(incoming_analysis, bars=bars)
+    if theirs.size < 2 or ours.size < 2:
+        return 0.0
+
+    def on_output(grid: np.ndarray, entry: Mapping[str, Any]) -> np.ndarray:
+        return entry["start_s"] + (grid - entry["source_start_s"]) / entry["stretch"]
+
+    # The outgoing grid runs on past the track's last beat at its own spacing (a cut at the end).
+    spacing = float(np.median(np.diff(theirs)))
+    extended = np.concatenate([theirs, theirs[-1] + spacing * np.arange(1, 64)])
+    out_times, in_times = on_output(extended, outgoing), on_output(ours, incoming)
+    mine = in_times[int(np.argmin(np.abs(in_times - reference_s)))]
+    target = out_times[int(np.argmin(np.abs(out_times - mine)))]
+    return float(target - mine)
+
+
+def phase_lock(
+    plan: Mapping[str, Any],
+    analyses: Mapping[str, Mapping[str, Any]],
+    *,
+    durations: Mapping[str, float],
+    nudges: Mapping[str, float],
+) -> list[dict[str, Any]]:
+    """The plan's segments with every incoming source span moved onto the outgoing grid."""
+    bpms = {track_id: analysis.get("bpm") for track_id, analysis in analyses.items()}
+    target_bpm = float(plan["target"]["bpm"])
+    locked: list[dict[str, Any]] = [dict(plan["segments"][0])]
+    for segment in plan["segments"][1:]:
+        timeline = derive_timeline({**plan, "segments": [*locked, segment]}, bpms)
+        before, after = timeline[-2], timeline[-1]
+        before = {**before, "source_start_s": locked[-1]["source_start_s"]}
+        after = {**after, "source_start_s": segment["source_start_s"]}
+        overlap = transition_seconds(segment.get("transition_in"), target_bpm)
+        shift = phase_offset(
+            before,
+            analyses[locked[-1]["track_id"]],
+            after,
+            analyses[segment["track_id"]],
+            reference_s=after["start_s"] + overlap / 2,
+        ) + float(nudges.get(segment["id"], 0.0))
+        analysis = analyses[segment["track_id"]]
+        grid = _grid(analysis, bars=len(_grid(analysis, bars=True)) > 1)
+        unit = float(np.median(np.diff(grid))) if grid.size > 1 else 0.0
+        locked.append(
+            _moved(segment, shift * after["stretch"], unit, durations[segment["track_id"]])
+        )
+    return locked
+
+
+def _moved(
+    segment: Mapping[str, Any], source_shift: float, unit: float, duration: float
+) -> dict[str, Any]:
+    """The segment played `source_shift` seconds of source earlier (its span kept).
+
+    Where the track has no room for that, one grid unit (a bar) the other way lands on the
+    grid as well; with room for neither the plan's cut stays.
+    """
+    for shift in (source_shift, source_shift - unit, source_shift + unit):
+        start = segment["source_start_s"] - shift
+        end = segment["source_end_s"] - shift
+        if start >= 0.0 and end <= duration + CUT_OVERSHOOT_S:
+            return {**segment, "source_start_s": start, "source_end_s": end}
+    return dict(segment)
 
 
 def _slots(

@@ -25,6 +25,23 @@ SUMMARY_FIELDS = (
 )
 
 
+# Under this confidence a tempo or key reading is shown as uncertain (views and plan scores
+# say so instead of stating it as fact).
+UNCERTAIN_BELOW = 0.5
+
+
+def uncertainty(analysis: dict[str, Any]) -> dict[str, bool]:
+    """Which readings of an analysis are uncertain: a tempo or key under UNCERTAIN_BELOW."""
+    return {
+        name: analysis.get(value) is None
+        or float(analysis.get(confidence) or 0.0) < UNCERTAIN_BELOW
+        for name, value, confidence in (
+            ("tempo", "bpm", "bpm_confidence"),
+            ("key", "key", "key_confidence"),
+        )
+    }
+
+
 def track_to_dict(track: Track, *, detail: bool = False) -> dict[str, Any]:
     analysis = track.analysis or {}
     shown = (
@@ -32,6 +49,8 @@ def track_to_dict(track: Track, *, detail: bool = False) -> dict[str, Any]:
         if detail
         else {k: analysis[k] for k in SUMMARY_FIELDS if k in analysis}
     )
+    if shown:
+        shown["uncertain"] = uncertainty(analysis)
     token = sign_file(user_id=track.user_id, scope="track-audio", object_id=track.id)
     return {
         "id": track.id,

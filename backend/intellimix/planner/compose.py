@@ -26,6 +26,7 @@ from intellimix.planner.turns import LibraryTrack, TransitionCompatibility
 
 DEFAULT_LUFS = -14.0  # streaming loudness
 STRETCH_WARNING = 0.08  # beyond ±8 % a stretch is audible on vocals and hats
+PITCH_WARNING_SEMITONES = 2  # beyond ±2 semitones a key shift is audible on voices
 TITLE_TRACKS = 3  # titles name up to three tracks
 
 
@@ -224,7 +225,7 @@ def compatibility(
 
 
 def warnings(plan: MixPlan, library: Mapping[str, LibraryTrack]) -> list[str]:
-    """Key clashes (with the shift that would fix them) and audible time-stretches."""
+    """Key clashes (with the shift that would fix them), audible stretches and pitch shifts."""
     found = []
     for a, b in zip(plan.segments, plan.segments[1:], strict=False):
         track_a, track_b = library[a.track_id], library[b.track_id]
@@ -245,5 +246,12 @@ def warnings(plan: MixPlan, library: Mapping[str, LibraryTrack]) -> list[str]:
             found.append(
                 f"{track.title} is stretched {change:+.0%} ({track.bpm:g} → "
                 f"{plan.target.bpm:g} BPM), which may sound processed."
+            )
+    for segment in plan.segments:
+        if abs(segment.pitch_semitones) > PITCH_WARNING_SEMITONES:
+            found.append(
+                f"Segment {segment.id} ({library[segment.track_id].title}) is pitch-shifted "
+                f"{segment.pitch_semitones:+d} semitones; beyond ±{PITCH_WARNING_SEMITONES} "
+                "voices and instruments start to sound unnatural."
             )
     return found

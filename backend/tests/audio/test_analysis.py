@@ -19,6 +19,7 @@ FIELDS = [
     "channels",
     "bpm",
     "bpm_confidence",
+    "bpm_alternatives",
     "beats",
     "downbeats",
     "bars",
