@@ -156,6 +156,7 @@ def test_correct_render_passes_every_check(rate: int, tmp_path: Path) -> None:
         "silence",
         "duration",
         "stems",
+        "alignment",
     ]
     measured = report["measured"]
     assert_allclose(measured["bpm"], BPM, atol=0.5)
