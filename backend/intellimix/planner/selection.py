@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from intellimix.planner.compat import camelot, energy_of, pair_score, tempo_gap
+from intellimix.planner.compat import camelot, energy_of, pair_score
 from intellimix.planner.plan import MAX_SEGMENTS
 from intellimix.planner.turns import EnergyCurve, LibraryTrack, TrackSelection
 
@@ -214,9 +214,11 @@ def _coherent(
 
 
 def _tempo_band(tracks: list[LibraryTrack], centre: LibraryTrack) -> list[LibraryTrack]:
-    return [
-        t for t in tracks if (gap := tempo_gap(centre.bpm, t.bpm)) is None or gap[0] <= STRETCH_BAND
-    ]
+    """Tracks within the stretch band of the centre at their own tempo: a set shares one target
+    tempo, so half/double time does not put 90 and 174 BPM in one band."""
+    if not centre.bpm:
+        return list(tracks)
+    return [t for t in tracks if not t.bpm or abs(t.bpm / centre.bpm - 1) <= STRETCH_BAND]
 
 
 def _seed(

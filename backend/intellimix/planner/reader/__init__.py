@@ -330,6 +330,9 @@ def _order_edits(doc: Doc) -> list[EditOperation]:
 def _with_energy(intent: MixIntent, doc: Doc) -> MixIntent:
     """The energy curve the words name ('start chill, end hype', 'build to a peak')."""
     curves = [value(t, "ENERGY") for t in doc if has(t, "ENERGY")]
+    moods = [value(t, "MOOD") for t in doc if has(t, "MOOD")]
+    if not curves and len(set(moods)) == 2:
+        curves = ["rising" if moods[0] == "calm" else "falling"]  # "mellow, then harder"
     if intent.action != "mix" or not curves:
         return intent
     return intent.model_copy(update={"energy": curves[-1]})

@@ -793,6 +793,8 @@ def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelecti
         mood = value(token, "MOOD")
         if mood and "mood" not in fields:
             fields["mood"] = mood
+        elif mood and fields.get("mood") != mood:
+            fields["mood"] = None  # "mellow at first, then harder" is an arc, not a mood
         newest = value(token, "NEWEST")
         if newest:
             count = _nearby_number(tokens, i) or 3
@@ -823,6 +825,8 @@ def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelecti
         and not any(has(t, TRACK) for t in tokens)
     ):
         fields["key"] = key
+    if "mood" in fields and fields["mood"] is None:
+        fields.pop("mood")
     if not fields:
         return None
     fields.pop("pool", None)
