@@ -596,6 +596,8 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "bangers",
             "banging",
             "hardest",
+            "harder",
+            "heavier",
             "hard",
             "intense",
             "upbeat",
