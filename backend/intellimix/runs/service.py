@@ -201,23 +201,14 @@ def release(run_id: str, owner: str) -> Run | None:
 
 
 def request_cancel(run: Run) -> Run:
-    """A queued run, or one whose worker is gone (lease expired), is cancelled at once; a
-    running one stops at its next checkpoint (or the watchdog stops it)."""
-    nobody_runs_it = or_(
-        Run.status == "queued",
-        and_(Run.status == "running", Run.lease_expires_at < utcnow()),
-    )
+    """A queued run is cancelled at once; a running one stops at its next checkpoint. One
+    whose worker is gone ends cancelled at the next reconcile (an expired lease alone does not
+    prove the worker dead), and a heavy one ignoring the request is stopped by the watchdog."""
     cancelled_now = db.session.execute(
         update(Run)
         .execution_options(synchronize_session=False)
-        .where(Run.id == run.id, nobody_runs_it)
-        .values(
-            status="cancelled",
-            cancel_requested=True,
-            finished_at=utcnow(),
-            lease_owner=None,
-            lease_expires_at=None,
-        )
+        .where(Run.id == run.id, Run.status == "queued")
+        .values(status="cancelled", cancel_requested=True, finished_at=utcnow())
     )
     if _rowcount(cancelled_now) != 1:
         flagged = db.session.execute(
