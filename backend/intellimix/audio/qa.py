@@ -106,14 +106,17 @@ def transition_offsets(
                 librosa.onset.onset_strength(y=x[lo:hi], sr=rate, hop_length=ALIGNMENT_HOP)
             )
         found.append(
-            {"segment_id": after["segment_id"], "offset_ms": _lag_ms(*envelopes, rate, beat)}
+            {
+                "segment_id": after["segment_id"],
+                "offset_ms": _lag_ms(envelopes[0], envelopes[1], rate, beat),
+            }
         )
     return found
 
 
 def _lag_ms(outgoing: np.ndarray, incoming: np.ndarray, rate: int, beat_s: float) -> float | None:
     """The lag (ms) of `incoming` behind `outgoing` that best lines up their onsets."""
-    n = min(outgoing.size, incoming.size)
+    n = int(min(outgoing.size, incoming.size))
     a, b = outgoing[:n] - outgoing[:n].mean(), incoming[:n] - incoming[:n].mean()
     if n < 8 or float(a @ a) <= 1e-12 or float(b @ b) <= 1e-12:
         return None
@@ -122,7 +125,10 @@ def _lag_ms(outgoing: np.ndarray, incoming: np.ndarray, rate: int, beat_s: float
     max_lag = max(1, int(0.25 * beat_s * rate / ALIGNMENT_HOP))
     lags = np.arange(-max_lag, max_lag + 1)
     score = np.array(
-        [float(a[max(0, -k) : n - max(0, k)] @ b[max(0, k) : n - max(0, -k)]) for k in lags]
+        [
+            float(a[max(0, -k) : n - max(0, k)] @ b[max(0, k) : n - max(0, -k)])
+            for k in lags.tolist()
+        ]
     )
     i = int(np.argmax(score))
     frac = 0.0
