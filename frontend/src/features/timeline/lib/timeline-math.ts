@@ -127,7 +127,7 @@ export function trackGridOf(track: Track | undefined): TrackGrid {
  */
 export function beatsPerBar(meter: string | null | undefined): number | null {
   const [beats, unit] = (meter ?? "").split("/").map((part) => Number.parseInt(part, 10));
-  if (!Number.isFinite(beats) || beats <= 0) return null;
+  if (beats === undefined || !Number.isFinite(beats) || beats <= 0) return null;
   return unit === 8 && beats > 3 && beats % 3 === 0 ? beats / 3 : beats;
 }
 
