@@ -15,7 +15,7 @@ WEB_BUILT := $(WEB)/dist/index.html
 WEB_SOURCES := $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts \
 	$(WEB)/tsconfig.json
 
-.PHONY: install run test test-web test-backend test-e2e lint bench demo
+.PHONY: install run test test-web test-backend test-e2e lint lint-web bench demo
 
 $(INSTALLED): backend/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +41,7 @@ run: install
 ## PostgreSQL at TEST_DATABASE_URL), then the studio end to end in Chromium
 test: lint test-web test-backend test-e2e
 
-test-web: install
+test-web: install lint-web
 	cd $(WEB) && npm run typecheck && npx vitest run && npm run size
 
 test-backend: install
@@ -50,7 +50,11 @@ test-backend: install
 test-e2e: install
 	cd $(WEB) && INTELLIMIX_BIN=$(BIN)/intellimix npm run e2e
 
-lint: install
+## The studio's lint (ESLint with typescript-eslint and React's hook rules) and Prettier's check
+lint-web: $(WEB_INSTALLED)
+	cd $(WEB) && npm run lint
+
+lint: install lint-web
 	cd backend && $(BIN)/ruff check intellimix tests bench && $(BIN)/ruff format --check intellimix tests bench
 	cd backend && $(BIN)/mypy intellimix
 	cd backend && $(BIN)/lint-imports --no-cache

@@ -12,5 +12,6 @@ export default defineConfig({
   resolve: { alias: { "@": fileURLToPath(new URL("./src", import.meta.url)) } },
   server: { proxy: { "/api": { target: backend, changeOrigin: true } } },
   build: { target: "es2022", sourcemap: false },
-  test: { environment: "node", include: ["src/**/*.test.ts"] },
+  // Logic tests run in Node; component tests (*.test.tsx) start with `// @vitest-environment jsdom`.
+  test: { environment: "node", include: ["src/**/*.test.{ts,tsx}"], setupFiles: ["src/test/setup.ts"] },
 });

@@ -53,7 +53,11 @@ const browser = await chromium.launch({
 });
 let failed = false;
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, baseURL: server.base });
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    acceptDownloads: true,
+    baseURL: server.base,
+  });
   context.setDefaultTimeout(30_000);
   const page = await context.newPage();
   page.on("console", (message) => message.type() === "error" && recordConsoleError(message));
@@ -109,7 +113,10 @@ async function scenario(page) {
 
   await step(page, "demo-tracks", async () => {
     await nav(page, "Library").click();
-    await page.getByRole("button", { name: /add demo tracks/i }).first().click();
+    await page
+      .getByRole("button", { name: /add demo tracks/i })
+      .first()
+      .click();
     const list = page.getByTestId("track-list");
     await list.getByText("Warehouse Sunrise").waitFor();
     // Ready once analysed: no row still pending or analysing.
@@ -125,7 +132,10 @@ async function scenario(page) {
 
   await step(page, "prompt", async () => {
     await nav(page, "Studio").click();
-    await page.getByRole("button", { name: /new mix/i }).first().click();
+    await page
+      .getByRole("button", { name: /new mix/i })
+      .first()
+      .click();
     await page.waitForURL(/\/studio\/[\w-]+/);
     const composer = page.getByTestId("composer").getByLabel("Message");
     await composer.fill("Mix Warehouse Sunrise into Night Runner at 124 BPM, about 70 seconds, with a smooth crossfade");
@@ -158,17 +168,18 @@ async function scenario(page) {
   await step(page, "play", async () => {
     const audio = page.getByTestId("mix-card").first().locator("audio");
     await audio.evaluate((element) => element.play());
-    await page.waitForFunction(
-      (element) => element.currentTime > 0.3 && !element.paused,
-      await audio.elementHandle(),
-      { timeout: 15_000 },
-    );
+    await page.waitForFunction((element) => element.currentTime > 0.3 && !element.paused, await audio.elementHandle(), {
+      timeout: 15_000,
+    });
     await audio.evaluate((element) => element.pause());
   });
 
   await step(page, "download", async () => {
     const card = page.getByTestId("mix-card").first();
-    const [download] = await Promise.all([page.waitForEvent("download"), card.getByRole("link", { name: /wav/i }).first().click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      card.getByRole("link", { name: /wav/i }).first().click(),
+    ]);
     const path = join(ARTIFACTS, download.suggestedFilename());
     await download.saveAs(path);
     const bytes = readFileSync(path);
@@ -178,7 +189,11 @@ async function scenario(page) {
   });
 
   await step(page, "edit-timeline", async () => {
-    await page.getByTestId("mix-card").first().getByRole("button", { name: /edit timeline/i }).click();
+    await page
+      .getByTestId("mix-card")
+      .first()
+      .getByRole("button", { name: /edit timeline/i })
+      .click();
     const editor = page.getByTestId("timeline-editor");
     await editor.waitFor();
     await editor.getByTestId("timeline-lane").nth(1).waitFor();
@@ -189,11 +204,18 @@ async function scenario(page) {
   });
 
   await step(page, "re-render", async () => {
-    await page.getByTestId("timeline-editor").getByRole("button", { name: /save as new draft/i }).click();
+    await page
+      .getByTestId("timeline-editor")
+      .getByRole("button", { name: /save as new draft/i })
+      .click();
     const drafts = page.getByTestId("plan-card");
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="plan-card"]').length >= 2, undefined, { timeout: STEP_TIMEOUT });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="plan-card"]').length >= 2, undefined, {
+      timeout: STEP_TIMEOUT,
+    });
     await drafts.last().getByRole("button", { name: "Approve" }).click();
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="mix-card"]').length >= 2, undefined, { timeout: STEP_TIMEOUT });
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="mix-card"]').length >= 2, undefined, {
+      timeout: STEP_TIMEOUT,
+    });
     await expectLabelledControls(page, "the studio");
   });
 
@@ -203,7 +225,10 @@ async function scenario(page) {
     await composer.press("Enter");
     const card = page.getByTestId("analysis-card").last();
     await card.waitFor({ timeout: STEP_TIMEOUT });
-    await card.getByRole("link", { name: /night runner/i }).first().waitFor();
+    await card
+      .getByRole("link", { name: /night runner/i })
+      .first()
+      .waitFor();
   });
 
   await step(page, "history", async () => {
@@ -221,7 +246,10 @@ async function scenario(page) {
     await page.getByLabel("Describe the track").fill("a house beat at 500 bpm in H major");
     expectedRefusals.push({ path: "/api/v1/generate-ai", status: 422 });
     await page.getByRole("button", { name: /^generate/i }).click();
-    await page.getByText(/not a key/i).first().waitFor(); // the server's 422, shown at the field
+    await page
+      .getByText(/not a key/i)
+      .first()
+      .waitFor(); // the server's 422, shown at the field
     await expectLabelledControls(page, "generate");
   });
 

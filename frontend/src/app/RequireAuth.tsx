@@ -6,7 +6,12 @@ import { useAuth } from "@/features/auth";
 export function RequireAuth() {
   const { user, ready } = useAuth();
   const location = useLocation();
-  if (!ready) return <div className="splash" aria-busy="true">Loading your studio…</div>;
+  if (!ready)
+    return (
+      <div className="splash" aria-busy="true">
+        Loading your studio…
+      </div>
+    );
   if (!user) return <Navigate to="/login" replace state={{ from: location.pathname }} />;
   return <Outlet />;
 }

@@ -35,12 +35,7 @@ export function RunProgress({ run, compact = false }: { run: Run; compact?: bool
         {run.progress_stage && <span className="run-progress-stage">{run.progress_stage}</span>}
         <span className="run-progress-percent">{percent}%</span>
         {active && (
-          <button
-            type="button"
-            className="button ghost small"
-            onClick={cancel}
-            disabled={cancelling || run.cancel_requested}
-          >
+          <button type="button" className="button ghost small" onClick={cancel} disabled={cancelling || run.cancel_requested}>
             {run.cancel_requested ? "Cancelling…" : "Cancel"}
           </button>
         )}

@@ -30,11 +30,12 @@ export function StableAudio({ src, label, className, onExpired, onUnplayable, pr
 
   useEffect(() => {
     const audio = audioRef.current;
-    setSource((current) =>
-      nextAudioSource(current, src, {
-        started: Boolean(audio && (!audio.paused || audio.currentTime > 0)),
-        failed: Boolean(audio?.error),
-      }) ?? src,
+    setSource(
+      (current) =>
+        nextAudioSource(current, src, {
+          started: Boolean(audio && (!audio.paused || audio.currentTime > 0)),
+          failed: Boolean(audio?.error),
+        }) ?? src,
     );
   }, [src]);
 

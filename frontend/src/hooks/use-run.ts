@@ -1,6 +1,6 @@
 /** Live state of one run through the shared transport; the query cache keeps the last snapshot. */
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useEffectEvent, useState } from "react";
 
 import { api } from "@/lib/api";
 import { followRun } from "@/lib/run-events";
@@ -8,23 +8,22 @@ import type { Run } from "@/lib/types";
 
 export function useRun(runId: string | null | undefined, onTerminal?: (run: Run) => void): Run | null {
   const queryClient = useQueryClient();
-  const [run, setRun] = useState<Run | null>(() =>
-    runId ? (queryClient.getQueryData<Run>(["run", runId]) ?? null) : null,
-  );
+  const [latest, setLatest] = useState<Run | null>(null);
+  // onTerminal is a callback of the caller's render; following restarts only for a new run.
+  const reportTerminal = useEffectEvent((snapshot: Run) => onTerminal?.(snapshot));
 
   useEffect(() => {
     if (!runId) return undefined;
-    setRun(queryClient.getQueryData<Run>(["run", runId]) ?? null);
     return followRun(api, runId, {
       onUpdate: ({ run: snapshot, terminal }) => {
         queryClient.setQueryData(["run", runId], snapshot);
-        setRun(snapshot);
-        if (terminal) onTerminal?.(snapshot);
+        setLatest(snapshot);
+        if (terminal) reportTerminal(snapshot);
       },
     });
-    // onTerminal is a callback of the caller's render; following restarts only for a new run.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [runId, queryClient]);
 
-  return run;
+  if (!runId) return null;
+  // Until this run's first update arrives: the last snapshot anyone cached for it.
+  return latest?.id === runId ? latest : (queryClient.getQueryData<Run>(["run", runId]) ?? null);
 }

@@ -35,7 +35,7 @@ function scriptedFetch(answer: (call: Call, index: number) => Response) {
     calls.push(call);
     return answer(call, calls.length - 1);
   };
-  return { calls, fetchImpl: fetchImpl as typeof fetch };
+  return { calls, fetchImpl: fetchImpl };
 }
 
 const json = (status: number, body: unknown) =>
@@ -82,7 +82,11 @@ describe("ApiClient", () => {
 
   it("turns the error envelope into an ApiError with field errors", async () => {
     const envelope = {
-      error: { code: "VALIDATION_ERROR", message: "Check the fields.", details: { fields: [{ field: "email", message: "Not an email." }] } },
+      error: {
+        code: "VALIDATION_ERROR",
+        message: "Check the fields.",
+        details: { fields: [{ field: "email", message: "Not an email." }] },
+      },
     };
     const client = new ApiClient({ storage: new MemoryStore(), fetch: scriptedFetch(() => json(422, envelope)).fetchImpl });
     const error = await client.post("/auth/register", {}).catch((caught: unknown) => caught);
@@ -95,14 +99,19 @@ describe("ApiClient", () => {
     [502, "<html>Bad gateway</html>", "HTTP_502"],
     [500, "", "HTTP_500"],
   ])("gives a readable error when a %i has no envelope", async (status, text, code) => {
-    const client = new ApiClient({ storage: new MemoryStore(), fetch: scriptedFetch(() => new Response(text, { status })).fetchImpl });
+    const client = new ApiClient({
+      storage: new MemoryStore(),
+      fetch: scriptedFetch(() => new Response(text, { status })).fetchImpl,
+    });
     await expect(client.get("/tracks")).rejects.toMatchObject({ status, code });
   });
 
   it("refreshes once on 401 and retries with the new token", async () => {
     const { calls, fetchImpl } = scriptedFetch((call) => {
       if (call.url.endsWith("/auth/refresh")) return json(200, { access_token: "access-2", refresh_token: "refresh-2" });
-      return call.headers.Authorization === "Bearer access-2" ? json(200, { items: [] }) : json(401, { error: { code: "TOKEN_EXPIRED", message: "Expired." } });
+      return call.headers.Authorization === "Bearer access-2"
+        ? json(200, { items: [] })
+        : json(401, { error: { code: "TOKEN_EXPIRED", message: "Expired." } });
     });
     const storage = new MemoryStore();
     const client = new ApiClient({ storage, fetch: fetchImpl });
@@ -138,7 +147,9 @@ describe("ApiClient", () => {
   });
 
   it.each(["/auth/login", "/auth/register"])("never refreshes for a 401 from %s", async (path) => {
-    const { calls, fetchImpl } = scriptedFetch(() => json(401, { error: { code: "INVALID_CREDENTIALS", message: "Wrong email or password." } }));
+    const { calls, fetchImpl } = scriptedFetch(() =>
+      json(401, { error: { code: "INVALID_CREDENTIALS", message: "Wrong email or password." } }),
+    );
     const client = new ApiClient({ storage: new MemoryStore(), fetch: fetchImpl });
     client.startSession(session);
     await expect(client.post(path, {})).rejects.toMatchObject({ code: "INVALID_CREDENTIALS" });
@@ -146,7 +157,10 @@ describe("ApiClient", () => {
   });
 
   it("answers undefined for 204", async () => {
-    const client = new ApiClient({ storage: new MemoryStore(), fetch: scriptedFetch(() => new Response(null, { status: 204 })).fetchImpl });
+    const client = new ApiClient({
+      storage: new MemoryStore(),
+      fetch: scriptedFetch(() => new Response(null, { status: 204 })).fetchImpl,
+    });
     await expect(client.delete("/tracks/t1")).resolves.toBeUndefined();
   });
 });

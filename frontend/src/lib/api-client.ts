@@ -67,7 +67,7 @@ export function buildUrl(baseUrl: string, path: string, query?: Query): string {
 }
 
 async function errorFrom(response: Response): Promise<ApiError> {
-  let body: Partial<ApiErrorBody> | null = null;
+  let body: Partial<ApiErrorBody> | null;
   try {
     body = (await response.json()) as Partial<ApiErrorBody>;
   } catch {

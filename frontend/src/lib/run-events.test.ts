@@ -87,7 +87,12 @@ function follow(api: ApiClient, options: { pollIntervalMs?: number } = {}) {
 
 describe("parseRunEvent", () => {
   it("reads a run_update", () => {
-    const update = parseRunEvent({ id: "2", event: "run_update", data: JSON.stringify({ run: run("running", 40), terminal: false }), retry: undefined });
+    const update = parseRunEvent({
+      id: "2",
+      event: "run_update",
+      data: JSON.stringify({ run: run("running", 40), terminal: false }),
+      retry: undefined,
+    });
     expect(update).toMatchObject({ run: { status: "running", progress_percent: 40 }, terminal: false });
   });
 
@@ -101,14 +106,25 @@ describe("parseRunEvent", () => {
   });
 
   it("derives terminal from the status when the flag is missing", () => {
-    expect(parseRunEvent({ id: "9", event: "run_update", data: JSON.stringify({ run: run("failed", 10) }), retry: undefined })?.terminal).toBe(true);
+    expect(
+      parseRunEvent({ id: "9", event: "run_update", data: JSON.stringify({ run: run("failed", 10) }), retry: undefined })
+        ?.terminal,
+    ).toBe(true);
   });
 });
 
 describe("followRun", () => {
   it("streams updates with the bearer token until the run is terminal, ignoring pings", async () => {
     const { api, calls } = client(() =>
-      sse([frame(1, "queued", 0), ": comment\n\nevent: ping\ndata: {}\n\n", frame(2, "running", 5), frame(3, "running", 6), frame(4, "completed", 100).slice(0, 20), frame(4, "completed", 100).slice(20), 'event: stream_end\ndata: {"reason":"terminal"}\n\n']),
+      sse([
+        frame(1, "queued", 0),
+        ": comment\n\nevent: ping\ndata: {}\n\n",
+        frame(2, "running", 5),
+        frame(3, "running", 6),
+        frame(4, "completed", 100).slice(0, 20),
+        frame(4, "completed", 100).slice(20),
+        'event: stream_end\ndata: {"reason":"terminal"}\n\n',
+      ]),
     );
     const { updates, ended } = follow(api);
     await expect(ended).resolves.toBe("terminal");
@@ -119,7 +135,10 @@ describe("followRun", () => {
       ["completed", 100, true],
     ]);
     expect(calls).toHaveLength(1);
-    expect(calls[0]).toMatchObject({ url: "/api/v1/mix-chat-runs/r1/events", headers: { Authorization: "Bearer access-1", accept: "text/event-stream" } });
+    expect(calls[0]).toMatchObject({
+      url: "/api/v1/mix-chat-runs/r1/events",
+      headers: { Authorization: "Bearer access-1", accept: "text/event-stream" },
+    });
   });
 
   it("reconnects with Last-Event-ID when the stream ends before the run does", async () => {
@@ -138,18 +157,24 @@ describe("followRun", () => {
   it("refreshes an expired token and reconnects with the new one", async () => {
     const { api, calls } = client((seen) => {
       if (seen.url.endsWith("/auth/refresh")) return json(200, { access_token: "access-2", refresh_token: "refresh-2" });
-      if (seen.headers.Authorization !== "Bearer access-2") return json(401, { error: { code: "TOKEN_EXPIRED", message: "Expired." } });
+      if (seen.headers.Authorization !== "Bearer access-2")
+        return json(401, { error: { code: "TOKEN_EXPIRED", message: "Expired." } });
       return sse([frame(1, "completed", 100)]);
     });
     const { ended } = follow(api);
     await expect(ended).resolves.toBe("terminal");
-    expect(calls.map((c) => c.url)).toEqual(["/api/v1/mix-chat-runs/r1/events", "/api/v1/auth/refresh", "/api/v1/mix-chat-runs/r1/events"]);
+    expect(calls.map((c) => c.url)).toEqual([
+      "/api/v1/mix-chat-runs/r1/events",
+      "/api/v1/auth/refresh",
+      "/api/v1/mix-chat-runs/r1/events",
+    ]);
   });
 
   it("falls back to polling the run when the events endpoint cannot stream", async () => {
     let polls = 0;
     const { api, calls } = client((seen) => {
-      if (seen.url.endsWith("/events")) return new Response("<html>proxy</html>", { status: 200, headers: { "Content-Type": "text/html" } });
+      if (seen.url.endsWith("/events"))
+        return new Response("<html>proxy</html>", { status: 200, headers: { "Content-Type": "text/html" } });
       polls += 1;
       return json(200, { run: run(polls < 3 ? "running" : "completed", polls * 30) });
     });

@@ -37,7 +37,7 @@ export interface Session {
 
 export interface FileObject {
   name: string;
-  role: "mix" | "mix_mp3" | "stem" | "cues" | "qa" | "track" | "original" | string;
+  role: "mix" | "mix_mp3" | "stem" | "cues" | "qa" | "track" | "original" | (string & {});
   format: string;
   size_bytes: number;
   url: string | null;
@@ -84,11 +84,7 @@ export interface Run {
   assistant_message?: Message | null;
 }
 
-export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set([
-  "completed",
-  "failed",
-  "cancelled",
-]);
+export const TERMINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(["completed", "failed", "cancelled"]);
 
 export interface Section {
   start_s: number;
@@ -133,7 +129,7 @@ export interface Track {
   duration_s: number | null;
   sample_rate: number | null;
   channels: number | null;
-  status: "pending" | "analyzing" | "ready" | "failed" | string;
+  status: "pending" | "analyzing" | "ready" | "failed" | (string & {});
   analysis: TrackAnalysis | null;
   audio_url: string;
   created_at: IsoTime;
@@ -149,13 +145,7 @@ export interface Peaks {
 // --- MixPlan (DESIGN §5) ---------------------------------------------------------------
 
 export type TransitionType = "cut" | "crossfade" | "bass_swap" | "filter_sweep" | "echo_out";
-export const TRANSITION_TYPES: readonly TransitionType[] = [
-  "cut",
-  "crossfade",
-  "bass_swap",
-  "filter_sweep",
-  "echo_out",
-];
+export const TRANSITION_TYPES: readonly TransitionType[] = ["cut", "crossfade", "bass_swap", "filter_sweep", "echo_out"];
 
 export interface Transition {
   type: TransitionType;

@@ -23,7 +23,12 @@ export type MessageBody =
   | {
       planning_response: {
         draft_id: Id;
-        answers: { question_id: string; selected_option_id: string | null; selected_option_ids?: string[]; other_text: string | null }[];
+        answers: {
+          question_id: string;
+          selected_option_id: string | null;
+          selected_option_ids?: string[];
+          other_text: string | null;
+        }[];
       };
     }
   | { planning_action: { draft_id: Id; action: "approve_plan" | "revise_plan"; revision_prompt?: string } };
@@ -52,9 +57,7 @@ export interface DraftSummary {
 }
 
 /** What the timeline editor is opened on. */
-export type EditorTarget =
-  | { kind: "draft"; draftId: Id; plan: MixPlan }
-  | { kind: "version"; versionId: Id; plan: MixPlan };
+export type EditorTarget = { kind: "draft"; draftId: Id; plan: MixPlan } | { kind: "version"; versionId: Id; plan: MixPlan };
 
 /** The composer's revise mode: words become a `revise_plan` of this draft. */
 export interface RevisionTarget {

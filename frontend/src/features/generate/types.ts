@@ -2,16 +2,7 @@
 import type { Run } from "@/lib/types";
 
 export type GenreId =
-  | "house"
-  | "techno"
-  | "drum_and_bass"
-  | "dubstep"
-  | "hip_hop"
-  | "lo_fi"
-  | "trap"
-  | "ambient"
-  | "pop"
-  | "synthwave";
+  "house" | "techno" | "drum_and_bass" | "dubstep" | "hip_hop" | "lo_fi" | "trap" | "ambient" | "pop" | "synthwave";
 
 export interface SpecSection {
   section: string;
@@ -20,10 +11,10 @@ export interface SpecSection {
 
 /** What the prompt was read as: every default taken and every clamp is listed in `notes`. */
 export interface GenerationSpec {
-  genre: GenreId | string;
+  genre: GenreId | (string & {});
   bpm: number;
   key: string;
-  mode: "major" | "minor" | string;
+  mode: "major" | "minor" | (string & {});
   mood: string;
   energy: number;
   instruments: string[];

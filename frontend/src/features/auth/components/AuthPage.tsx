@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { Link, useLocation, useNavigate } from "react-router";
 
 import { ApiError } from "@/lib/api-client";
+import { formText } from "@/lib/forms";
 
 import { useAuth } from "../hooks/auth-context";
 
@@ -17,15 +18,15 @@ export function AuthPage({ mode }: { mode: "login" | "register" }) {
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const email = String(form.get("email") ?? "");
-    const password = String(form.get("password") ?? "");
+    const email = formText(form, "email");
+    const password = formText(form, "password");
     setBusy(true);
     setError(null);
     try {
-      if (registering) await register({ name: String(form.get("name") ?? ""), email, password });
+      if (registering) await register({ name: formText(form, "name"), email, password });
       else await login({ email, password });
       const from = (location.state as { from?: string } | null)?.from;
-      navigate(from && from !== "/login" ? from : "/", { replace: true });
+      void navigate(from && from !== "/login" ? from : "/", { replace: true });
     } catch (caught) {
       setError(caught instanceof ApiError ? caught : new ApiError(0, "NETWORK_ERROR", "The server could not be reached."));
     } finally {

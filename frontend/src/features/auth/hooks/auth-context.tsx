@@ -35,10 +35,7 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [queryClient]);
 
   const logout = useCallback(() => authApi.logout(), []);
-  const value = useMemo(
-    () => ({ user, ready, login: authApi.login, register: authApi.register, logout }),
-    [user, ready, logout],
-  );
+  const value = useMemo(() => ({ user, ready, login: authApi.login, register: authApi.register, logout }), [user, ready, logout]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

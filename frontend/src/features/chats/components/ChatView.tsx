@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState, type ComponentType } from "react";
+import { useCallback, useEffect, useEffectEvent, useMemo, useRef, useState, type ComponentType } from "react";
 import { Link } from "react-router";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
@@ -36,7 +36,9 @@ export function StarterHints({ onPick }: { onPick: (prompt: string) => void }) {
   const library = useLibraryCount();
   return (
     <div className="starter">
-      <p className="muted">Tell the studio what to mix: tracks, tempo, length, mood. It plans first, you approve, then it renders.</p>
+      <p className="muted">
+        Tell the studio what to mix: tracks, tempo, length, mood. It plans first, you approve, then it renders.
+      </p>
       <div className="chips" role="group" aria-label="Example prompts">
         {EXAMPLE_PROMPTS.map((prompt) => (
           <button key={prompt} type="button" className="chip" onClick={() => onPick(prompt)}>
@@ -46,7 +48,8 @@ export function StarterHints({ onPick }: { onPick: (prompt: string) => void }) {
       </div>
       {library.data === 0 && (
         <p className="starter-library" role="note">
-          Your library is empty. <Link to="/library">Add tracks or the demo set in the Library</Link> first, so there is something to mix.
+          Your library is empty. <Link to="/library">Add tracks or the demo set in the Library</Link> first, so there is something
+          to mix.
         </p>
       )}
     </div>
@@ -97,23 +100,23 @@ export function ChatView({ threadId, TimelineEditor }: { threadId: Id; TimelineE
   // A run that ended while nobody followed it (it left the active list, or ended between the
   // two requests after a reload) still has to fill its placeholder on screen.
   const previousRuns = useRef<Set<Id>>(new Set());
+  const refetchMessages = useEffectEvent(() => void messages.refetch());
+  const refetchAll = useEffectEvent(() => {
+    void messages.refetch();
+    void activeRuns.refetch();
+  });
   useEffect(() => {
     if (!activeRuns.data) return;
     const now = new Set(activeRuns.data.map((run) => run.id));
     const gone = [...previousRuns.current].some((id) => !now.has(id));
     previousRuns.current = now;
-    if (gone) void messages.refetch();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    if (gone) refetchMessages();
   }, [activeRuns.data]);
   const orphaned = activeRuns.isSuccess && messages.messages.some((m) => isPlaceholder(m) && !runForMessage(m.id, runs));
   useEffect(() => {
     if (!orphaned) return undefined;
-    const timer = setInterval(() => {
-      void messages.refetch();
-      void activeRuns.refetch();
-    }, 3000);
+    const timer = setInterval(refetchAll, 3000);
     return () => clearInterval(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [orphaned]);
 
   // Keep the newest message in view when one arrives (not when earlier ones are loaded).
@@ -139,7 +142,11 @@ export function ChatView({ threadId, TimelineEditor }: { threadId: Id; TimelineE
     return (
       <div className="chat-missing empty-state">
         <h1>{missing ? "This chat does not exist" : "The chat could not be loaded"}</h1>
-        {missing ? <Link to="/studio">Back to the studio</Link> : <ErrorNotice error={thread.error} onRetry={() => void thread.refetch()} />}
+        {missing ? (
+          <Link to="/studio">Back to the studio</Link>
+        ) : (
+          <ErrorNotice error={thread.error} onRetry={() => void thread.refetch()} />
+        )}
       </div>
     );
   }
@@ -163,7 +170,12 @@ export function ChatView({ threadId, TimelineEditor }: { threadId: Id; TimelineE
       </header>
       <section className="chat-thread" data-testid="chat-thread" aria-label="Conversation" aria-busy={messages.isPending}>
         {messages.hasNextPage && (
-          <button type="button" className="button ghost small load-earlier" onClick={() => void messages.fetchNextPage()} disabled={messages.isFetchingNextPage}>
+          <button
+            type="button"
+            className="button ghost small load-earlier"
+            onClick={() => void messages.fetchNextPage()}
+            disabled={messages.isFetchingNextPage}
+          >
             {messages.isFetchingNextPage ? "Loading…" : "Load earlier messages"}
           </button>
         )}
@@ -198,7 +210,13 @@ export function ChatView({ threadId, TimelineEditor }: { threadId: Id; TimelineE
         onCancelRevision={() => setRevision(null)}
       />
       {editor && (
-        <TimelineDialog threadId={threadId} target={editor} TimelineEditor={TimelineEditor} onAttach={attach} onClose={closeEditor} />
+        <TimelineDialog
+          threadId={threadId}
+          target={editor}
+          TimelineEditor={TimelineEditor}
+          onAttach={attach}
+          onClose={closeEditor}
+        />
       )}
     </ChatContext.Provider>
   );

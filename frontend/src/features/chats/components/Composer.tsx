@@ -116,7 +116,11 @@ export function Composer({
             disabled={pending}
             placeholder={
               placeholder ??
-              (revision ? "What should change in this plan?" : attachment ? "Say what to do with the timeline (optional)" : "Describe the mix you want…")
+              (revision
+                ? "What should change in this plan?"
+                : attachment
+                  ? "Say what to do with the timeline (optional)"
+                  : "Describe the mix you want…")
             }
             onChange={(event) => setText(event.target.value)}
             onKeyDown={keyDown}

@@ -8,7 +8,6 @@ import type { ErrorContent, Message } from "@/lib/types";
 import { applyRun, usePostMessage, useThreadRuns } from "../hooks/use-chat";
 import { repostBody } from "../lib/messages";
 import { isActiveRun, retryableRun, runForMessage } from "../lib/runs";
-import type { MessageBody } from "../types";
 import { useChat } from "./chat-context";
 import { RunBox, useMessageRun } from "./PendingReply";
 
@@ -24,7 +23,9 @@ export function ErrorCard({ message, content }: { message: Message; content: Par
   const cancelled = last?.status === "cancelled" || content.code === "RUN_CANCELLED";
   const userMessage = last?.user_message_id ? messagesById.get(last.user_message_id) : undefined;
   const again = cancelled && userMessage ? repostBody(userMessage) : null;
-  const laterReply = !!last?.user_message_id && allRuns.some((run) => run.user_message_id === last.user_message_id && run.created_at > last.created_at);
+  const laterReply =
+    !!last?.user_message_id &&
+    allRuns.some((run) => run.user_message_id === last.user_message_id && run.created_at > last.created_at);
 
   const retry = useMutation({
     mutationFn: () => retryRun(api, failed?.id ?? ""),
@@ -36,14 +37,17 @@ export function ErrorCard({ message, content }: { message: Message; content: Par
   return (
     <article className="card error-card" data-testid="error-card" role="group" aria-label="Something went wrong">
       <p className="error-text">
-        <strong>{cancelled ? "Stopped" : "It did not work"}:</strong> {content.message || message.content_text || "Something went wrong."}
+        <strong>{cancelled ? "Stopped" : "It did not work"}:</strong>{" "}
+        {content.message || message.content_text || "Something went wrong."}
       </p>
       {content.code && <p className="muted small-text">Code {content.code}</p>}
       {working && isActiveRun(working) && <RunBox run={working} />}
       {retry.error ? <ErrorNotice error={retry.error} /> : null}
       {repost.error ? <ErrorNotice error={repost.error} /> : null}
       {cancelled && !(again && !laterReply) && (
-        <p className="muted small-text">Nothing was changed. Start it again when you are ready (Re-render on a mix, or a new message).</p>
+        <p className="muted small-text">
+          Nothing was changed. Start it again when you are ready (Re-render on a mix, or a new message).
+        </p>
       )}
       <div className="card-actions">
         {content.retryable !== false && failed && (
@@ -56,7 +60,7 @@ export function ErrorCard({ message, content }: { message: Message; content: Par
             type="button"
             className="button"
             disabled={busy || repost.isSuccess}
-            onClick={() => repost.mutate({ body: again as MessageBody })}
+            onClick={() => repost.mutate({ body: again })}
           >
             {repost.isPending ? "Sending…" : "Try again"}
           </button>

@@ -82,7 +82,13 @@ export function MixCard({ message, content }: { message: Message; content: MixPr
       {links.length > 0 && (
         <div className="downloads" role="group" aria-label="Downloads">
           {links.map((link) => (
-            <a key={link.name} className="button small" href={link.href} download={link.name} title={`${link.name}, ${formatBytes(link.sizeBytes)}`}>
+            <a
+              key={link.name}
+              className="button small"
+              href={link.href}
+              download={link.name}
+              title={`${link.name}, ${formatBytes(link.sizeBytes)}`}
+            >
               ⤓ {link.label}
             </a>
           ))}

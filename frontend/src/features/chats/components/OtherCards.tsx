@@ -47,7 +47,12 @@ export function GenerationCard({ message }: { message: Message }) {
   const content = (message.content_json ?? {}) as { run_id?: string; prompt?: string };
   const runId = content.run_id ?? null;
   const queryClient = useQueryClient();
-  const snapshot = useQuery({ queryKey: chatKeys.run(runId ?? "none"), queryFn: () => getRun(api, runId ?? ""), enabled: !!runId, staleTime: 60_000 });
+  const snapshot = useQuery({
+    queryKey: chatKeys.run(runId ?? "none"),
+    queryFn: () => getRun(api, runId ?? ""),
+    enabled: !!runId,
+    staleTime: 60_000,
+  });
   const follow = snapshot.data && isActiveRun(snapshot.data) ? runId : null;
   const live = useRun(follow, () => void queryClient.invalidateQueries({ queryKey: chatKeys.libraryCount() })) ?? snapshot.data;
   const trackId = generatedTrackId(live);
@@ -58,7 +63,8 @@ export function GenerationCard({ message }: { message: Message }) {
       {live && isActiveRun(live) && <RunBox run={live} />}
       {live?.status === "completed" && (
         <p>
-          Ready: <Link to={trackId ? trackHref(trackId) : "/library"}>{trackId ? "open the new track" : "open your library"}</Link>
+          Ready:{" "}
+          <Link to={trackId ? trackHref(trackId) : "/library"}>{trackId ? "open the new track" : "open your library"}</Link>
         </p>
       )}
       {live?.status === "failed" && <p className="error-text">{live.error?.message ?? "The generation failed."}</p>}
@@ -102,7 +108,12 @@ export function SongImportCard({ message }: { message: Message }) {
   const runId = content.run_id ?? null;
   const songs = Array.isArray(content.songs) ? content.songs : [];
   const queryClient = useQueryClient();
-  const snapshot = useQuery({ queryKey: chatKeys.run(runId ?? "none"), queryFn: () => getRun(api, runId ?? ""), enabled: !!runId, staleTime: 60_000 });
+  const snapshot = useQuery({
+    queryKey: chatKeys.run(runId ?? "none"),
+    queryFn: () => getRun(api, runId ?? ""),
+    enabled: !!runId,
+    staleTime: 60_000,
+  });
   const follow = snapshot.data && isActiveRun(snapshot.data) ? runId : null;
   // When the import ends a plan run starts in this chat: show its reply as it comes.
   const live =
@@ -119,9 +130,7 @@ export function SongImportCard({ message }: { message: Message }) {
           {songs.map((song) => (
             <li key={song.url ?? song.title}>
               <strong>{song.title ?? song.name}</strong>
-              {song.name && song.title && song.name !== song.title ? (
-                <span className="muted"> — for “{song.name}”</span>
-              ) : null}
+              {song.name && song.title && song.name !== song.title ? <span className="muted"> — for “{song.name}”</span> : null}
             </li>
           ))}
         </ul>

@@ -61,7 +61,13 @@ const changes: PlanChanges = {
 };
 
 function render(withChanges: PlanChanges | null): string {
-  const compat = compatibilityView({ from_segment: "s1", to_segment: "s2", key_relation: "relative", tempo_ratio: 1, score: 0.9 });
+  const compat = compatibilityView({
+    from_segment: "s1",
+    to_segment: "s2",
+    key_relation: "relative",
+    tempo_ratio: 1,
+    score: 0.9,
+  });
   return renderToStaticMarkup(
     createElement(PlanSegments, {
       timeline,

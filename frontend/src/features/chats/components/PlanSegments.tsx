@@ -56,7 +56,10 @@ export function PlanSegments({ timeline, plan, changes, colors, compatFrom }: Pl
                 </span>
                 {transitionChanged && <ChangedBadge visible="changed" said={` in this plan (${transitionChanged})`} />}
                 {compat && (
-                  <span className={`badge ${compat.tone}`} title="Key relation, tempo ratio and compatibility score of this transition">
+                  <span
+                    className={`badge ${compat.tone}`}
+                    title="Key relation, tempo ratio and compatibility score of this transition"
+                  >
                     {compat.text}
                   </span>
                 )}

@@ -1,11 +1,26 @@
 import { useState, type FormEvent } from "react";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
-import type { ClarificationContent, Message, PlanningQuestion, PlanningQuestionsContent, TimelineAttachment, TimelineResolution } from "@/lib/types";
+import type {
+  ClarificationContent,
+  Message,
+  PlanningQuestion,
+  PlanningQuestionsContent,
+  TimelineAttachment,
+  TimelineResolution,
+} from "@/lib/types";
 
 import { usePostMessage } from "../hooks/use-chat";
 import { clarificationBody } from "../lib/compose";
-import { ALL_OPTION_ID, allChosen, buildAnswers, choiceOptions, toggleOption, unanswered, type AnswerDraft } from "../lib/planning";
+import {
+  ALL_OPTION_ID,
+  allChosen,
+  buildAnswers,
+  choiceOptions,
+  toggleOption,
+  unanswered,
+  type AnswerDraft,
+} from "../lib/planning";
 import { useChat } from "./chat-context";
 
 /** The planner's questions: options as chips (checkboxes when several may be chosen), free words
@@ -121,7 +136,11 @@ export function MultiSelect({
       </label>
       {choiceOptions(question).map((option) => (
         <label key={option.id} className="check" title={option.description}>
-          <input type="checkbox" checked={chosen.includes(option.id)} onChange={() => onChange(toggleOption(question, chosen, option.id))} />
+          <input
+            type="checkbox"
+            checked={chosen.includes(option.id)}
+            onChange={() => onChange(toggleOption(question, chosen, option.id))}
+          />
           <span>{option.label}</span>
           {option.description && <span className="muted small-text">{option.description}</span>}
         </label>
@@ -131,7 +150,13 @@ export function MultiSelect({
 }
 
 /** A question about an attached timeline; each quick action answers it. */
-export function ClarificationCard({ message, content }: { message: Message; content: ClarificationContent & { draft_id?: string; timeline_snapshot?: TimelineAttachment | null } }) {
+export function ClarificationCard({
+  message,
+  content,
+}: {
+  message: Message;
+  content: ClarificationContent & { draft_id?: string; timeline_snapshot?: TimelineAttachment | null };
+}) {
   const { threadId, thread } = useChat();
   const post = usePostMessage(threadId);
   const [chosen, setChosen] = useState<string | null>(null);

@@ -37,9 +37,9 @@ describe("SongImportCard", () => {
 
   it("says how the import ended", () => {
     expect(render({ status: "completed" })).toContain("the plan goes on below");
-    expect(render({ status: "failed", error: { code: "SOURCE_NOT_FOUND", message: "Nothing was found.", retryable: false } })).toContain(
-      "Nothing was found.",
-    );
+    expect(
+      render({ status: "failed", error: { code: "SOURCE_NOT_FOUND", message: "Nothing was found.", retryable: false } }),
+    ).toContain("Nothing was found.");
     expect(render({ status: "cancelled" })).toContain("goes on without it");
   });
 });

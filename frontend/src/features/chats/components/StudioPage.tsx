@@ -33,7 +33,7 @@ function StudioHome() {
         });
       }
       void queryClient.invalidateQueries({ queryKey: chatKeys.threadLists() });
-      navigate(`/studio/${created.thread.id}`);
+      void navigate(`/studio/${created.thread.id}`);
     },
   });
   return (

@@ -4,6 +4,7 @@ import { NavLink, useNavigate } from "react-router";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { formatDate } from "@/lib/format";
+import { formText } from "@/lib/forms";
 import type { Thread } from "@/lib/types";
 
 import { chatKeys, createThread, deleteThread, listThreads, updateThread } from "../api/chats";
@@ -30,7 +31,7 @@ export function ThreadSidebar({ activeId, open, onNavigate }: ThreadSidebarProps
     onSuccess: ({ thread }) => {
       void queryClient.invalidateQueries({ queryKey: chatKeys.threadLists() });
       queryClient.setQueryData(chatKeys.thread(thread.id), thread);
-      navigate(`/studio/${thread.id}`);
+      void navigate(`/studio/${thread.id}`);
       onNavigate();
     },
   });
@@ -65,7 +66,12 @@ export function ThreadSidebar({ activeId, open, onNavigate }: ThreadSidebarProps
         </ul>
       )}
       {threads.hasNextPage && (
-        <button type="button" className="button ghost small" onClick={() => void threads.fetchNextPage()} disabled={threads.isFetchingNextPage}>
+        <button
+          type="button"
+          className="button ghost small"
+          onClick={() => void threads.fetchNextPage()}
+          disabled={threads.isFetchingNextPage}
+        >
           {threads.isFetchingNextPage ? "Loading…" : "Load more chats"}
         </button>
       )}
@@ -98,7 +104,7 @@ function ThreadItem({ thread, active, onNavigate }: { thread: Thread; active: bo
       queryClient.removeQueries({ queryKey: chatKeys.thread(thread.id) });
       queryClient.removeQueries({ queryKey: chatKeys.messages(thread.id) });
       void queryClient.invalidateQueries({ queryKey: chatKeys.threadLists() });
-      if (active) navigate("/studio", { replace: true });
+      if (active) void navigate("/studio", { replace: true });
     },
   });
 
@@ -108,7 +114,7 @@ function ThreadItem({ thread, active, onNavigate }: { thread: Thread; active: bo
 
   const rename = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const title = String(new FormData(event.currentTarget).get("title") ?? "").trim();
+    const title = formText(new FormData(event.currentTarget), "title").trim();
     if (!title || title === thread.title) return setRenaming(false);
     patch.mutate({ title });
   };
@@ -169,7 +175,12 @@ function ThreadItem({ thread, active, onNavigate }: { thread: Thread; active: bo
           <button type="button" className="button small" onClick={() => setRenaming(true)}>
             Rename
           </button>
-          <button type="button" className="button small" disabled={patch.isPending} onClick={() => patch.mutate({ archived: !thread.archived })}>
+          <button
+            type="button"
+            className="button small"
+            disabled={patch.isPending}
+            onClick={() => patch.mutate({ archived: !thread.archived })}
+          >
             {thread.archived ? "Unarchive" : "Archive"}
           </button>
           <button type="button" className="button small danger" disabled={remove.isPending} onClick={confirmDelete}>

@@ -1,4 +1,4 @@
-import { useQueries, useQueryClient } from "@tanstack/react-query";
+import { useQueries, useQueryClient, type UseQueryResult } from "@tanstack/react-query";
 import { useEffect, useMemo, useRef, useState, type ComponentType } from "react";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
@@ -17,23 +17,26 @@ interface TimelineDialogProps {
 }
 
 /** The timeline editor in a modal dialog, with the plan's tracks loaded and the studio's actions. */
+/** The plan's tracks by id, the first failed lookup, and whether any is still loading. */
+function tracksById(results: UseQueryResult<Track>[]) {
+  const tracks: Record<Id, Track> = {};
+  for (const result of results) if (result.data) tracks[result.data.id] = result.data;
+  return {
+    tracks,
+    failed: results.find((result) => result.error),
+    loading: results.some((result) => result.isPending),
+  };
+}
+
 export function TimelineDialog({ threadId, target, TimelineEditor, onAttach, onClose }: TimelineDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const queryClient = useQueryClient();
   const [error, setError] = useState<unknown>(null);
   const trackIds = useMemo(() => [...new Set(target.plan.segments.map((segment) => segment.track_id))], [target.plan]);
-  const results = useQueries({
+  const { tracks, failed, loading } = useQueries({
     queries: trackIds.map((id) => ({ queryKey: chatKeys.track(id), queryFn: () => getTrack(id), staleTime: 60_000 })),
+    combine: tracksById,
   });
-  const failed = results.find((result) => result.error);
-  const loading = results.some((result) => result.isPending);
-  const tracks = useMemo(() => {
-    const byId: Record<Id, Track> = {};
-    for (const result of results) if (result.data) byId[result.data.id] = result.data;
-    return byId;
-    // results is a new array each render; its data is what matters
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [results.map((result) => result.dataUpdatedAt).join()]);
 
   useEffect(() => {
     const element = dialog.current;

@@ -1,20 +1,19 @@
 /** Server state of one chat: thread, messages (cursor pages), runs, and what a post changes. */
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData, type QueryClient } from "@tanstack/react-query";
+import {
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type InfiniteData,
+  type QueryClient,
+} from "@tanstack/react-query";
 import { useCallback, useMemo } from "react";
 
 import { api } from "@/lib/api";
 import { getRun } from "@/lib/runs-api";
 import type { CursorPage, Id, Message, Run } from "@/lib/types";
 
-import {
-  chatKeys,
-  getDraft,
-  getThread,
-  libraryCount,
-  listMessages,
-  listRuns,
-  postMessage,
-} from "../api/chats";
+import { chatKeys, getDraft, getThread, libraryCount, listMessages, listRuns, postMessage } from "../api/chats";
 import { flattenMessagePages } from "../lib/messages";
 import { upsertRun } from "../lib/runs";
 import type { MessageBody, PostedTurn } from "../types";

@@ -53,17 +53,24 @@ const names = new Map([
 
 describe("readAnalysis", () => {
   it("reads a full report", () => {
-    const view = readAnalysis({ kind: "analysis_report", tracks: [track()], asked: ["key"], not_found: ["Ghost"], compatibility: [pair()], provider: "local" });
+    const view = readAnalysis({
+      kind: "analysis_report",
+      tracks: [track()],
+      asked: ["key"],
+      not_found: ["Ghost"],
+      compatibility: [pair()],
+      provider: "local",
+    });
     expect(view.tracks).toHaveLength(1);
     expect(view.asked).toEqual(["key"]);
     expect(view.notFound).toEqual(["Ghost"]);
     expect(view.compatibility).toHaveLength(1);
   });
 
-  it.each([
+  it.each<[string, Parameters<typeof readAnalysis>[0]]>([
     ["nothing", null],
     ["an empty object", {}],
-    ["lists that are not lists", { tracks: "x", asked: null, not_found: 3 } as never],
+    ["lists that are not lists", JSON.parse('{"tracks": "x", "asked": null, "not_found": 3}') as Record<string, unknown>],
   ])("copes with %s", (_name, content) => {
     expect(readAnalysis(content)).toEqual({ tracks: [], asked: ["all"], notFound: [], compatibility: [] });
   });
@@ -92,7 +99,11 @@ describe("factBadges", () => {
     [["all"], ["bpm", "key", "lufs", "peak", "length"], []],
     [["key"], ["key", "bpm", "lufs", "peak", "length"], ["key"]],
     [["loudness"], ["lufs", "peak", "bpm", "key", "length"], ["lufs", "peak"]],
-    [["bpm", "length"], ["bpm", "length", "key", "lufs", "peak"], ["bpm", "length"]],
+    [
+      ["bpm", "length"],
+      ["bpm", "length", "key", "lufs", "peak"],
+      ["bpm", "length"],
+    ],
     [["structure"], ["bpm", "key", "lufs", "peak", "length"], []],
   ])("asked %j: order %j, emphasised %j", (asked, order, emphasised) => {
     const badges = factBadges(track(), asked);
@@ -106,7 +117,10 @@ describe("factBadges", () => {
   });
 
   it("marks what was not measured", () => {
-    const badges = factBadges(track({ bpm: null, key: null, camelot: null, lufs_integrated: null, true_peak_db: null, duration_s: 0 }), ["all"]);
+    const badges = factBadges(
+      track({ bpm: null, key: null, camelot: null, lufs_integrated: null, true_peak_db: null, duration_s: 0 }),
+      ["all"],
+    );
     expect(badges.every((b) => !b.known && b.value === "–")).toBe(true);
     expect(factBadges(track({ camelot: null }), ["all"]).find((b) => b.id === "key")?.value).toBe("A minor");
   });
@@ -114,8 +128,28 @@ describe("factBadges", () => {
 
 describe("sectionBlocks", () => {
   it.each<[string, AnalysisTrack["sections"], number, [number, number][]]>([
-    ["a track in thirds", track().sections, 200, [[0, 25], [25, 50], [75, 25]]],
-    ["a section past the stated length", [{ label: "a", start_s: 0, end_s: 100 }, { label: "b", start_s: 100, end_s: 400 }], 200, [[0, 25], [25, 75]]],
+    [
+      "a track in thirds",
+      track().sections,
+      200,
+      [
+        [0, 25],
+        [25, 50],
+        [75, 25],
+      ],
+    ],
+    [
+      "a section past the stated length",
+      [
+        { label: "a", start_s: 0, end_s: 100 },
+        { label: "b", start_s: 100, end_s: 400 },
+      ],
+      200,
+      [
+        [0, 25],
+        [25, 75],
+      ],
+    ],
     ["a gap before the first section", [{ label: "a", start_s: 50, end_s: 100 }], 100, [[50, 50]]],
     ["a sliver", [{ label: "a", start_s: 0, end_s: 0.1 }], 1000, [[0, 0.5]]],
   ])("places %s", (_name, sections, duration, expected) => {
@@ -157,7 +191,12 @@ describe("trackNames", () => {
 describe("compatibilityRow", () => {
   it.each<[string, Partial<TrackComparison>, string, "good" | "warn" | "bad"]>([
     ["a relative key with a small stretch", {}, "Night Drive → Sunrise: relative key, tempo ×1.03 (3% stretch), fit 86%", "good"],
-    ["the same tempo", { key_relation: "same", tempo_ratio: 1, stretch: 0, score: 1 }, "Night Drive → Sunrise: same key, tempo ×1.00 (no stretch), fit 100%", "good"],
+    [
+      "the same tempo",
+      { key_relation: "same", tempo_ratio: 1, stretch: 0, score: 1 },
+      "Night Drive → Sunrise: same key, tempo ×1.00 (no stretch), fit 100%",
+      "good",
+    ],
     [
       "half/double time",
       { tempo_ratio: 0.51, stretch: 0.02, half_double: true, score: 0.7 },
@@ -182,7 +221,12 @@ describe("compatibilityRow", () => {
       "Night Drive → Sunrise: key unknown, tempo unknown, fit 50%",
       "warn",
     ],
-    ["a poor fit", { stretch: 0.2, tempo_ratio: 1.2, score: 0.42 }, "Night Drive → Sunrise: relative key, tempo ×1.20 (20% stretch), fit 42%", "bad"],
+    [
+      "a poor fit",
+      { stretch: 0.2, tempo_ratio: 1.2, score: 0.42 },
+      "Night Drive → Sunrise: relative key, tempo ×1.20 (20% stretch), fit 42%",
+      "bad",
+    ],
   ])("describes %s", (_name, extra, text, tone) => {
     const row = compatibilityRow(pair(extra), names);
     expect(row.text).toBe(text);
@@ -200,7 +244,12 @@ describe("compatibilityRow", () => {
 
   it("falls back to ids and splits the row for display", () => {
     const row = compatibilityRow(pair({ from_track: "x", to_track: "y" }), names);
-    expect([row.fromName, row.toName, row.details, row.scoreText]).toEqual(["x", "y", "relative key, tempo ×1.03 (3% stretch)", "fit 86%"]);
+    expect([row.fromName, row.toName, row.details, row.scoreText]).toEqual([
+      "x",
+      "y",
+      "relative key, tempo ×1.03 (3% stretch)",
+      "fit 86%",
+    ]);
   });
 });
 

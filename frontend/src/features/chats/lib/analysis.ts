@@ -63,9 +63,27 @@ export function factBadges(track: AnalysisTrack, asked: readonly AnalysisFact[])
   const length = finite(track.duration_s) && track.duration_s > 0;
   const badges: Omit<FactBadge, "asked">[] = [
     { id: "bpm", fact: "bpm", label: "Tempo", value: bpm ? formatNumber(track.bpm, 1, "BPM") : "–", known: bpm },
-    { id: "key", fact: "key", label: "Key", value: key ? (track.camelot ? `${track.key} · ${track.camelot}` : String(track.key)) : "–", known: key },
-    { id: "lufs", fact: "loudness", label: "Loudness", value: formatNumber(track.lufs_integrated, 1, "LUFS"), known: finite(track.lufs_integrated) },
-    { id: "peak", fact: "loudness", label: "True peak", value: formatNumber(track.true_peak_db, 1, "dBTP"), known: finite(track.true_peak_db) },
+    {
+      id: "key",
+      fact: "key",
+      label: "Key",
+      value: key ? (track.camelot ? `${track.key} · ${track.camelot}` : String(track.key)) : "–",
+      known: key,
+    },
+    {
+      id: "lufs",
+      fact: "loudness",
+      label: "Loudness",
+      value: formatNumber(track.lufs_integrated, 1, "LUFS"),
+      known: finite(track.lufs_integrated),
+    },
+    {
+      id: "peak",
+      fact: "loudness",
+      label: "True peak",
+      value: formatNumber(track.true_peak_db, 1, "dBTP"),
+      known: finite(track.true_peak_db),
+    },
     { id: "length", fact: "length", label: "Length", value: length ? formatClock(track.duration_s) : "–", known: length },
   ];
   const marked = badges.map((badge) => ({ ...badge, asked: isAsked(asked, badge.fact) }));
@@ -113,7 +131,12 @@ export function sectionBlocks(sections: readonly AnalysisSection[], durationS: n
 export function trackNames(tracks: readonly Pick<AnalysisTrack, "track_id" | "title" | "artist">[]): Map<string, string> {
   const titles = tracks.map((track) => track.title);
   const shared = new Set(titles.filter((title, index) => titles.indexOf(title) !== index));
-  return new Map(tracks.map((track) => [track.track_id, shared.has(track.title) && track.artist ? `${track.title} (${track.artist})` : track.title]));
+  return new Map(
+    tracks.map((track) => [
+      track.track_id,
+      shared.has(track.title) && track.artist ? `${track.title} (${track.artist})` : track.title,
+    ]),
+  );
 }
 
 export interface CompatibilityRow {

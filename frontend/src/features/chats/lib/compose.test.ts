@@ -35,12 +35,18 @@ describe("composeBody", () => {
 
 describe("clarificationBody", () => {
   it("re-attaches the timeline it asked about", () => {
-    expect(clarificationBody("keep_attached_cuts", snapshot, "d")).toEqual({ attachments: [snapshot], timeline_resolution: "keep_attached_cuts" });
+    expect(clarificationBody("keep_attached_cuts", snapshot, "d")).toEqual({
+      attachments: [snapshot],
+      timeline_resolution: "keep_attached_cuts",
+    });
   });
 
   it("answers the draft when there is no snapshot", () => {
     expect(clarificationBody("replace_timeline", null, "d")).toEqual({
-      planning_response: { draft_id: "d", answers: [{ question_id: "timeline", selected_option_id: "replace_timeline", other_text: null }] },
+      planning_response: {
+        draft_id: "d",
+        answers: [{ question_id: "timeline", selected_option_id: "replace_timeline", other_text: null }],
+      },
     });
     expect(clarificationBody("replace_timeline", null, null)).toBeNull();
   });

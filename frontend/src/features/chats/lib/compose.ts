@@ -38,7 +38,12 @@ export function clarificationBody(
   }
   if (draftId) {
     // The draft that asked remembers the message and its timeline; answering it replays both.
-    return { planning_response: { draft_id: draftId, answers: [{ question_id: "timeline", selected_option_id: resolution, other_text: null }] } };
+    return {
+      planning_response: {
+        draft_id: draftId,
+        answers: [{ question_id: "timeline", selected_option_id: resolution, other_text: null }],
+      },
+    };
   }
   return null;
 }

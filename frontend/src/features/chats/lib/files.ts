@@ -46,7 +46,10 @@ export function downloadLinks(files: readonly FileObject[], trackTitles: Record<
 }
 
 /** The url the player should play: the MP3, else the WAV. */
-export function playableUrl(final: { mp3_url?: string | null; wav_url?: string | null } | null | undefined, files: readonly FileObject[] = []): string | null {
+export function playableUrl(
+  final: { mp3_url?: string | null; wav_url?: string | null } | null | undefined,
+  files: readonly FileObject[] = [],
+): string | null {
   const byRole = (role: string) => files.find((file) => file.role === role)?.url ?? null;
   return final?.mp3_url || final?.wav_url || byRole("mix_mp3") || byRole("mix") || null;
 }

@@ -8,8 +8,13 @@ describe("newIdempotencyKey", () => {
   });
 
   it("builds a v4 UUID from random bytes otherwise", () => {
-    const source = { getRandomValues: <T extends ArrayBufferView | null>(array: T) => { (array as unknown as Uint8Array).fill(255); return array; } };
-    const key = newIdempotencyKey(source as never);
+    const source = {
+      getRandomValues: <T extends ArrayBufferView | null>(array: T) => {
+        (array as unknown as Uint8Array).fill(255);
+        return array;
+      },
+    };
+    const key = newIdempotencyKey(source);
     expect(key).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
   });
 

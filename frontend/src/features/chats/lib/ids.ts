@@ -1,5 +1,7 @@
 /** Idempotency keys: a random UUID v4, also where crypto.randomUUID is missing (plain http). */
-export function newIdempotencyKey(source: Pick<Crypto, "getRandomValues"> & { randomUUID?: () => string } = globalThis.crypto): string {
+export function newIdempotencyKey(
+  source: Pick<Crypto, "getRandomValues"> & { randomUUID?: () => string } = globalThis.crypto,
+): string {
   if (typeof source.randomUUID === "function") return source.randomUUID();
   const bytes = source.getRandomValues(new Uint8Array(16));
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x40;

@@ -2,14 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { Message } from "@/lib/types";
 
-import {
-  attachedTimeline,
-  flattenMessagePages,
-  isPlaceholder,
-  repostBody,
-  summarizeContent,
-  userMessageNotes,
-} from "./messages";
+import { attachedTimeline, flattenMessagePages, isPlaceholder, repostBody, summarizeContent, userMessageNotes } from "./messages";
 
 function message(id: string, extra: Partial<Message> = {}): Message {
   return {
@@ -24,7 +17,18 @@ function message(id: string, extra: Partial<Message> = {}): Message {
   };
 }
 
-const segment = { id: "s1", track_id: "a", label: "intro", source_start_s: 0, source_end_s: 10, gain_db: 0, pitch_semitones: 0, eq: { low_db: 0, mid_db: 0, high_db: 0 }, effects: { reverb: 0, echo: 0 }, transition_in: null };
+const segment = {
+  id: "s1",
+  track_id: "a",
+  label: "intro",
+  source_start_s: 0,
+  source_end_s: 10,
+  gain_db: 0,
+  pitch_semitones: 0,
+  eq: { low_db: 0, mid_db: 0, high_db: 0 },
+  effects: { reverb: 0, echo: 0 },
+  transition_in: null,
+};
 
 describe("flattenMessagePages", () => {
   it("puts older pages first and drops repeats", () => {
@@ -63,9 +67,15 @@ describe("user messages", () => {
   });
 
   it("notes approvals, revisions and answers", () => {
-    expect(userMessageNotes(message("u", { content_json: { kind: "planning_action", action: "approve_plan" } }))).toEqual(["Approved the plan"]);
-    expect(userMessageNotes(message("u", { content_json: { kind: "planning_action", action: "revise_plan" } }))).toEqual(["Asked for a revision"]);
-    expect(userMessageNotes(message("u", { content_json: { kind: "planning_response" } }))).toEqual(["Answers to the planning questions"]);
+    expect(userMessageNotes(message("u", { content_json: { kind: "planning_action", action: "approve_plan" } }))).toEqual([
+      "Approved the plan",
+    ]);
+    expect(userMessageNotes(message("u", { content_json: { kind: "planning_action", action: "revise_plan" } }))).toEqual([
+      "Asked for a revision",
+    ]);
+    expect(userMessageNotes(message("u", { content_json: { kind: "planning_response" } }))).toEqual([
+      "Answers to the planning questions",
+    ]);
     expect(userMessageNotes(message("u"))).toEqual([]);
   });
 });
@@ -81,11 +91,18 @@ describe("repostBody", () => {
   });
 
   it("repeats an approval and a revision", () => {
-    expect(repostBody(message("u", { content_json: { kind: "planning_action", draft_id: "d", action: "approve_plan" } }))).toEqual({
+    expect(
+      repostBody(message("u", { content_json: { kind: "planning_action", draft_id: "d", action: "approve_plan" } })),
+    ).toEqual({
       planning_action: { draft_id: "d", action: "approve_plan" },
     });
     expect(
-      repostBody(message("u", { content_text: "more bass", content_json: { kind: "planning_action", draft_id: "d", action: "revise_plan", revision_prompt: "more bass" } })),
+      repostBody(
+        message("u", {
+          content_text: "more bass",
+          content_json: { kind: "planning_action", draft_id: "d", action: "revise_plan", revision_prompt: "more bass" },
+        }),
+      ),
     ).toEqual({ planning_action: { draft_id: "d", action: "revise_plan", revision_prompt: "more bass" } });
   });
 
@@ -98,7 +115,15 @@ describe("repostBody", () => {
 describe("summarizeContent", () => {
   it("lists readable fields and hides ids", () => {
     expect(
-      summarizeContent({ kind: "analysis_report", run_id: "r", bpm: 124.456, tags: ["a", "b"], nested: { low: 1 }, empty: [], items: [{ a: 1 }, { a: 2 }] }),
+      summarizeContent({
+        kind: "analysis_report",
+        run_id: "r",
+        bpm: 124.456,
+        tags: ["a", "b"],
+        nested: { low: 1 },
+        empty: [],
+        items: [{ a: 1 }, { a: 2 }],
+      }),
     ).toEqual([
       { label: "Bpm", value: "124.46" },
       { label: "Tags", value: "a, b" },

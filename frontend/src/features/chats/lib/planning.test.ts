@@ -17,32 +17,58 @@ import {
 } from "./planning";
 
 const questions: PlanningQuestion[] = [
-  { question_id: "q1", question: "How long?", options: [{ id: "short", label: "1 min" }, { id: "long", label: "3 min" }], allow_other: true },
+  {
+    question_id: "q1",
+    question: "How long?",
+    options: [
+      { id: "short", label: "1 min" },
+      { id: "long", label: "3 min" },
+    ],
+    allow_other: true,
+  },
   { question_id: "q2", question: "Which key?", options: [{ id: "am", label: "A minor" }], allow_other: false },
 ];
 
 describe("answers", () => {
   it("lists unanswered questions", () => {
     expect(unanswered(questions, {}).map((q) => q.question_id)).toEqual(["q1", "q2"]);
-    expect(unanswered(questions, { q1: { other: "  2 min " }, q2: { other: "ignored" } }).map((q) => q.question_id)).toEqual(["q2"]);
+    expect(unanswered(questions, { q1: { other: "  2 min " }, q2: { other: "ignored" } }).map((q) => q.question_id)).toEqual([
+      "q2",
+    ]);
   });
 
   it("builds option and free-text answers, ignoring unknown options and disallowed words", () => {
-    expect(buildAnswers(questions, { q1: { optionId: "short", other: " warm " }, q2: { optionId: "nope", other: "x" } })).toEqual([
-      { question_id: "q1", selected_option_id: "short", other_text: "warm" },
+    expect(buildAnswers(questions, { q1: { optionId: "short", other: " warm " }, q2: { optionId: "nope", other: "x" } })).toEqual(
+      [{ question_id: "q1", selected_option_id: "short", other_text: "warm" }],
+    );
+    expect(buildAnswers(questions, { q2: { optionId: "am" } })).toEqual([
+      { question_id: "q2", selected_option_id: "am", other_text: null },
     ]);
-    expect(buildAnswers(questions, { q2: { optionId: "am" } })).toEqual([{ question_id: "q2", selected_option_id: "am", other_text: null }]);
   });
 });
 
 describe("compatibilityView", () => {
   it("describes a good transition", () => {
-    const view = compatibilityView({ from_segment: "s1", to_segment: "s2", key_relation: "relative", semitone_shift: 0, tempo_ratio: 1.0333, score: 0.86 });
+    const view = compatibilityView({
+      from_segment: "s1",
+      to_segment: "s2",
+      key_relation: "relative",
+      semitone_shift: 0,
+      tempo_ratio: 1.0333,
+      score: 0.86,
+    });
     expect(view).toEqual({ from: "s1", to: "s2", tone: "good", score: 0.86, text: "relative key · tempo ×1.03 · 86%" });
   });
 
   it("flags a clash with the shift that would fit", () => {
-    const view = compatibilityView({ from_segment: "s1", to_segment: "s2", key_relation: "clash", semitone_shift: -2, tempo_ratio: null, score: 0.6 });
+    const view = compatibilityView({
+      from_segment: "s1",
+      to_segment: "s2",
+      key_relation: "clash",
+      semitone_shift: -2,
+      tempo_ratio: null,
+      score: 0.6,
+    });
     expect(view.tone).toBe("bad");
     expect(view.text).toBe("key clash · -2 st would fit · 60%");
   });
@@ -75,7 +101,15 @@ describe("compatibilityTone", () => {
 
 describe("timelineBlocks", () => {
   it("places entries on the bar with alternating lanes", () => {
-    const entry = (start: number, end: number) => ({ segment_index: 1, segment_id: "s", track_id: "t", song: "x", label: "l", start_seconds: start, end_seconds: end });
+    const entry = (start: number, end: number) => ({
+      segment_index: 1,
+      segment_id: "s",
+      track_id: "t",
+      song: "x",
+      label: "l",
+      start_seconds: start,
+      end_seconds: end,
+    });
     const blocks = timelineBlocks([entry(0, 50), entry(40, 100)]);
     expect(blocks.map((b) => [b.leftPercent, b.widthPercent, b.lane])).toEqual([
       [0, 50, 0],
@@ -130,7 +164,11 @@ describe("multi-select answers", () => {
     expect(buildAnswers([tracks], { tracks: { optionIds: ["a", "b", "c"], other: " slow " } })).toEqual([
       { question_id: "tracks", selected_option_id: null, selected_option_ids: ["all"], other_text: "slow" },
     ]);
-    expect(buildAnswers([tracksNoAll], { tracks: { optionIds: ["a", "b", "c"] } })[0]?.selected_option_ids).toEqual(["a", "b", "c"]);
+    expect(buildAnswers([tracksNoAll], { tracks: { optionIds: ["a", "b", "c"] } })[0]?.selected_option_ids).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
   });
 
   it("ignores unknown options and counts a question with none ticked as unanswered", () => {

@@ -17,7 +17,13 @@ const report = {
 
 describe("readQa", () => {
   it("reads the last attempt of a render's report", () => {
-    const stored = { passed: true, attempts: [{ attempt: 1, master: {}, qa: { ...report, passed: false } }, { attempt: 2, master: {}, qa: { ...report, passed: true } }] };
+    const stored = {
+      passed: true,
+      attempts: [
+        { attempt: 1, master: {}, qa: { ...report, passed: false } },
+        { attempt: 2, master: {}, qa: { ...report, passed: true } },
+      ],
+    };
     const summary = readQa(stored);
     expect(summary?.attempts).toBe(2);
     expect(summary?.passed).toBe(true);
@@ -41,7 +47,14 @@ describe("qaBadges", () => {
   });
 
   it("says when nothing was measured", () => {
-    const badges = qaBadges({ passed: false, checks: [{ name: "tempo", passed: false, measured: null, detail: "No steady beat" }, { name: "key", passed: false, measured: null }], measured: {} });
+    const badges = qaBadges({
+      passed: false,
+      checks: [
+        { name: "tempo", passed: false, measured: null, detail: "No steady beat" },
+        { name: "key", passed: false, measured: null },
+      ],
+      measured: {},
+    });
     expect(badges.map((b) => b.value)).toEqual(["not measured", "no key heard"]);
   });
 

@@ -40,16 +40,31 @@ describe("runForMessage", () => {
 });
 
 describe("retryableRun", () => {
-  const failed = run("f", { status: "failed", assistant_message_id: "e", user_message_id: "u", created_at: "2025-01-01T00:00:01+00:00" });
+  const failed = run("f", {
+    status: "failed",
+    assistant_message_id: "e",
+    user_message_id: "u",
+    created_at: "2025-01-01T00:00:01+00:00",
+  });
 
   it("offers the failed run", () => {
     expect(retryableRun("e", [failed])?.id).toBe("f");
   });
 
   it("not while a retry is working, nor after one answered", () => {
-    const working = run("r", { status: "running", assistant_message_id: "e", user_message_id: "u", created_at: "2025-01-01T00:00:05+00:00" });
+    const working = run("r", {
+      status: "running",
+      assistant_message_id: "e",
+      user_message_id: "u",
+      created_at: "2025-01-01T00:00:05+00:00",
+    });
     expect(retryableRun("e", [failed, working])).toBeNull();
-    const answered = run("r", { status: "completed", assistant_message_id: "new", user_message_id: "u", created_at: "2025-01-01T00:00:05+00:00" });
+    const answered = run("r", {
+      status: "completed",
+      assistant_message_id: "new",
+      user_message_id: "u",
+      created_at: "2025-01-01T00:00:05+00:00",
+    });
     expect(retryableRun("e", [failed, answered])).toBeNull();
   });
 
@@ -63,7 +78,10 @@ describe("upsertRun", () => {
   it("puts the run first, once", () => {
     const a = run("a", {});
     const b = run("b", {});
-    expect(upsertRun([a, b], { ...b, status: "running" }).map((r) => `${r.id}:${r.status}`)).toEqual(["b:running", "a:completed"]);
+    expect(upsertRun([a, b], { ...b, status: "running" }).map((r) => `${r.id}:${r.status}`)).toEqual([
+      "b:running",
+      "a:completed",
+    ]);
   });
 });
 

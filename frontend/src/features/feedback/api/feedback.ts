@@ -25,16 +25,14 @@ export async function requestFix(feedbackId: string): Promise<Run> {
 export function useTrackFeedback(trackId: string) {
   return useQuery({
     queryKey: feedbackKeys.forTrack(trackId),
-    queryFn: async ({ signal }) =>
-      (await api.get<{ items: Feedback[] }>(`/tracks/${trackId}/feedback`, undefined, signal)).items,
+    queryFn: async ({ signal }) => (await api.get<{ items: Feedback[] }>(`/tracks/${trackId}/feedback`, undefined, signal)).items,
   });
 }
 
 export function useFeedback(id: string | null) {
   return useQuery({
     queryKey: feedbackKeys.detail(id ?? ""),
-    queryFn: async ({ signal }) =>
-      (await api.get<{ feedback: Feedback }>(`/feedback/${id}`, undefined, signal)).feedback,
+    queryFn: async ({ signal }) => (await api.get<{ feedback: Feedback }>(`/feedback/${id}`, undefined, signal)).feedback,
     enabled: Boolean(id),
   });
 }
@@ -51,8 +49,7 @@ export function useGenres() {
 export function useSubjectTrack(trackId: string) {
   return useQuery({
     queryKey: feedbackKeys.track(trackId),
-    queryFn: async ({ signal }) =>
-      (await api.get<{ track: TrackOption }>(`/tracks/${trackId}`, undefined, signal)).track,
+    queryFn: async ({ signal }) => (await api.get<{ track: TrackOption }>(`/tracks/${trackId}`, undefined, signal)).track,
   });
 }
 

@@ -36,10 +36,20 @@ export function ABPlayer({ originalUrl, fixedUrl, originalLufs, fixedLufs }: Pro
   return (
     <div className="ab-player card" data-testid="ab-player">
       <div className="ab-switch" role="group" aria-label="Compare original and corrected master">
-        <button type="button" className={`button small${side === "original" ? " primary" : ""}`} aria-pressed={side === "original"} onClick={() => switchTo("original")}>
+        <button
+          type="button"
+          className={`button small${side === "original" ? " primary" : ""}`}
+          aria-pressed={side === "original"}
+          onClick={() => switchTo("original")}
+        >
           A · original
         </button>
-        <button type="button" className={`button small${side === "fixed" ? " primary" : ""}`} aria-pressed={side === "fixed"} onClick={() => switchTo("fixed")}>
+        <button
+          type="button"
+          className={`button small${side === "fixed" ? " primary" : ""}`}
+          aria-pressed={side === "fixed"}
+          onClick={() => switchTo("fixed")}
+        >
           B · corrected
         </button>
         <span className="muted">Loudness-matched: both play at the quieter one's level.</span>

@@ -21,7 +21,8 @@ export function SpectrumChart({ report }: { report: Report }) {
         ))}
       </svg>
       <figcaption>
-        Spectrum (1/3-octave, dB re total, {centres[0]?.toFixed(0)} Hz–{((centres[centres.length - 1] ?? 0) / 1000).toFixed(0)} kHz):{" "}
+        Spectrum (1/3-octave, dB re total, {centres[0]?.toFixed(0)} Hz–{((centres[centres.length - 1] ?? 0) / 1000).toFixed(0)}{" "}
+        kHz):{" "}
         {curves.map((curve) => (
           <span key={curve.name} className={`legend ${curve.className}`}>
             {curve.name}
@@ -42,7 +43,13 @@ export function LoudnessChart({ report }: { report: Report }) {
       <svg viewBox={`0 0 ${BOX.width} ${BOX.height}`} role="img" aria-label="Short-term loudness over time">
         <Grid range={range} unit="LUFS" />
         {target !== null && (
-          <line className="target-line" x1={BOX.pad} x2={BOX.width - BOX.pad} y1={y(target, range, BOX)} y2={y(target, range, BOX)} />
+          <line
+            className="target-line"
+            x1={BOX.pad}
+            x2={BOX.width - BOX.pad}
+            y1={y(target, range, BOX)}
+            y2={y(target, range, BOX)}
+          />
         )}
         <path className="curve-track" d={loudnessPath(series, report.measurements.duration_s, range, BOX)} />
       </svg>

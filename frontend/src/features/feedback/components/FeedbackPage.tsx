@@ -103,7 +103,13 @@ export function FeedbackPage() {
   );
 }
 
-function RequestForm({ onSubmit, trackId }: { onSubmit: (body: { type: FeedbackType; genre: string | null; reference_track_id: string | null; detail: Detail }) => void; trackId: string }) {
+function RequestForm({
+  onSubmit,
+  trackId,
+}: {
+  onSubmit: (body: { type: FeedbackType; genre: string | null; reference_track_id: string | null; detail: Detail }) => void;
+  trackId: string;
+}) {
   const genres = useGenres();
   const candidates = useReferenceCandidates();
   const [type, setType] = useState<FeedbackType>("master");
@@ -222,7 +228,15 @@ function ReportView({ feedback, report, originalUrl, onFix, fixing }: ReportProp
           {Object.entries(report.scores).map(([area, score]) => (
             <li key={area}>
               <span>{AREA_NAMES[area] ?? area}</span>
-              <meter min={0} max={100} low={50} high={80} optimum={100} value={score} aria-label={`${AREA_NAMES[area] ?? area} score`} />
+              <meter
+                min={0}
+                max={100}
+                low={50}
+                high={80}
+                optimum={100}
+                value={score}
+                aria-label={`${AREA_NAMES[area] ?? area} score`}
+              />
               <span>{score}</span>
             </li>
           ))}

@@ -26,8 +26,6 @@ describe("fix text", () => {
       "true-peak limiter, ceiling -1 dBTP, input gain +10 dB",
     );
     expect(fixText({ kind: "stereo", mono_below_hz: 120 })).toBe("mono below 120 Hz");
-    expect(fixText({ kind: "source", action: "invert the polarity of one channel" })).toBe(
-      "invert the polarity of one channel",
-    );
+    expect(fixText({ kind: "source", action: "invert the polarity of one channel" })).toBe("invert the polarity of one channel");
   });
 });

@@ -29,7 +29,7 @@ export function fixText(fix: { kind: string; [key: string]: unknown }): string {
     case "eq": {
       const names: Record<string, string> = { bell: "bell", high_shelf: "high shelf", low_shelf: "low shelf" };
       const q = fix.q !== undefined ? `, Q ${n(fix.q)}` : "";
-      return `${names[String(fix.filter)] ?? fix.filter} ${hz(fix.freq_hz)} ${signed(fix.gain_db)} dB${q}`;
+      return `${names[String(fix.filter)] ?? String(fix.filter)} ${hz(fix.freq_hz)} ${signed(fix.gain_db)} dB${q}`;
     }
     case "limiter":
       return `true-peak limiter, ceiling ${n(fix.ceiling_dbtp)} dBTP, input gain ${signed(fix.input_gain_db)} dB`;
@@ -51,6 +51,6 @@ export function fixText(fix: { kind: string; [key: string]: unknown }): string {
     case "transient_shaper":
       return `transient shaper, attack ${signed(fix.attack_db)} dB`;
     default:
-      return String(fix.action ?? fix.kind);
+      return typeof fix.action === "string" ? fix.action : String(fix.kind);
   }
 }

@@ -2,7 +2,15 @@ import { useId, type FormEvent, type Ref } from "react";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { formatBpm } from "../lib/spec";
-import { EXAMPLE_PROMPTS, MAX_DURATION_S, MAX_PROMPT_CHARS, MIN_DURATION_S, type FormErrors, type FormField, type GenerateFormValues } from "../lib/request";
+import {
+  EXAMPLE_PROMPTS,
+  MAX_DURATION_S,
+  MAX_PROMPT_CHARS,
+  MIN_DURATION_S,
+  type FormErrors,
+  type FormField,
+  type GenerateFormValues,
+} from "../lib/request";
 import { useReferenceTracks } from "../api/generate";
 
 interface Props {
@@ -20,7 +28,11 @@ interface Props {
 export function GenerateForm({ values, errors, error, pending, onChange, onSubmit, promptRef }: Props) {
   const id = useId();
   const tracks = useReferenceTracks();
-  const fieldIds = (field: FormField) => ({ input: `${id}-${field}`, error: `${id}-${field}-error`, hint: `${id}-${field}-hint` });
+  const fieldIds = (field: FormField) => ({
+    input: `${id}-${field}`,
+    error: `${id}-${field}-error`,
+    hint: `${id}-${field}-hint`,
+  });
   const described = (field: FormField, hint = false) =>
     [hint ? fieldIds(field).hint : null, errors[field] ? fieldIds(field).error : null].filter(Boolean).join(" ") || undefined;
 

@@ -56,7 +56,9 @@ export function GeneratePage() {
   };
 
   // A 422's message is usually the field's own message: show it once, under the field.
-  const shownInFields = Object.values(errors).some((message) => message && start.error?.message && message.includes(start.error.message));
+  const shownInFields = Object.values(errors).some(
+    (message) => message && start.error?.message && message.includes(start.error.message),
+  );
   const formError = shownInFields ? null : start.error;
 
   const another = () => {
@@ -72,8 +74,8 @@ export function GeneratePage() {
         <div>
           <h1>Generate</h1>
           <p className="muted gen-lede">
-            Describe a track in words. IntelliMix reads it as a spec — genre, tempo, key, structure — and
-            synthesises a mastered track with stems.
+            Describe a track in words. IntelliMix reads it as a spec — genre, tempo, key, structure — and synthesises a mastered
+            track with stems.
           </p>
         </div>
       </header>

@@ -85,20 +85,18 @@ export function GenerationView({ current, onRestarted, onAnother }: Props) {
           </section>
 
           {status === "completed" &&
-            (result ? (
-              <GeneratedTrack result={result} />
-            ) : (
-              <p className="error-text">The run finished without a track.</p>
-            ))}
+            (result ? <GeneratedTrack result={result} /> : <p className="error-text">The run finished without a track.</p>)}
 
           {(status === "failed" || status === "cancelled") && (
             <div className="gen-failure">
               <ErrorNotice
-                error={new Error(
-                  status === "cancelled"
-                    ? "The generation was cancelled."
-                    : `The generation failed${run?.error ? "" : " without a reason"}. Try again?`,
-                )}
+                error={
+                  new Error(
+                    status === "cancelled"
+                      ? "The generation was cancelled."
+                      : `The generation failed${run?.error ? "" : " without a reason"}. Try again?`,
+                  )
+                }
                 onRetry={restarting ? undefined : tryAgain}
               />
               {restarting && <p className="muted">Starting again…</p>}

@@ -18,7 +18,12 @@ const RECENT = 5;
 export function RecentGenerations({ shownRunIds }: { shownRunIds: ReadonlySet<string> }) {
   const recent = useRecentGenerations(RECENT);
 
-  if (recent.isPending) return <p className="muted" aria-busy="true">Loading recent generations…</p>;
+  if (recent.isPending)
+    return (
+      <p className="muted" aria-busy="true">
+        Loading recent generations…
+      </p>
+    );
   if (recent.isError) return <ErrorNotice error={recent.error} onRetry={() => void recent.refetch()} />;
 
   const { inFlight, finished } = splitRecentJobs(recent.data.items, shownRunIds);
@@ -58,9 +63,7 @@ function JobHeading({ job }: { job: Job }) {
   return (
     <div className="gen-job-head">
       <p className="gen-job-prompt">{prompt ?? "Generated track"}</p>
-      <p className="muted gen-job-meta">
-        {[specSummary(spec), formatDate(job.created_at)].filter(Boolean).join(" · ")}
-      </p>
+      <p className="muted gen-job-meta">{[specSummary(spec), formatDate(job.created_at)].filter(Boolean).join(" · ")}</p>
     </div>
   );
 }

@@ -29,7 +29,10 @@ export function outputLabel(file: Pick<FileObject, "name" | "role" | "format">):
     case "mix_mp3":
       return `Track (${format})`;
     case "stem": {
-      const name = file.name.replace(/^stem_/, "").replace(/\.[^.]+$/, "").replace(/_/g, " ");
+      const name = file.name
+        .replace(/^stem_/, "")
+        .replace(/\.[^.]+$/, "")
+        .replace(/_/g, " ");
       return `${name.toLowerCase() === "fx" ? "FX" : capitalize(name)} stem`;
     }
     case "cues":

@@ -8,9 +8,10 @@ describe("buildGenerateRequest", () => {
       ok: true,
       body: { prompt: "house at 124" },
     });
-    expect(
-      buildGenerateRequest({ prompt: "techno", duration: "30", seed: "7", referenceTrackId: "t1" }),
-    ).toEqual({ ok: true, body: { prompt: "techno", duration_s: 30, seed: 7, reference_track_id: "t1" } });
+    expect(buildGenerateRequest({ prompt: "techno", duration: "30", seed: "7", referenceTrackId: "t1" })).toEqual({
+      ok: true,
+      body: { prompt: "techno", duration_s: 30, seed: 7, reference_track_id: "t1" },
+    });
   });
 
   it("asks for a prompt", () => {

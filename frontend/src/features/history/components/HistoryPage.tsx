@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useEffectEvent, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
@@ -32,11 +32,11 @@ export function HistoryPage() {
 
   // Past the last page (after deleting its last job): go to the new last page.
   const data = history.data;
+  const goToPage = useEffectEvent((target: number) => go({ page: target }));
   useEffect(() => {
     if (data && !history.isPlaceholderData && data.items.length === 0 && data.page > 1 && data.total > 0) {
-      go({ page: Math.max(1, data.pages) });
+      goToPage(Math.max(1, data.pages));
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [data, history.isPlaceholderData]);
 
   const deleted = (job: Job) => {
@@ -77,15 +77,19 @@ export function HistoryPage() {
           {filterLabel === "All" ? "All jobs" : filterLabel}
         </h2>
 
-        {history.isPending && <p className="muted" aria-busy="true">Loading history…</p>}
+        {history.isPending && (
+          <p className="muted" aria-busy="true">
+            Loading history…
+          </p>
+        )}
         {history.isError && <ErrorNotice error={history.error} onRetry={() => void history.refetch()} />}
 
         {data && data.items.length === 0 && data.total === 0 && (
           <div className="empty-state card" data-testid="history-empty">
             <h2>{type ? `No ${filterLabel.toLowerCase()} yet` : "Nothing here yet"}</h2>
             <p className="muted">
-              Renders from the <Link to="/studio">studio</Link> and tracks you{" "}
-              <Link to="/generate">generate</Link> show up here with their files.
+              Renders from the <Link to="/studio">studio</Link> and tracks you <Link to="/generate">generate</Link> show up here
+              with their files.
             </p>
           </div>
         )}

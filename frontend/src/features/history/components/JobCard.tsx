@@ -79,7 +79,11 @@ export function JobCard({ job, onDeleted }: Props) {
       </div>
 
       {processing &&
-        (run ? <RunProgress run={run} compact /> : <p className="muted">{job.run_id ? "Connecting to the run…" : "Processing…"}</p>)}
+        (run ? (
+          <RunProgress run={run} compact />
+        ) : (
+          <p className="muted">{job.run_id ? "Connecting to the run…" : "Processing…"}</p>
+        ))}
 
       {audio && (
         <StableAudio

@@ -11,7 +11,10 @@ export function JobFiles({ files, jobType }: { files: readonly FileObject[]; job
   return (
     <details className="hist-files">
       <summary>
-        Downloads <span className="muted">({files.length} file{files.length === 1 ? "" : "s"} · {formatBytes(totalBytes(files))})</span>
+        Downloads{" "}
+        <span className="muted">
+          ({files.length} file{files.length === 1 ? "" : "s"} · {formatBytes(totalBytes(files))})
+        </span>
       </summary>
       <ul className="hist-file-list">
         {sorted.map((file) => (

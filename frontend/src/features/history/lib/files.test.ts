@@ -2,14 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import type { FileObject } from "@/lib/types";
 
-import {
-  fileRoleLabel,
-  isAudioFile,
-  mainFile,
-  playableUrl,
-  sortFiles,
-  totalBytes,
-} from "./files";
+import { fileRoleLabel, isAudioFile, mainFile, playableUrl, sortFiles, totalBytes } from "./files";
 
 const file = (name: string, role: string, size = 100): FileObject => ({
   name,
@@ -80,9 +73,7 @@ describe("main file and player", () => {
   it("plays nothing without audio", () => {
     expect(playableUrl({ outputs: [file("qa.json", "qa")], output_url: null })).toBeNull();
     expect(playableUrl({ outputs: [], output_url: null })).toBeNull();
-    expect(playableUrl({ outputs: [], output_url: "/api/v1/files/j/mix.mp3?token=x" })).toBe(
-      "/api/v1/files/j/mix.mp3?token=x",
-    );
+    expect(playableUrl({ outputs: [], output_url: "/api/v1/files/j/mix.mp3?token=x" })).toBe("/api/v1/files/j/mix.mp3?token=x");
     expect(playableUrl({ outputs: [], output_url: "/api/v1/files/j/qa.json?token=x" })).toBeNull();
   });
 });

@@ -46,7 +46,6 @@ export function deleteTrack(id: string): Promise<void> {
   return api.delete(`/tracks/${id}`);
 }
 
-
 // --- hooks ---------------------------------------------------------------------------------
 
 /** A page of the library; polls while any listed track is still being analysed. */

@@ -5,14 +5,7 @@ import { formatBytes } from "@/lib/format";
 
 import type { LibraryActivity } from "../hooks/use-library-activity";
 import { useTrackedRun } from "../hooks/use-tracked-run";
-import {
-  describeSummary,
-  followedRunIds,
-  isRunEnded,
-  summarizeUploads,
-  type DemoEntry,
-  type UploadItem,
-} from "../lib/activity";
+import { describeSummary, followedRunIds, isRunEnded, summarizeUploads, type DemoEntry, type UploadItem } from "../lib/activity";
 
 /** Progress of the uploads and demo analyses started in this tab. */
 export function ActivityPanel({ activity, notice }: { activity: LibraryActivity; notice: string | null }) {
@@ -91,7 +84,12 @@ function DemoRow({ entry, live, ended, onEnd }: { entry: DemoEntry } & RowRunPro
   );
 }
 
-function AnalysisProgress({ item, live, ended, onEnd }: { item: UploadItem & { run: NonNullable<UploadItem["run"]> } } & RowRunProps) {
+function AnalysisProgress({
+  item,
+  live,
+  ended,
+  onEnd,
+}: { item: UploadItem & { run: NonNullable<UploadItem["run"]> } } & RowRunProps) {
   const run = useTrackedRun(item.run, live, ended, onEnd);
   return <RunProgress run={run} compact />;
 }

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useEffectEvent, useRef, useState } from "react";
 import { useSearchParams } from "react-router";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
@@ -64,9 +64,9 @@ export function LibraryPage() {
 
   // Deleting the last track of the last page leaves an empty page: step back.
   const pages = list.data?.pages;
+  const stepBack = useEffectEvent((target: number) => goToPage(target));
   useEffect(() => {
-    if (pages !== undefined && page > Math.max(1, pages)) goToPage(Math.max(1, pages));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    if (pages !== undefined && page > Math.max(1, pages)) stepBack(Math.max(1, pages));
   }, [pages, page]);
 
   const addDemo = () => {

@@ -24,9 +24,7 @@ export function SourceResults({ items, importing, onImport }: Props) {
           )}
           <div className="source-text">
             <span className="source-title">{candidate.title}</span>
-            <span className="muted">
-              {[candidate.artist, formatDuration(candidate.duration_s)].filter(Boolean).join(" · ")}
-            </span>
+            <span className="muted">{[candidate.artist, formatDuration(candidate.duration_s)].filter(Boolean).join(" · ")}</span>
           </div>
           <button
             type="button"

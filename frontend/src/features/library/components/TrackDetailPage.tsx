@@ -92,7 +92,7 @@ function TrackDetail({ track, back, refetch }: { track: Track; back: string; ref
 
   const deleteTrack = () => {
     if (!globalThis.confirm(`Delete “${track.title}”? Its audio and analysis are removed for good.`)) return;
-    remove.mutate(track.id, { onSuccess: () => navigate(back, { replace: true }) });
+    remove.mutate(track.id, { onSuccess: () => void navigate(back, { replace: true }) });
   };
 
   return (
@@ -104,7 +104,11 @@ function TrackDetail({ track, back, refetch }: { track: Track; back: string; ref
           <span className={`badge ${statusTone(track.status)}`}>{statusText(track.status)}</span>
           <span className="badge">{formatClock(duration)}</span>
           {track.sample_rate && <span className="badge">{formatNumber(track.sample_rate / 1000, 1, "kHz")}</span>}
-          {track.channels && <span className="badge">{track.channels === 1 ? "mono" : track.channels === 2 ? "stereo" : `${track.channels} ch`}</span>}
+          {track.channels && (
+            <span className="badge">
+              {track.channels === 1 ? "mono" : track.channels === 2 ? "stereo" : `${track.channels} ch`}
+            </span>
+          )}
           <span className="badge">{track.source}</span>
         </div>
         <p className="muted track-detail-file">
@@ -127,8 +131,8 @@ function TrackDetail({ track, back, refetch }: { track: Track; back: string; ref
       )}
       {!ready && track.status !== "failed" && (
         <p className="card analysis-waiting" role="status">
-          <span className="spinner" aria-hidden="true" /> {statusText(track.status)}: the tempo, key, loudness and
-          sections appear here when the analysis is done.
+          <span className="spinner" aria-hidden="true" /> {statusText(track.status)}: the tempo, key, loudness and sections appear
+          here when the analysis is done.
         </p>
       )}
 

@@ -26,7 +26,7 @@ export function TrackList({ data, onPage, onDelete, deletingId, fetching }: Trac
     // Links and buttons inside the row do their own thing.
     if ((event.target as HTMLElement).closest("a, button, input")) return;
     if (globalThis.getSelection?.()?.toString()) return; // selecting text is not a click
-    navigate(`/library/${track.id}`, { state: from });
+    void navigate(`/library/${track.id}`, { state: from });
   };
 
   return (

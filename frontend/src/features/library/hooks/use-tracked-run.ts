@@ -3,13 +3,12 @@
  * otherwise polled with short requests (see MAX_FOLLOWED_RUNS). Reports its end once.
  */
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useRef } from "react";
+import { useEffect, useEffectEvent, useRef } from "react";
 
 import { useRun } from "@/hooks/use-run";
 import { api } from "@/lib/api";
 import { getRun } from "@/lib/runs-api";
 import { TERMINAL_RUN_STATUSES, type Run } from "@/lib/types";
-
 
 const POLL_MS = 4000;
 
@@ -21,18 +20,16 @@ export function useTrackedRun(initial: Run, live: boolean, ended: boolean, onEnd
     enabled: !live && !ended,
     initialData: initial,
     initialDataUpdatedAt: 0,
-    refetchInterval: (query) =>
-      query.state.data && TERMINAL_RUN_STATUSES.has(query.state.data.status) ? false : POLL_MS,
+    refetchInterval: (query) => (query.state.data && TERMINAL_RUN_STATUSES.has(query.state.data.status) ? false : POLL_MS),
   });
   const run = followed ?? polled.data ?? initial;
 
   const reported = useRef(ended);
-  const onEndRef = useRef(onEnd);
-  onEndRef.current = onEnd;
+  const reportEnd = useEffectEvent(onEnd);
   useEffect(() => {
     if (!reported.current && TERMINAL_RUN_STATUSES.has(run.status)) {
       reported.current = true;
-      onEndRef.current(run);
+      reportEnd(run);
     }
   }, [run]);
 

@@ -37,8 +37,7 @@ function run(id: string, status: Run["status"] = "queued", error: Run["error"] =
   };
 }
 
-const reduce = (actions: ActivityAction[], state: ActivityState = initialActivity) =>
-  actions.reduce(activityReducer, state);
+const reduce = (actions: ActivityAction[], state: ActivityState = initialActivity) => actions.reduce(activityReducer, state);
 
 const three: ActivityAction = {
   type: "add",
@@ -62,7 +61,13 @@ describe("upload queue", () => {
   it("starts at most two at a time, oldest first", () => {
     let state = reduce([three]);
     expect(uploadsToStart(state)).toEqual(["a", "b"]);
-    state = reduce([{ type: "start", id: "a" }, { type: "start", id: "b" }], state);
+    state = reduce(
+      [
+        { type: "start", id: "a" },
+        { type: "start", id: "b" },
+      ],
+      state,
+    );
     expect(uploadsToStart(state)).toEqual([]);
     state = reduce([{ type: "upload_failed", id: "a", error: "Too large" }], state);
     expect(uploadsToStart(state)).toEqual(["c"]);
@@ -72,7 +77,13 @@ describe("upload queue", () => {
   it("only moves progress forward and only while uploading", () => {
     let state = reduce([three, { type: "progress", id: "a", fraction: 0.5 }]);
     expect(state.uploads[0]?.progress).toBe(0);
-    state = reduce([{ type: "start", id: "a" }, { type: "progress", id: "a", fraction: 0.5 }], state);
+    state = reduce(
+      [
+        { type: "start", id: "a" },
+        { type: "progress", id: "a", fraction: 0.5 },
+      ],
+      state,
+    );
     expect(state.uploads[0]?.progress).toBe(0.5);
     state = reduce([{ type: "progress", id: "a", fraction: 0.2 }], state);
     expect(state.uploads[0]?.progress).toBe(0.5);
@@ -128,7 +139,13 @@ describe("upload queue", () => {
       { type: "upload_failed", id: "b", error: "Unsupported file" },
     ]);
     expect(state.uploads[0]).toMatchObject({ phase: "failed", retryable: true });
-    state = reduce([{ type: "retry", id: "a" }, { type: "retry", id: "b" }], state);
+    state = reduce(
+      [
+        { type: "retry", id: "a" },
+        { type: "retry", id: "b" },
+      ],
+      state,
+    );
     expect(state.uploads[0]).toMatchObject({ phase: "queued", error: null, retryable: false, progress: 0 });
     expect(state.uploads[1]).toMatchObject({ phase: "failed", error: "Unsupported file" });
     expect(uploadsToStart(state)).toEqual(["a", "c"]);
@@ -172,7 +189,13 @@ describe("followed runs", () => {
 
   it("clears ended demo runs", () => {
     const state = reduce([
-      { type: "demo_started", entries: [{ run: run("r1"), title: "One" }, { run: run("r2"), title: "Two" }] },
+      {
+        type: "demo_started",
+        entries: [
+          { run: run("r1"), title: "One" },
+          { run: run("r2"), title: "Two" },
+        ],
+      },
       { type: "run_ended", run: run("r1", "completed") },
       { type: "clear_finished" },
     ]);
@@ -201,7 +224,13 @@ describe("demoEntries", () => {
   });
 
   it("falls back to a numbered title", () => {
-    const entries = demoEntries([{ title: "A", status: "ready" }, { title: "B", status: "ready" }], [run("r9")]);
+    const entries = demoEntries(
+      [
+        { title: "A", status: "ready" },
+        { title: "B", status: "ready" },
+      ],
+      [run("r9")],
+    );
     expect(entries[0]?.title).toBe("Demo track 1");
   });
 });

@@ -38,15 +38,13 @@ describe("polling", () => {
 
 describe("uploadErrorMessage", () => {
   it("explains each refusal", () => {
-    expect(uploadErrorMessage(new ApiError(413, "PAYLOAD_TOO_LARGE", "The request body is too large."))).toMatch(
-      /too large/i,
-    );
+    expect(uploadErrorMessage(new ApiError(413, "PAYLOAD_TOO_LARGE", "The request body is too large."))).toMatch(/too large/i);
     expect(uploadErrorMessage(new ApiError(415, "UNDECODABLE_AUDIO", "The file is not audio we can decode."))).toBe(
       "Unsupported file: The file is not audio we can decode.",
     );
-    expect(
-      uploadErrorMessage(new ApiError(422, "TRACK_TOO_LONG", "The audio is 40 minutes long; the limit is 30.")),
-    ).toBe("The audio is 40 minutes long; the limit is 30.");
+    expect(uploadErrorMessage(new ApiError(422, "TRACK_TOO_LONG", "The audio is 40 minutes long; the limit is 30."))).toBe(
+      "The audio is 40 minutes long; the limit is 30.",
+    );
     expect(uploadErrorMessage(new ApiError(0, "NETWORK_ERROR", "x"))).toMatch(/could not reach the server/);
     expect(uploadErrorMessage(new Error("boom"))).toBe("boom");
     expect(uploadErrorMessage("?")).toBe("The upload failed.");

@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
+import { useMemo, useState, type PointerEvent as ReactPointerEvent } from "react";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { Waveform, type WaveformRegion } from "@/components/Waveform";
@@ -26,7 +26,6 @@ const HEIGHT = 72;
  */
 export function LaneWaveform({ segment, track, grid, title, onTrim }: LaneWaveformProps) {
   const peaks = useTrackPeaks(segment.track_id, track !== undefined);
-  const box = useRef<HTMLDivElement>(null);
   const [dragging, setDragging] = useState<{ edge: TrimEdge; from: number; to: number } | null>(null);
 
   const duration = grid.duration_s > 0 ? grid.duration_s : (peaks.data?.duration_s ?? 0);
@@ -50,8 +49,9 @@ export function LaneWaveform({ segment, track, grid, title, onTrim }: LaneWavefo
     [sections],
   );
 
-  const secondsAt = (clientX: number) => {
-    const rect = box.current?.getBoundingClientRect();
+  // Seconds under the pointer, measured on the whole lane (the handle's .tl-wave ancestor).
+  const secondsAt = (handle: Element, clientX: number) => {
+    const rect = handle.closest(".tl-wave")?.getBoundingClientRect();
     if (!rect || rect.width <= 0) return null;
     return from + Math.min(Math.max((clientX - rect.left) / rect.width, 0), 1) * span;
   };
@@ -65,7 +65,7 @@ export function LaneWaveform({ segment, track, grid, title, onTrim }: LaneWavefo
     },
     onPointerMove: (event: ReactPointerEvent<HTMLDivElement>) => {
       if (dragging?.edge !== edge) return;
-      const seconds = secondsAt(event.clientX);
+      const seconds = secondsAt(event.currentTarget, event.clientX);
       if (seconds !== null) onTrim(edge, seconds);
     },
     onPointerUp: () => setDragging(null),
@@ -103,16 +103,12 @@ export function LaneWaveform({ segment, track, grid, title, onTrim }: LaneWavefo
   }
 
   return (
-    <div className={`tl-wave${dragging ? " is-trimming" : ""}`} ref={box} style={{ minHeight: HEIGHT }}>
+    <div className={`tl-wave${dragging ? " is-trimming" : ""}`} style={{ minHeight: HEIGHT }}>
       {body}
       {track && (
         <>
           <div className="tl-wave-shade" style={{ left: 0, width: percent(segment.source_start_s) }} aria-hidden="true" />
-          <div
-            className="tl-wave-shade"
-            style={{ left: percent(segment.source_end_s), right: 0 }}
-            aria-hidden="true"
-          />
+          <div className="tl-wave-shade" style={{ left: percent(segment.source_end_s), right: 0 }} aria-hidden="true" />
           <div
             className="tl-wave-handle is-start"
             style={{ left: percent(segment.source_start_s) }}

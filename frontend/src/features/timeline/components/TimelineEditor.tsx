@@ -155,7 +155,10 @@ export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEdit
     const delta = clientY < edge ? -16 : clientY > window.innerHeight - edge ? 16 : 0;
     if (delta === 0) return;
     let scroller: Element | null = from.parentElement;
-    while (scroller && !(scroller.scrollHeight > scroller.clientHeight && /(auto|scroll)/.test(getComputedStyle(scroller).overflowY))) {
+    while (
+      scroller &&
+      !(scroller.scrollHeight > scroller.clientHeight && /(auto|scroll)/.test(getComputedStyle(scroller).overflowY))
+    ) {
       scroller = scroller.parentElement;
     }
     (scroller ?? document.scrollingElement)?.scrollBy(0, delta);
@@ -226,7 +229,12 @@ export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEdit
   const span = total && total > 0 ? total : 1;
 
   return (
-    <section className={`timeline-editor${drag ? " is-reordering" : ""}`} data-testid="timeline-editor" aria-labelledby="timeline-editor-heading" onKeyDown={onKeyDown}>
+    <section
+      className={`timeline-editor${drag ? " is-reordering" : ""}`}
+      data-testid="timeline-editor"
+      aria-labelledby="timeline-editor-heading"
+      onKeyDown={onKeyDown}
+    >
       <header className="tl-head">
         <h3 id="timeline-editor-heading" ref={heading} tabIndex={-1}>
           Timeline

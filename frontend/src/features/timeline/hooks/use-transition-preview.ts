@@ -7,9 +7,7 @@ import { freshAudioUrl } from "../api/tracks";
 import { startTransitionPreview, type PreviewWindow } from "../lib/preview";
 
 export type PreviewState =
-  | { status: "idle" }
-  | { status: "loading" | "playing"; key: string }
-  | { status: "error"; key: string; message: string };
+  { status: "idle" } | { status: "loading" | "playing"; key: string } | { status: "error"; key: string; message: string };
 
 /**
  * One transition preview at a time: `start` (from a click) stops any other, `stop` ends it,
@@ -39,18 +37,18 @@ export function useTransitionPreview() {
       );
       try {
         stopCurrent.current = startTransitionPreview(win, sources, {
-        onPlaying: () => current() && setState({ status: "playing", key }),
-        onEnded: () => {
-          if (!current()) return;
-          stopCurrent.current = null;
-          setState({ status: "idle" });
-        },
-        onError: (error) => {
-          if (!current()) return;
-          stopCurrent.current = null;
-          setState({ status: "error", key, message: error.message });
-        },
-      });
+          onPlaying: () => current() && setState({ status: "playing", key }),
+          onEnded: () => {
+            if (!current()) return;
+            stopCurrent.current = null;
+            setState({ status: "idle" });
+          },
+          onError: (error) => {
+            if (!current()) return;
+            stopCurrent.current = null;
+            setState({ status: "error", key, message: error.message });
+          },
+        });
       } catch {
         // No Web Audio here (an old or locked-down browser).
         setState({ status: "error", key, message: "This browser cannot play the preview." });

@@ -18,7 +18,10 @@ import {
 const BPMS = { a: 120, b: 100 };
 
 function windowFor(segments: Segment[], index = 1, options?: { lead?: number; tail?: number }) {
-  const timeline = deriveTimeline({ target: { bpm: 120, key: null, duration_s: null, lufs: -14, true_peak_db: -1 }, segments }, BPMS);
+  const timeline = deriveTimeline(
+    { target: { bpm: 120, key: null, duration_s: null, lufs: -14, true_peak_db: -1 }, segments },
+    BPMS,
+  );
   return previewWindow(segments, timeline, index, 120, options);
 }
 
@@ -32,14 +35,21 @@ const xfade = (beats: number): Transition => ({ type: "crossfade", beats });
 
 describe("previewWindow", () => {
   // At 120 BPM a beat is 0.5 s; track b (100 BPM) plays 1.2× faster.
-  it.each<[string, Segment[], { lead?: number; tail?: number } | undefined, {
-    windowStart: number;
-    windowEnd: number;
-    duration: number;
-    transition: { type: string; beats: number; startAt: number; length: number };
-    outgoing: Omit<PreviewSide, "gain">;
-    incoming: Omit<PreviewSide, "gain">;
-  }]>([
+  it.each<
+    [
+      string,
+      Segment[],
+      { lead?: number; tail?: number } | undefined,
+      {
+        windowStart: number;
+        windowEnd: number;
+        duration: number;
+        transition: { type: string; beats: number; startAt: number; length: number };
+        outgoing: Omit<PreviewSide, "gain">;
+        incoming: Omit<PreviewSide, "gain">;
+      },
+    ]
+  >([
     [
       // s1 0–32 s; s2 (24 s of source in 20 s) starts at 28 with a 4 s overlap.
       "4 s either side of a stretched crossfade",

@@ -1,13 +1,7 @@
 /** Builders shared by the timeline feature's unit tests. */
 import type { MixPlan, Segment, Track, Transition } from "@/lib/types";
 
-export function seg(
-  id: string,
-  trackId: string,
-  start: number,
-  end: number,
-  transition: Transition | null = null,
-): Segment {
+export function seg(id: string, trackId: string, start: number, end: number, transition: Transition | null = null): Segment {
   return {
     id,
     track_id: trackId,

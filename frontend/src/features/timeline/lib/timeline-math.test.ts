@@ -280,7 +280,7 @@ describe("moveSegment", () => {
   const cut = { type: "cut" as const, beats: 0 };
   const segments = [seg("s1", "a", 0, 10), seg("s2", "a", 10, 20, xfade8), seg("s3", "a", 20, 30, cut)];
 
-  it.each<[number, number, string[], (Segment["transition_in"])[]]>([
+  it.each<[number, number, string[], Segment["transition_in"][]]>([
     [0, 2, ["s2", "s3", "s1"], [null, cut, DEFAULT_TRANSITION]],
     [2, 0, ["s3", "s1", "s2"], [null, DEFAULT_TRANSITION, xfade8]],
     [1, 2, ["s1", "s3", "s2"], [null, cut, xfade8]],
@@ -390,16 +390,24 @@ describe("validateTimeline", () => {
       plan(120, [seg("s1", "b", 0, 12), seg("s2", "a", 0, 60, xfade(11))]),
       "at most 10 beats fit",
     ],
-    [
-      "only a cut fits",
-      plan(120, [seg("s1", "a", 10, 10.4), seg("s2", "a", 0, 60, xfade(1))]),
-      "only a cut fits there",
-    ],
+    ["only a cut fits", plan(120, [seg("s1", "a", 10, 10.4), seg("s2", "a", 0, 60, xfade(1))]), "only a cut fits there"],
     ["first with a transition", plan(120, [seg("s1", "a", 0, 10, xfade(4))]), "the first segment cannot have a transition in"],
-    ["a cut with beats", plan(120, [seg("s1", "a", 0, 30), seg("s2", "a", 0, 30, { type: "cut", beats: 4 })]), "a cut has 0 beats"],
-    ["no beats", plan(120, [seg("s1", "a", 0, 30), seg("s2", "a", 0, 30, xfade(0))]), "a crossfade lasts a whole number of beats from 1 to 64"],
+    [
+      "a cut with beats",
+      plan(120, [seg("s1", "a", 0, 30), seg("s2", "a", 0, 30, { type: "cut", beats: 4 })]),
+      "a cut has 0 beats",
+    ],
+    [
+      "no beats",
+      plan(120, [seg("s1", "a", 0, 30), seg("s2", "a", 0, 30, xfade(0))]),
+      "a crossfade lasts a whole number of beats from 1 to 64",
+    ],
     ["too many beats", plan(120, [seg("s1", "a", 0, 60), seg("s2", "a", 0, 60, xfade(65))]), "from 1 to 64"],
-    ["fractional beats", plan(120, [seg("s1", "a", 0, 60), seg("s2", "a", 0, 60, { type: "bass_swap", beats: 2.5 })]), "a bass swap lasts"],
+    [
+      "fractional beats",
+      plan(120, [seg("s1", "a", 0, 60), seg("s2", "a", 0, 60, { type: "bass_swap", beats: 2.5 })]),
+      "a bass swap lasts",
+    ],
     ["duplicate ids", plan(120, [seg("s1", "a", 0, 30), seg("s1", "a", 30, 60, xfade(4))]), "its id “s1” is used twice"],
     ["target tempo", plan(250, [seg("s1", "a", 0, 30)]), "The target tempo must be between 60 and 200 BPM."],
   ])("reports %s", (_name, mix, expected) => {

@@ -48,8 +48,11 @@ function isPositiveBpm(value: unknown): value is number {
 /** Speed factor target/track: exactly 1.0 within 0.5 % or without a tempo (`stretch_ratio`). */
 export function stretchRatio(targetBpm: number, trackBpm: number | null | undefined): number {
   if (trackBpm === null || trackBpm === undefined) return 1.0; // beatless: no grid to sync
-  for (const [name, bpm] of [["target", targetBpm], ["track", trackBpm]] as const) {
-    if (!isPositiveBpm(bpm)) throw new TimelineError(`The ${name} tempo ${bpm} is not a positive BPM.`, "INVALID_TEMPO");
+  for (const [name, bpm] of [
+    ["target", targetBpm],
+    ["track", trackBpm],
+  ] as const) {
+    if (!isPositiveBpm(bpm)) throw new TimelineError(`The ${name} tempo ${String(bpm)} is not a positive BPM.`, "INVALID_TEMPO");
   }
   const ratio = targetBpm / trackBpm;
   return Math.abs(ratio - 1.0) <= STRETCH_TOLERANCE ? 1.0 : ratio;
@@ -67,10 +70,7 @@ export function outputLength(segment: Segment, targetBpm: number, trackBpm: numb
 }
 
 /** Output positions of every segment: each starts where the previous one's transition begins. */
-export function deriveTimeline(
-  plan: Pick<MixPlan, "target" | "segments">,
-  trackBpms: TrackBpms,
-): TimelineEntry[] {
+export function deriveTimeline(plan: Pick<MixPlan, "target" | "segments">, trackBpms: TrackBpms): TimelineEntry[] {
   const targetBpm = plan.target.bpm;
   const timeline: TimelineEntry[] = [];
   let end = 0;
@@ -186,7 +186,11 @@ export function minimumLength(track: TrackGrid): number {
   const bar = barSeconds(track.bpm, track.meter);
   if (bar !== null) return bar;
   const beats = sortedFinite(track.downbeats);
-  const gaps = beats.slice(1).map((t, i) => t - (beats[i] ?? t)).filter((gap) => gap > 0).sort((a, b) => a - b);
+  const gaps = beats
+    .slice(1)
+    .map((t, i) => t - (beats[i] ?? t))
+    .filter((gap) => gap > 0)
+    .sort((a, b) => a - b);
   return gaps[Math.floor(gaps.length / 2)] ?? FALLBACK_STEP_S;
 }
 
@@ -227,8 +231,7 @@ export function trimSegment(segment: Segment, edge: TrimEdge, seconds: number, t
   const hasGrid = barGrid(track).length > 0;
   if (!hasGrid) {
     const min = FALLBACK_STEP_S;
-    const [low, high] =
-      edge === "start" ? [0, segment.source_end_s - min] : [segment.source_start_s + min, duration];
+    const [low, high] = edge === "start" ? [0, segment.source_end_s - min] : [segment.source_start_s + min, duration];
     if (high < low) return segment;
     return withEdge(segment, edge, round3(clamp(seconds, low, high)));
   }
@@ -388,7 +391,8 @@ export function findTimelineProblems(
   segments.forEach((segment, index) => {
     const track = tracks[segment.track_id];
     const name = `Segment ${index + 1} (${track?.title || segment.label || "unknown track"})`;
-    const add = (field: TimelineProblem["field"], message: string) => problems.push({ index, field, message: `${name}: ${message}` });
+    const add = (field: TimelineProblem["field"], message: string) =>
+      problems.push({ index, field, message: `${name}: ${message}` });
     if (seen.has(segment.id)) add("id", `its id “${segment.id}” is used twice.`);
     seen.add(segment.id);
 
@@ -466,10 +470,7 @@ export function findTimelineProblems(
 }
 
 /** What the backend would reject, as messages for people (empty when the timeline is valid). */
-export function validateTimeline(
-  plan: Pick<MixPlan, "target" | "segments">,
-  tracks: Readonly<Record<Id, Track>>,
-): string[] {
+export function validateTimeline(plan: Pick<MixPlan, "target" | "segments">, tracks: Readonly<Record<Id, Track>>): string[] {
   return findTimelineProblems(plan, tracks).map((problem) => problem.message);
 }
 

@@ -43,8 +43,8 @@ function TrimAndJoin() {
     <section className="card tools-card" aria-labelledby="trim-title">
       <h2 id="trim-title">Trim and join</h2>
       <p className="muted">
-        Clips from links (YouTube or audio/video files), trimmed on the beat and joined with short crossfades. Their songs
-        are added to your library.
+        Clips from links (YouTube or audio/video files), trimmed on the beat and joined with short crossfades. Their songs are
+        added to your library.
       </p>
       <form onSubmit={submit} className="clip-form">
         <ol className="clip-rows">
