@@ -332,13 +332,29 @@ def test_mix_proposal_versions_rerender_and_restore(app, api, tmp_path):
     single = api.client.get(f"{CHATS}/{thread_id}/versions/{version_id}", headers=ada.headers)
     assert single.get_json()["version"]["final_output"]["wav_url"]
 
-    rerender = api.client.post(
-        f"{CHATS}/{thread_id}/versions/{version_id}/render", headers=ada.headers
-    )
-    assert rerender.status_code == 202
+    render_url = f"{CHATS}/{thread_id}/versions/{version_id}/render"
+    # Nothing changed and the files are there: the existing result, no duplicate run.
+    unchanged = api.client.post(render_url, headers=ada.headers)
+    assert unchanged.status_code == 200
+    assert unchanged.get_json()["outcome"] == "existing_result"
+    assert unchanged.get_json()["run"] is None
+    assert unchanged.get_json()["version"]["final_output"]["wav_url"]
+    with app.app_context():
+        assert db.session.query(Run).filter_by(kind="render", thread_id=thread_id).count() == 1
+
+    rerender = api.client.post(render_url, json={"force": True}, headers=ada.headers)
+    assert rerender.status_code == 202 and rerender.get_json()["outcome"] == "started"
     with app.app_context():
         run = db.session.get(Run, rerender.get_json()["run"]["id"])
         assert run.input["plan"] == version["plan"] and run.input["parent_version_id"] == version_id
+    # Asked again (unforced) while that render runs: that run, not a second one.
+    again = api.client.post(render_url, headers=ada.headers)
+    assert again.status_code == 200 and again.get_json()["outcome"] == "in_progress"
+    assert again.get_json()["run"]["id"] == run.id
+    for bad in ({"force": "yes"}, {"force": True, "extra": 1}, []):
+        refused = api.client.post(render_url, json=bad, headers=ada.headers)
+        assert refused.status_code == 422, bad
+        assert refused.get_json()["error"]["code"]
 
     restored = api.client.post(
         f"{CHATS}/{thread_id}/versions/{version_id}/restore", headers=ada.headers

@@ -150,3 +150,18 @@ def test_delete_removes_the_files(app, api, owner, tmp_path):
     assert api.client.delete(f"/api/v1/history/{job_id}", headers=headers).status_code == 204
     assert not folder.exists()
     assert api.client.get(f"/api/v1/files/{job_id}/mix.wav", headers=headers).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("code", "cancelled"), [("RUN_CANCELLED", True), ("RENDER_FAILED", False), (None, False)]
+)
+def test_a_cancelled_job_says_so_apart_from_a_failure(app, api, owner, code, cancelled):
+    user_id, headers = owner
+    with app.app_context():
+        job = service.create_job(user_id=user_id, type="render", input={}, run_id=None)
+        if code:
+            service.fail_job(job.id, code, "The render stopped.")
+        job_id = job.id
+    shown = api.client.get(f"/api/v1/history/{job_id}", headers=headers).get_json()["job"]
+    assert shown["status"] == ("failed" if code else "processing")  # the IntelliMix client's three
+    assert (shown["error_code"], shown["cancelled"]) == (code, cancelled)

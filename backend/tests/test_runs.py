@@ -372,6 +372,24 @@ def test_thread_active_runs(app, api):
     assert bad.status_code == 422
 
 
+def test_user_active_runs_span_threads_and_exclude_other_users(app, api):
+    user_id, headers = _user(api)
+    other_id, other_headers = _user(api, "other@example.com")
+    queued = _create(app, user_id, kind="test_plan")
+    done = _create(app, user_id, kind="test_plan")
+    foreign = _create(app, other_id, kind="test_plan")
+    _execute(app, done)
+    active = api.client.get("/api/v1/mix-chat-runs?active=1", headers=headers).get_json()
+    assert [item["id"] for item in active["items"]] == [queued]
+    everything = api.client.get("/api/v1/mix-chat-runs", headers=headers).get_json()
+    assert {item["id"] for item in everything["items"]} == {queued, done}
+    theirs = api.client.get("/api/v1/mix-chat-runs", headers=other_headers).get_json()
+    assert [item["id"] for item in theirs["items"]] == [foreign]
+    assert api.client.get("/api/v1/mix-chat-runs").status_code == 401
+    bad = api.client.get("/api/v1/mix-chat-runs?page=0", headers=headers)
+    assert bad.status_code == 422 and bad.get_json()["error"]["code"]
+
+
 def test_every_event_is_stored_once_per_seq(app, api):
     user_id, _ = _user(api)
     run_id = _create(app, user_id, steps=3)

@@ -428,6 +428,43 @@ def _segments(raw: list[dict[str, Any]], reference: MixPlan | None, where: str) 
     return [segment.model_dump(mode="json") for segment in segments]
 
 
+@dataclass(frozen=True)
+class Rerender:
+    """What a re-render request did: started a run, or pointed at what already answers it."""
+
+    outcome: str  # started | in_progress | existing_result
+    posted: Posted | None = None
+    running: Run | None = None
+
+
+def request_rerender(thread: ChatThread, version: MixVersion, *, force: bool) -> Rerender:
+    """Re-render a version unless that would only duplicate something.
+
+    A version is immutable, so rendering its plan again makes the same mix: unless `force`d,
+    a render of it already under way is answered with that run, and a version whose files are
+    still there with the version itself.
+    """
+    if not force:
+        running = _active_rerender(thread, version)
+        if running is not None:
+            return Rerender("in_progress", running=running)
+        if version.job_id is not None and version.outputs:
+            return Rerender("existing_result")
+    return Rerender("started", posted=rerender(thread, version))
+
+
+def _active_rerender(thread: ChatThread, version: MixVersion) -> Run | None:
+    active = db.session.scalars(
+        select(Run)
+        .where(Run.thread_id == thread.id, Run.kind == "render")
+        .where(Run.status.in_(("queued", "running")))
+        .order_by(Run.created_at.desc())
+    )
+    return next(
+        (run for run in active if (run.input or {}).get("parent_version_id") == version.id), None
+    )
+
+
 def rerender(thread: ChatThread, version: MixVersion) -> Posted:
     """The same plan rendered again, as a new version whose parent is this one."""
     answer = new_placeholder(thread, utcnow())

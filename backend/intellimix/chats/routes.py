@@ -12,7 +12,6 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 from flask_jwt_extended import get_jwt_identity, jwt_required
-from sqlalchemy import func, select
 
 from intellimix.chats import drafts, memory, posting, service
 from intellimix.chats.models import ChatMessage, ChatThread
@@ -20,6 +19,7 @@ from intellimix.chats.schemas import (
     EditRunCreate,
     MemoryPatch,
     MessageCreate,
+    RerenderRequest,
     ThreadCreate,
     ThreadPatch,
 )
@@ -32,15 +32,15 @@ from intellimix.chats.serializers import (
 )
 from intellimix.errors import ApiError, ValidationFailed
 from intellimix.extensions import db
+from intellimix.runs import service as runs_service
 from intellimix.runs.models import Run
 from intellimix.runs.serializers import register_run_detail, run_snapshot
-from intellimix.web.http import json_body, paginated, pagination, parse_body
+from intellimix.web.http import active_only, json_body, paginated, pagination, parse_body
 
 bp = Blueprint("chats", __name__)
 THREAD = "/mix-chats/<thread_id>"
 VERSION = f"{THREAD}/versions/<version_id>"
 MAX_KEY_CHARS = 200
-ACTIVE_RUN_STATUSES = ("queued", "running")
 
 
 @bp.post("/mix-chats")
@@ -115,13 +115,9 @@ def post_message(thread_id: str) -> tuple[dict[str, Any], int]:
 def thread_runs(thread_id: str) -> dict[str, Any]:
     thread = _owned(thread_id)
     page, limit = pagination()
-    query = select(Run).where(Run.thread_id == thread.id, Run.user_id == thread.user_id)
-    if request.args.get("active", "").lower() in ("1", "true", "yes"):
-        query = query.where(Run.status.in_(ACTIVE_RUN_STATUSES))
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    runs = db.session.scalars(
-        query.order_by(Run.created_at.desc()).offset((page - 1) * limit).limit(limit)
-    ).all()
+    runs, total = runs_service.list_runs(
+        thread.user_id, thread_id=thread.id, active=active_only(), page=page, limit=limit
+    )
     return paginated([run_snapshot(run) for run in runs], page=page, limit=limit, total=total)
 
 
@@ -148,8 +144,19 @@ def get_version(thread_id: str, version_id: str) -> dict[str, Any]:
 @jwt_required()
 def rerender(thread_id: str, version_id: str) -> tuple[dict[str, Any], int]:
     thread = _owned(thread_id)
-    posted = posting.rerender(thread, service.get_version(thread, version_id))
-    return _posted(thread, posted), 202
+    version = service.get_version(thread, version_id)
+    body = (
+        parse_body(RerenderRequest) if request.get_data(cache=True).strip() else RerenderRequest()
+    )
+    answer = posting.request_rerender(thread, version, force=body.force)
+    if answer.posted is not None:
+        return {"outcome": answer.outcome, **_posted(thread, answer.posted)}, 202
+    links = service.links(thread.user_id, versions=[version])
+    return {
+        "outcome": answer.outcome,
+        "run": run_snapshot(answer.running) if answer.running else None,
+        "version": version_to_dict(version, links),
+    }, 200
 
 
 @bp.post(f"{VERSION}/edit-runs")

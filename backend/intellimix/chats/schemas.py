@@ -154,6 +154,12 @@ class MessageCreate(BaseModel):
         return "planning_action" if self.planning_action is not None else "content"
 
 
+class RerenderRequest(_Strict):
+    """`POST …/versions/<vid>/render`: `force` renders again even when nothing changed."""
+
+    force: bool = False
+
+
 class EditRunCreate(_Strict):
     segments: RawSegments
     note: Prompt | None = None

@@ -64,6 +64,10 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         else None,
         "outputs": outputs,
         "error_message": (job.error or {}).get("message"),
+        # A run the person cancelled stays `failed` for the IntelliMix client, which knows only
+        # three statuses; the studio reads `cancelled` to show it as stopped, not as an error.
+        "error_code": (job.error or {}).get("code"),
+        "cancelled": (job.error or {}).get("code") == "RUN_CANCELLED",
         "run_id": job.run_id,
         "created_at": isoformat(job.created_at),
         "completed_at": isoformat(job.completed_at),

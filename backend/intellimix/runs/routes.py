@@ -17,6 +17,7 @@ from intellimix.extensions import db
 from intellimix.runs import fair_use, service
 from intellimix.runs.serializers import run_detail, run_snapshot
 from intellimix.runs.sse import StreamGuard, run_event_stream
+from intellimix.web.http import active_only, paginated, pagination
 
 bp = Blueprint("runs", __name__)
 
@@ -77,6 +78,17 @@ def _token_guard(claims: dict[str, Any]) -> StreamGuard:
 
 
 MAX_EVENT_ID = 2**31 - 1  # the seq column is a 32-bit integer
+
+
+@bp.get("/mix-chat-runs")
+@jwt_required()
+def user_runs() -> dict[str, Any]:
+    """Every run of the signed-in user, any thread or none: what a global "working" badge reads."""
+    page, limit = pagination()
+    runs, total = service.list_runs(
+        get_jwt_identity(), thread_id=None, active=active_only(), page=page, limit=limit
+    )
+    return paginated([run_snapshot(run) for run in runs], page=page, limit=limit, total=total)
 
 
 def _last_event_id() -> int:

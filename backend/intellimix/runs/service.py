@@ -278,6 +278,25 @@ def reconcile(*, max_attempts: int, requeue_queued: bool) -> list[str]:
     return requeued
 
 
+ACTIVE_STATUSES = ("queued", "running")
+
+
+def list_runs(
+    user_id: str, *, thread_id: str | None, active: bool, page: int, limit: int
+) -> tuple[list[Run], int]:
+    """A user's runs (of one thread, when given), newest first; `active`: queued or running."""
+    query = select(Run).where(Run.user_id == user_id)
+    if thread_id is not None:
+        query = query.where(Run.thread_id == thread_id)
+    if active:
+        query = query.where(Run.status.in_(ACTIVE_STATUSES))
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    runs = db.session.scalars(
+        query.order_by(Run.created_at.desc()).offset((page - 1) * limit).limit(limit)
+    ).all()
+    return list(runs), total
+
+
 def events_after(run_id: str, after_seq: int) -> list[RunEvent]:
     return list(
         db.session.scalars(

@@ -141,6 +141,11 @@ def field_errors(exc: ValidationError) -> list[dict[str, str]]:
 MAX_PAGE = 1_000_000
 
 
+def active_only() -> bool:
+    """The `active` query flag of run lists (`1`, `true` or `yes`)."""
+    return request.args.get("active", "").lower() in ("1", "true", "yes")
+
+
 def pagination(*, default_limit: int = 20, max_limit: int = 100) -> tuple[int, int]:
     """`page` (from 1) and `limit` query parameters, validated."""
     values = {}

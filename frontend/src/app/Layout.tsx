@@ -2,6 +2,8 @@ import { NavLink, Outlet } from "react-router";
 
 import { useAuth } from "@/features/auth";
 
+import { RunIndicator } from "./RunIndicator";
+
 const SECTIONS = [
   { to: "/studio", label: "Studio" },
   { to: "/library", label: "Library" },
@@ -27,6 +29,7 @@ export function Layout() {
             </NavLink>
           ))}
         </nav>
+        <RunIndicator />
         <div className="app-account">
           <span className="muted" title={user?.email}>
             {user?.name}

@@ -51,7 +51,7 @@ export function RunProgress({ run, compact = false }: { run: Run; compact?: bool
         <div className="progress-fill" style={{ width: `${percent}%` }} />
       </div>
       {run.progress_detail && !compact && <p className="run-progress-detail">{run.progress_detail}</p>}
-      {run.error && <p className="error-text">{run.error.message}</p>}
+      {run.error && run.status !== "cancelled" && <p className="error-text">{run.error.message}</p>}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 /** The run endpoints every feature uses (DESIGN §4, Runs); SSE lives in run-events. */
 import type { ApiClient } from "./api-client";
-import type { Run } from "./types";
+import type { Page, Run } from "./types";
 
 export async function getRun(client: ApiClient, id: string, signal?: AbortSignal): Promise<Run> {
   return (await client.get<{ run: Run }>(`/mix-chat-runs/${id}`, undefined, signal)).run;
@@ -13,4 +13,9 @@ export async function retryRun(client: ApiClient, id: string): Promise<Run> {
 
 export async function cancelRun(client: ApiClient, id: string): Promise<Run> {
   return (await client.post<{ run: Run }>(`/mix-chat-runs/${id}/cancel`)).run;
+}
+
+/** The signed-in user's queued and running runs, across every chat (newest first). */
+export async function listActiveRuns(client: ApiClient, signal?: AbortSignal): Promise<Run[]> {
+  return (await client.get<Page<Run>>("/mix-chat-runs", { active: 1, limit: 50 }, signal)).items;
 }

@@ -447,6 +447,9 @@ export interface Job {
   output_url: string | null;
   outputs: FileObject[];
   error_message: string | null;
+  /** The run's error code; `cancelled` is true when the person stopped it (status stays failed). */
+  error_code?: string | null;
+  cancelled?: boolean;
   run_id: Id | null;
   created_at: IsoTime;
   completed_at: IsoTime | null;

@@ -41,6 +41,15 @@ export interface PostedTurn {
   poll_hint_ms?: number;
 }
 
+/**
+ * `POST …/versions/<vid>/render`: a new render run, or — when nothing changed — the version's
+ * existing result, or the render of it already under way (README: Re-render).
+ */
+export type RerenderAnswer =
+  | ({ outcome: "started" } & PostedTurn)
+  | { outcome: "existing_result"; run: null; version: unknown }
+  | { outcome: "in_progress"; run: Run; version: unknown };
+
 export interface CreatedThread extends Partial<PostedTurn> {
   thread: Thread;
 }

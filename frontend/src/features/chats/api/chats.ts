@@ -3,7 +3,7 @@ import { api } from "@/lib/api";
 import type { CursorPage, Id, Message, Page, Run, Segment, Thread, Track } from "@/lib/types";
 
 import { newIdempotencyKey } from "../lib/ids";
-import type { CreatedThread, DraftSummary, MessageBody, PostedTurn } from "../types";
+import type { CreatedThread, DraftSummary, MessageBody, PostedTurn, RerenderAnswer } from "../types";
 
 export const MESSAGE_PAGE_SIZE = 30;
 export const THREAD_PAGE_SIZE = 30;
@@ -57,8 +57,9 @@ export async function listRuns(id: Id, activeOnly: boolean): Promise<Run[]> {
   return page.items;
 }
 
-export function rerenderVersion(threadId: Id, versionId: Id): Promise<PostedTurn> {
-  return api.post<PostedTurn>(`/mix-chats/${threadId}/versions/${versionId}/render`);
+/** Re-render a version; unless `force`d, an unchanged version answers with what already exists. */
+export function rerenderVersion(threadId: Id, versionId: Id, force = false): Promise<RerenderAnswer> {
+  return api.post<RerenderAnswer>(`/mix-chats/${threadId}/versions/${versionId}/render`, { force });
 }
 
 export function startEditRun(threadId: Id, versionId: Id, segments: Segment[], note?: string): Promise<PostedTurn> {

@@ -7,6 +7,7 @@ import { ApiError } from "@/lib/api-client";
 import type { Id, Run, TimelineAttachment, TimelineEditorProps } from "@/lib/types";
 
 import { useActiveRuns, useLibraryCount, useMessages, usePostMessage, useRunFinished, useThread } from "../hooks/use-chat";
+import { useFollowNewest } from "../hooks/use-follow-newest";
 import { composeBody } from "../lib/compose";
 import { newIdempotencyKey } from "../lib/ids";
 import { draftStatus } from "../lib/planning";
@@ -64,7 +65,6 @@ export function ChatView({ threadId, TimelineEditor }: { threadId: Id; TimelineE
   const post = usePostMessage(threadId);
   const runFinished = useRunFinished(threadId);
   const composer = useRef<ComposerHandle>(null);
-  const end = useRef<HTMLDivElement>(null);
   const sendKey = useRef<{ signature: string; key: string } | null>(null);
   const [attachment, setAttachment] = useState<TimelineAttachment | null>(null);
   const [revision, setRevision] = useState<RevisionTarget | null>(null);
@@ -119,11 +119,10 @@ export function ChatView({ threadId, TimelineEditor }: { threadId: Id; TimelineE
     return () => clearInterval(timer);
   }, [orphaned]);
 
-  // Keep the newest message in view when one arrives (not when earlier ones are loaded).
-  const lastId = messages.messages.at(-1)?.id;
-  useEffect(() => {
-    if (lastId) end.current?.scrollIntoView({ block: "end" });
-  }, [lastId]);
+  // The newest message stays in view; what the reader sends (an approval too) brings them down.
+  const newestId = messages.messages.at(-1)?.id;
+  const newestMineId = messages.messages.findLast((message) => message.role === "user")?.id;
+  const { setScroller, setContent, onScroll, behind, jumpToNewest } = useFollowNewest(newestId, newestMineId);
 
   const send = async (text: string) => {
     const body = composeBody({ text, attachment, revision });
@@ -168,37 +167,52 @@ export function ChatView({ threadId, TimelineEditor }: { threadId: Id; TimelineE
           {working && <span className="badge warn">Working…</span>}
         </div>
       </header>
-      <section className="chat-thread" data-testid="chat-thread" aria-label="Conversation" aria-busy={messages.isPending}>
-        {messages.hasNextPage && (
-          <button
-            type="button"
-            className="button ghost small load-earlier"
-            onClick={() => void messages.fetchNextPage()}
-            disabled={messages.isFetchingNextPage}
-          >
-            {messages.isFetchingNextPage ? "Loading…" : "Load earlier messages"}
+      <div className="chat-scroll">
+        <section
+          className="chat-thread"
+          data-testid="chat-thread"
+          aria-label="Conversation"
+          aria-busy={messages.isPending}
+          ref={setScroller}
+          onScroll={onScroll}
+        >
+          <div className="chat-content" ref={setContent}>
+            {messages.hasNextPage && (
+              <button
+                type="button"
+                className="button ghost small load-earlier"
+                onClick={() => void messages.fetchNextPage()}
+                disabled={messages.isFetchingNextPage}
+              >
+                {messages.isFetchingNextPage ? "Loading…" : "Load earlier messages"}
+              </button>
+            )}
+            {messages.isPending ? (
+              <p className="muted">Loading messages…</p>
+            ) : messages.error ? (
+              <ErrorNotice error={messages.error} onRetry={() => void messages.refetch()} />
+            ) : empty ? (
+              <div className="chat-empty">
+                <h2>Start your mix</h2>
+                <StarterHints onPick={(prompt) => composer.current?.setText(prompt)} />
+              </div>
+            ) : (
+              <ol className="messages" aria-live="polite" aria-relevant="additions">
+                {messages.messages.map((message) => (
+                  <li key={message.id} className={`message-row ${message.role}`}>
+                    <MessageItem message={message} />
+                  </li>
+                ))}
+              </ol>
+            )}
+          </div>
+        </section>
+        {behind && (
+          <button type="button" className="button small jump-newest" onClick={jumpToNewest}>
+            ↓ Newest message
           </button>
         )}
-        {messages.isPending ? (
-          <p className="muted">Loading messages…</p>
-        ) : messages.error ? (
-          <ErrorNotice error={messages.error} onRetry={() => void messages.refetch()} />
-        ) : empty ? (
-          <div className="chat-empty">
-            <h2>Start your mix</h2>
-            <StarterHints onPick={(prompt) => composer.current?.setText(prompt)} />
-          </div>
-        ) : (
-          <ol className="messages" aria-live="polite" aria-relevant="additions">
-            {messages.messages.map((message) => (
-              <li key={message.id} className={`message-row ${message.role}`}>
-                <MessageItem message={message} />
-              </li>
-            ))}
-          </ol>
-        )}
-        <div ref={end} className="chat-end" />
-      </section>
+      </div>
       <Composer
         ref={composer}
         onSend={send}

@@ -35,12 +35,23 @@ export function ErrorCard({ message, content }: { message: Message; content: Par
   const busy = retry.isPending || repost.isPending || (!!working && isActiveRun(working));
 
   return (
-    <article className="card error-card" data-testid="error-card" role="group" aria-label="Something went wrong">
-      <p className="error-text">
-        <strong>{cancelled ? "Stopped" : "It did not work"}:</strong>{" "}
-        {content.message || message.content_text || "Something went wrong."}
-      </p>
-      {content.code && <p className="muted small-text">Code {content.code}</p>}
+    <article
+      className={`card ${cancelled ? "stopped-card" : "error-card"}`}
+      data-testid="error-card"
+      data-cancelled={cancelled}
+      role="group"
+      aria-label={cancelled ? "Cancelled" : "Something went wrong"}
+    >
+      {cancelled ? (
+        <p className="stopped-text">
+          <strong>Cancelled:</strong> {content.message || message.content_text || "You stopped this run."}
+        </p>
+      ) : (
+        <p className="error-text">
+          <strong>It did not work:</strong> {content.message || message.content_text || "Something went wrong."}
+        </p>
+      )}
+      {content.code && !cancelled && <p className="muted small-text">Code {content.code}</p>}
       {working && isActiveRun(working) && <RunBox run={working} />}
       {retry.error ? <ErrorNotice error={retry.error} /> : null}
       {repost.error ? <ErrorNotice error={repost.error} /> : null}

@@ -6,7 +6,7 @@ import { formatBytes, formatClock } from "@/lib/format";
 import type { FileObject, Message, MixPlan, MixProposalContent } from "@/lib/types";
 
 import { chatKeys, rerenderVersion } from "../api/chats";
-import { applyPosted } from "../hooks/use-chat";
+import { applyPosted, applyRun } from "../hooks/use-chat";
 import { downloadLinks, playableUrl } from "../lib/files";
 import { qaBadges, readQa } from "../lib/qa";
 import { useChat } from "./chat-context";
@@ -29,9 +29,13 @@ export function MixCard({ message, content }: { message: Message; content: MixPr
   const rationale = content.proposal?.mixing_rationale;
 
   const rerender = useMutation({
-    mutationFn: () => rerenderVersion(threadId, versionId ?? ""),
-    onSuccess: (posted) => applyPosted(queryClient, threadId, posted),
+    mutationFn: (force: boolean) => rerenderVersion(threadId, versionId ?? "", force),
+    onSuccess: (answer) => {
+      if (answer.outcome === "started") applyPosted(queryClient, threadId, answer);
+      else if (answer.outcome === "in_progress") applyRun(queryClient, threadId, answer.run);
+    },
   });
+  const answered = rerender.data?.outcome;
 
   return (
     <article className="card mix-card" data-testid="mix-card" aria-label={`Mix: ${title}`}>
@@ -95,6 +99,20 @@ export function MixCard({ message, content }: { message: Message; content: MixPr
         </div>
       )}
       {rerender.error ? <ErrorNotice error={rerender.error} /> : null}
+      {answered === "existing_result" && (
+        <p className="rerender-note" role="status">
+          Nothing changed since this version was rendered, so its mix above is the result. Edit the timeline or ask for a change
+          to make a new version — or{" "}
+          <button type="button" className="button small" disabled={rerender.isPending} onClick={() => rerender.mutate(true)}>
+            Render again anyway
+          </button>
+        </p>
+      )}
+      {answered === "in_progress" && (
+        <p className="rerender-note" role="status">
+          This version is already rendering; its progress is below.
+        </p>
+      )}
       <div className="card-actions">
         <button
           type="button"
@@ -104,7 +122,12 @@ export function MixCard({ message, content }: { message: Message; content: MixPr
         >
           Edit timeline
         </button>
-        <button type="button" className="button" disabled={!versionId || rerender.isPending} onClick={() => rerender.mutate()}>
+        <button
+          type="button"
+          className="button"
+          disabled={!versionId || rerender.isPending}
+          onClick={() => rerender.mutate(false)}
+        >
           {rerender.isPending ? "Starting…" : "Re-render"}
         </button>
         {plan?.target.duration_s ? <span className="muted small-text">Target {formatClock(plan.target.duration_s)}</span> : null}

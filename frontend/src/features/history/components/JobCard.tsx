@@ -29,7 +29,7 @@ export function JobCard({ job, onDeleted }: Props) {
   const runActive = processing && run !== null && (run.status === "queued" || run.status === "running");
 
   const summary = summarizeJob(job);
-  const status = statusBadge(job.status);
+  const status = statusBadge(job);
   const audio = job.status === "success" ? playableUrl(job) : null;
   const took = elapsed(job.created_at, job.completed_at);
   const titleId = `job-${job.id}-title`;
@@ -70,7 +70,7 @@ export function JobCard({ job, onDeleted }: Props) {
           {job.completed_at && (
             <span>
               {" · "}
-              {job.status === "failed" ? "Stopped" : "Finished"}{" "}
+              {job.status === "failed" ? (job.cancelled ? "Cancelled" : "Stopped") : "Finished"}{" "}
               <time dateTime={job.completed_at}>{formatDate(job.completed_at)}</time>
               {took && ` (${took})`}
             </span>
@@ -94,9 +94,12 @@ export function JobCard({ job, onDeleted }: Props) {
         />
       )}
 
-      {job.status === "failed" && (
-        <p className="error-text hist-job-error">{job.error_message ?? "This job failed without a reason."}</p>
-      )}
+      {job.status === "failed" &&
+        (job.cancelled ? (
+          <p className="muted hist-job-error">{job.error_message ?? "You cancelled it."}</p>
+        ) : (
+          <p className="error-text hist-job-error">{job.error_message ?? "This job failed without a reason."}</p>
+        ))}
 
       <JobFiles files={job.outputs} jobType={job.type} />
 

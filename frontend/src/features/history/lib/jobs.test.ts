@@ -55,9 +55,11 @@ describe("labels and params", () => {
   it("labels types and statuses", () => {
     expect(typeLabel("render")).toBe("Render");
     expect(typeLabel("new_kind")).toBe("New kind");
-    expect(statusBadge("processing")).toEqual({ label: "Processing", tone: "warn" });
-    expect(statusBadge("success")).toEqual({ label: "Done", tone: "good" });
-    expect(statusBadge("failed")).toEqual({ label: "Failed", tone: "bad" });
+    expect(statusBadge({ status: "processing" })).toEqual({ label: "Processing", tone: "warn" });
+    expect(statusBadge({ status: "success" })).toEqual({ label: "Done", tone: "good" });
+    expect(statusBadge({ status: "failed" })).toEqual({ label: "Failed", tone: "bad" });
+    expect(statusBadge({ status: "failed", cancelled: false })).toEqual({ label: "Failed", tone: "bad" });
+    expect(statusBadge({ status: "failed", cancelled: true })).toEqual({ label: "Cancelled", tone: "" });
   });
   it("reads the url's filter and page", () => {
     expect(parseTypeFilter("generate")).toBe("generate");

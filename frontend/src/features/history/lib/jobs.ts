@@ -26,7 +26,10 @@ export function typeLabel(type: string): string {
   return words ? words[0]!.toUpperCase() + words.slice(1) : "Job";
 }
 
-export function statusBadge(status: string): { label: string; tone: Tone } {
+/** A job's status for people: a run they cancelled reads as cancelled (neutral), not failed. */
+export function statusBadge(job: Pick<Job, "status" | "cancelled">): { label: string; tone: Tone } {
+  if (job.status === "failed" && job.cancelled) return { label: "Cancelled", tone: "" };
+  const status: string = job.status;
   switch (status) {
     case "processing":
       return { label: "Processing", tone: "warn" };
