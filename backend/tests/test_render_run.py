@@ -6,6 +6,8 @@ import json
 import subprocess
 import sys
 import threading
+import zipfile
+from io import BytesIO as io_bytes
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +22,7 @@ from intellimix.runs.worker import execute_delivery
 
 from .audio.drum_signals import synth_drum_track
 from .audio.media import write_wav
+from .cue_sheets import parse_cue
 
 CLI = str(Path(sys.executable).with_name("intellimix"))
 
@@ -93,7 +96,35 @@ def test_render_run_stores_job_files_and_version(app, api, tmp_path):
         f"stem_{ids[1]}.wav",
         "qa.json",
         "cues.json",
+        "mix.cue",
+        "tracklist.txt",
+        "mix.zip",
     }
+    # Stored under safe names, downloaded under the mix's and the tracks' titles.
+    downloads = {name: f.get("download_name") for name, f in names.items()}
+    assert downloads["mix.wav"] == "A into B.wav" and downloads["mix.zip"] == "A into B.zip"
+    assert downloads[f"stem_{ids[0]}.wav"] == "01 - a.wav"
+    assert downloads[f"stem_{ids[1]}.wav"] == "02 - b.wav"
+    assert names[f"stem_{ids[1]}.wav"]["track_id"] == ids[1]
+    assert (job["thread_id"], job["version_id"]) == (thread_id, snapshot["result"]["version_id"])
+    attachment = api.client.get(names["mix.wav"]["url"] + "&download=1")
+    assert attachment.headers["Content-Disposition"] == 'attachment; filename="A into B.wav"'
+    sheet = parse_cue(api.client.get(names["mix.cue"]["url"]).data.decode("utf-8"))
+    assert sheet["file"] == "A into B.wav" and sheet["title"] == "A into B"
+    assert [t["title"] for t in sheet["tracks"]] == ["a", "b"]
+    assert sheet["tracks"][0]["start_s"] == 0.0 and 8.0 < sheet["tracks"][1]["start_s"] < 16.0
+    listing = api.client.get(names["tracklist.txt"]["url"]).data.decode("utf-8").splitlines()
+    assert listing[0].startswith("A into B (") and listing[2].startswith("0:00  a")
+    bundle = zipfile.ZipFile(io_bytes(api.client.get(names["mix.zip"]["url"]).data))
+    assert set(bundle.namelist()) == {
+        "A into B.wav",
+        "A into B.mp3",
+        "A into B.cue",
+        "A into B - tracklist.txt",
+        "Stems/01 - a.wav",
+        "Stems/02 - b.wav",
+    }
+    assert bundle.read("A into B.wav") == api.client.get(names["mix.wav"]["url"]).data
     wav = tmp_path / "mix.wav"
     wav.write_bytes(api.client.get(names["mix.wav"]["url"]).data)
     decoded = io.decode(wav)

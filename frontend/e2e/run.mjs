@@ -78,6 +78,33 @@ try {
 }
 process.exit(failed ? 1 : 0);
 
+/** The conversation shows its newest content (it followed the render into view) and the nav is on screen. */
+async function expectChatFollowsNewest(page) {
+  await page.waitForFunction(() => {
+    const thread = document.querySelector('[data-testid="chat-thread"]');
+    return thread && thread.scrollHeight - thread.scrollTop - thread.clientHeight <= 48;
+  });
+  const nav = await page.getByRole("navigation", { name: "Sections" }).boundingBox();
+  if (!nav || nav.y < 0) throw new Error("the nav scrolled out of view");
+}
+
+/** A cue sheet read back: its FILE and each TRACK's TITLE and INDEX 01 (mm:ss:ff, 75 frames a second). */
+function parseCue(text) {
+  const sheet = { file: null, tracks: [] };
+  for (const line of text.split(/\r?\n/)) {
+    const [, command, rest] = /^\s*(\w+)\s*(.*)$/.exec(line) ?? [];
+    const quoted = /^"([^"]*)"/.exec(rest ?? "")?.[1];
+    if (command === "FILE") sheet.file = quoted;
+    else if (command === "TRACK") sheet.tracks.push({ title: null, start_s: null });
+    else if (command === "TITLE" && sheet.tracks.length) sheet.tracks.at(-1).title = quoted;
+    else if (command === "INDEX" && sheet.tracks.length) {
+      const [m, sec, frames] = rest.split(" ")[1].split(":").map(Number);
+      sheet.tracks.at(-1).start_s = m * 60 + sec + frames / 75;
+    }
+  }
+  return sheet;
+}
+
 /** Every control on the page has an accessible name (a label, aria-label or text). */
 async function expectLabelledControls(page, where) {
   const unlabelled = await page.evaluate(() => {
@@ -163,6 +190,7 @@ async function scenario(page) {
 
   await step(page, "mix-ready", async () => {
     await page.getByTestId("mix-card").first().waitFor({ timeout: STEP_TIMEOUT });
+    await expectChatFollowsNewest(page);
   });
 
   await step(page, "play", async () => {
@@ -185,6 +213,25 @@ async function scenario(page) {
     const bytes = readFileSync(path);
     if (bytes.subarray(0, 4).toString() !== "RIFF" || bytes.length < 1_000_000) {
       throw new Error(`the downloaded WAV is not a WAV of a mix (${bytes.length} bytes)`);
+    }
+    // Named after the mix, not "mix.wav"; the cue sheet names that file and every track in it.
+    const title = (await card.locator("h3").first().textContent()).trim();
+    if (download.suggestedFilename() !== `${title}.wav`) {
+      throw new Error(`the WAV downloads as ${download.suggestedFilename()}, not "${title}.wav"`);
+    }
+    const [cue] = await Promise.all([
+      page.waitForEvent("download"),
+      card.getByRole("link", { name: /cue sheet \(\.cue\)/i }).click(),
+    ]);
+    const cuePath = join(ARTIFACTS, cue.suggestedFilename());
+    await cue.saveAs(cuePath);
+    const sheet = parseCue(readFileSync(cuePath, "utf8"));
+    if (cue.suggestedFilename() !== `${title}.cue` || sheet.file !== `${title}.wav`) {
+      throw new Error(`the cue sheet ${cue.suggestedFilename()} points at ${sheet.file}`);
+    }
+    const titles = sheet.tracks.map((track) => track.title);
+    if (titles.join() !== "Warehouse Sunrise,Night Runner" || sheet.tracks[0].start_s !== 0 || !(sheet.tracks[1].start_s > 10)) {
+      throw new Error(`the cue sheet lists ${JSON.stringify(sheet.tracks)}`);
     }
   });
 

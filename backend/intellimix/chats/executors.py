@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from intellimix.chats import outcomes
+from intellimix.chats import exports, outcomes
 from intellimix.chats.models import MixVersion
 from intellimix.extensions import db
 from intellimix.history import service as history
@@ -23,6 +23,9 @@ from intellimix.runs.models import Run
 from intellimix.runs.registry import executor, on_run_stopped
 from intellimix.storage import get_storage
 from intellimix.web.http import field_errors
+
+if TYPE_CHECKING:
+    from intellimix.audio.mixdown import MixdownOutcome
 
 
 @executor("render", lane="heavy")
@@ -51,12 +54,18 @@ def render(context: RunContext) -> dict[str, Any]:
                 reference=reference,
                 progress=lambda stage, percent, label: context.progress(stage, percent, label),
             )
-            history.add_file(job, outcome.mix_wav, name="mix.wav", role="mix")
-            history.add_file(job, outcome.mix_mp3, name="mix.mp3", role="mix_mp3")
-            for track_id, path in outcome.stems.items():
-                history.add_file(job, path, name=f"stem_{track_id}.wav", role="stem")
-            history.add_file(job, outcome.qa_json, name="qa.json", role="qa")
-            history.add_file(job, outcome.cues_json, name="cues.json", role="cues")
+            made = exports.write_exports(
+                title=plan.title,
+                segments=plan.model_dump()["segments"],
+                tracks={t.id: (t.title, t.artist) for t in tracks},
+                cues=outcome.cues,
+                duration_s=max((entry["end_s"] for entry in outcome.timeline), default=0.0),
+                mix_wav=outcome.mix_wav,
+                mix_mp3=outcome.mix_mp3,
+                stems=outcome.stems,
+                out_dir=scratch,
+            )
+            _add_files(job, outcome, made)
             version = _store_version(context, job, plan, outcome.qa)
             history.finish_job(job)
     finally:
@@ -68,6 +77,37 @@ def render(context: RunContext) -> dict[str, Any]:
         "version_id": version.id if version else None,
         "qa_passed": outcome.qa["passed"],
     }
+
+
+def _add_files(job: Job, outcome: MixdownOutcome, made: exports.ExportSet) -> None:
+    """The render's files into its job: stored under safe names, downloaded under titled ones."""
+    mix = made.mix_stem
+    history.add_file(job, outcome.mix_wav, name="mix.wav", role="mix", download_name=f"{mix}.wav")
+    history.add_file(
+        job, outcome.mix_mp3, name="mix.mp3", role="mix_mp3", download_name=f"{mix}.mp3"
+    )
+    for track_id, path in outcome.stems.items():
+        history.add_file(
+            job,
+            path,
+            name=f"stem_{track_id}.wav",
+            role="stem",
+            download_name=made.stem_names[track_id],
+            track_id=track_id,
+        )
+    history.add_file(
+        job, made.cue_sheet, name="mix.cue", role="cue_sheet", download_name=f"{mix}.cue"
+    )
+    history.add_file(
+        job,
+        made.tracklist,
+        name="tracklist.txt",
+        role="tracklist",
+        download_name=f"{mix} - tracklist.txt",
+    )
+    history.add_file(job, made.bundle, name="mix.zip", role="bundle", download_name=f"{mix}.zip")
+    history.add_file(job, outcome.qa_json, name="qa.json", role="qa")
+    history.add_file(job, outcome.cues_json, name="cues.json", role="cues")
 
 
 def _plan_and_tracks(context: RunContext) -> tuple[MixPlan, list[Track]]:

@@ -20,6 +20,9 @@ CONTENT_TYPES = {
     "mp3": "audio/mpeg",
     "flac": "audio/flac",
     "json": "application/json",
+    "cue": "application/x-cue",
+    "txt": "text/plain; charset=utf-8",
+    "zip": "application/zip",
 }
 
 
@@ -31,13 +34,16 @@ def list_history() -> dict[str, Any]:
     jobs, total = service.list_jobs(
         get_jwt_identity(), types=job_types(wanted) if wanted else None, page=page, limit=limit
     )
-    return paginated([job_to_dict(job) for job in jobs], page=page, limit=limit, total=total)
+    links = service.origins(jobs)
+    items = [job_to_dict(job, links.get(job.id)) for job in jobs]
+    return paginated(items, page=page, limit=limit, total=total)
 
 
 @bp.get("/history/<job_id>")
 @jwt_required()
 def get_job(job_id: str) -> dict[str, Any]:
-    return {"job": job_to_dict(service.get_owned_job(job_id, get_jwt_identity()))}
+    job = service.get_owned_job(job_id, get_jwt_identity())
+    return {"job": job_to_dict(job, service.origins([job]).get(job.id))}
 
 
 @bp.delete("/history/<job_id>")
@@ -63,5 +69,6 @@ def job_file(job_id: str, filename: str) -> Response:
         f"{service.job_folder(job.id)}/{record['name']}",
         mimetype=CONTENT_TYPES.get(record["format"], "application/octet-stream"),
         as_attachment=request.args.get("download") == "1",
-        download_name=record["name"],
+        # The titled name (never a path: only a header value, encoded per RFC 6266).
+        download_name=record.get("download_name") or record["name"],
     )

@@ -47,7 +47,8 @@ def _input_payload(job: Job) -> dict[str, Any]:
     return payload
 
 
-def job_to_dict(job: Job) -> dict[str, Any]:
+def job_to_dict(job: Job, origin: dict[str, str | None] | None = None) -> dict[str, Any]:
+    """A job as the API shows it; `origin` (history.service.origins) links its chat and version."""
     outputs = file_objects(job)
     main = next((f for role in MAIN_ROLES for f in outputs if f["role"] == role), None)
     return {
@@ -69,6 +70,8 @@ def job_to_dict(job: Job) -> dict[str, Any]:
         "error_code": (job.error or {}).get("code"),
         "cancelled": (job.error or {}).get("code") == "RUN_CANCELLED",
         "run_id": job.run_id,
+        "thread_id": (origin or {}).get("thread_id"),
+        "version_id": (origin or {}).get("version_id"),
         "created_at": isoformat(job.created_at),
         "completed_at": isoformat(job.completed_at),
     }

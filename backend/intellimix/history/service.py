@@ -19,7 +19,10 @@ from intellimix.runs.models import Run
 from intellimix.runs.registry import on_run_stopped
 from intellimix.storage import get_storage
 
-FILE_ROLES = ("mix", "mix_mp3", "stem", "cues", "qa", "track", "original", "video")
+FILE_ROLES = (
+    *("mix", "mix_mp3", "stem", "cues", "qa", "track", "original", "video"),
+    *("cue_sheet", "tracklist", "bundle"),  # a render's exports (chats/exports.py)
+)
 
 
 def job_folder(job_id: str) -> str:
@@ -45,17 +48,33 @@ def create_job(*, user_id: str, type: str, input: dict[str, Any], run_id: str | 
     return job
 
 
-def add_file(job: Job, source: Path, *, name: str, role: str) -> dict[str, Any]:
-    """Move a produced file into the job's folder and record it (name is app-chosen, flat)."""
+def add_file(
+    job: Job,
+    source: Path,
+    *,
+    name: str,
+    role: str,
+    download_name: str | None = None,
+    track_id: str | None = None,
+) -> dict[str, Any]:
+    """Move a produced file into the job's folder and record it (name is app-chosen, flat).
+
+    `download_name` (made from titles) is only ever sent in Content-Disposition, never used as
+    a path; `track_id` says which track a stem is.
+    """
     if role not in FILE_ROLES or "/" in name or name.startswith("."):
         raise ValueError(f"bad job file {name!r} ({role})")
     target = get_storage().move_into(source, f"{job_folder(job.id)}/{name}")
-    record = {
+    record: dict[str, Any] = {
         "name": name,
         "role": role,
         "format": name.rsplit(".", 1)[-1],
         "size_bytes": target.stat().st_size,
     }
+    if download_name:
+        record["download_name"] = download_name
+    if track_id:
+        record["track_id"] = track_id
     job.outputs = [*(f for f in job.outputs if f["name"] != name), record]
     return record
 
@@ -141,6 +160,18 @@ def list_jobs(
         statement.order_by(Job.created_at.desc(), Job.id).offset((page - 1) * limit).limit(limit)
     ).all()
     return list(jobs), total
+
+
+def origins(jobs: list[Job]) -> dict[str, dict[str, str | None]]:
+    """Where each job came from: its run's chat (`thread_id`) and the version it made."""
+    run_ids = [job.run_id for job in jobs if job.run_id]
+    if not run_ids:
+        return {}
+    by_run: dict[str, dict[str, str | None]] = {}
+    for run in db.session.scalars(select(Run).where(Run.id.in_(run_ids))):
+        version_id = (run.result or {}).get("version_id")
+        by_run[run.id] = {"thread_id": run.thread_id, "version_id": version_id}
+    return {job.id: by_run[job.run_id] for job in jobs if job.run_id in by_run}
 
 
 def delete_job(job: Job) -> None:

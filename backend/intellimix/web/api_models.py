@@ -172,6 +172,10 @@ class JobFile(BaseModel):
     role: str
     format: str
     url: str
+    download_name: str | None = Field(
+        None, description="What it is called when downloaded (from the mix and track titles)."
+    )
+    track_id: str | None = Field(None, description="A stem's track.")
 
 
 class Job(BaseModel):
@@ -183,7 +187,11 @@ class Job(BaseModel):
     output_url: str | None
     outputs: list[JobFile]
     error_message: str | None
+    error_code: str | None = Field(description="The run's error code when it failed.")
+    cancelled: bool = Field(description="Failed because the person cancelled its run.")
     run_id: str | None
+    thread_id: str | None = Field(description="The chat whose run made it (a render).")
+    version_id: str | None = Field(description="The version it rendered.")
     created_at: Timestamp | None
     completed_at: Timestamp | None
 
@@ -271,6 +279,10 @@ class Posted(BaseModel):
     poll_hint_ms: int
 
 
+class RerenderStarted(Posted):
+    outcome: Literal["started"]
+
+
 class ThreadOut(BaseModel):
     thread: Thread
 
@@ -319,6 +331,14 @@ class VersionOut(BaseModel):
 
 class VersionPage(Page):
     items: list[Version]
+
+
+class RerenderAnswered(BaseModel):
+    """Nothing to render again: the version's own result, or the render of it under way."""
+
+    outcome: Literal["existing_result", "in_progress"]
+    run: Run | None
+    version: Version
 
 
 class Draft(BaseModel):

@@ -28,6 +28,7 @@ from intellimix.chats.schemas import (
     EditRunCreate,
     MemoryPatch,
     MessageCreate,
+    RerenderRequest,
     ThreadCreate,
     ThreadPatch,
 )
@@ -156,6 +157,9 @@ OPERATIONS: dict[str, Operation] = {
     ),
     "api.auth.me": Operation("The signed-in person", "auth", out.UserOut),
     "api.runs.get_run": Operation("A run, with its assistant message", "runs", out.RunDetailOut),
+    "api.runs.user_runs": Operation(
+        "The signed-in user's runs, any chat", "runs", out.RunPage, query=RunListQuery
+    ),
     "api.runs.cancel_run": Operation("Ask a run to stop", "runs", out.RunOut),
     "api.runs.retry_run": Operation("Run a failed run again (a new run)", "runs", out.RunOut, 202),
     "api.runs.rate_limit_status": Operation(
@@ -326,7 +330,15 @@ OPERATIONS: dict[str, Operation] = {
         "Rendered versions", "chats", out.VersionPage, query=PageQuery
     ),
     "api.chats.get_version": Operation("A rendered version", "chats", out.VersionOut),
-    "api.chats.rerender": Operation("Render a version again", "chats", out.Posted, 202),
+    "api.chats.rerender": Operation(
+        "Render a version again (an unchanged one answers with its result unless forced)",
+        "chats",
+        out.RerenderStarted,
+        202,
+        body=RerenderRequest,
+        body_required=False,
+        also={200: out.RerenderAnswered},
+    ),
     "api.chats.edit_run": Operation(
         "Render an edited timeline of a version", "chats", out.Posted, 202, body=EditRunCreate
     ),

@@ -8,6 +8,10 @@ const KIND_TEXT: Record<RunKind, string> = {
   generate: "Generating",
   plan: "Planning",
   analyze_track: "Analysing",
+  import_track: "Importing",
+  audio_mix: "Mixing",
+  audio_download: "Downloading",
+  video_download: "Downloading",
 };
 
 /** Where a run's result is seen: its chat, else the page of its kind. */

@@ -41,6 +41,10 @@ export interface FileObject {
   format: string;
   size_bytes: number;
   url: string | null;
+  /** What it is called when downloaded: `<mix title>.wav`, `01 - <track title>.wav` (renders). */
+  download_name?: string;
+  /** A stem's track. */
+  track_id?: string;
 }
 
 export type RunStatus = "queued" | "running" | "completed" | "failed" | "cancelled";
@@ -451,6 +455,9 @@ export interface Job {
   error_code?: string | null;
   cancelled?: boolean;
   run_id: Id | null;
+  /** The chat and version a render came from. */
+  thread_id?: Id | null;
+  version_id?: Id | null;
   created_at: IsoTime;
   completed_at: IsoTime | null;
 }

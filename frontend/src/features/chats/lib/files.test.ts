@@ -18,7 +18,12 @@ describe("fileLabel", () => {
     expect(fileLabel(file("mix.mp3", "mix_mp3"))).toBe("MP3");
     expect(fileLabel(file("stem_abc.wav", "stem"), { abc: "Night Runner" })).toBe("Stem: Night Runner");
     expect(fileLabel(file("stem_zzz.wav", "stem"))).toBe("Stem: zzz");
-    expect(fileLabel(file("cues.json", "cues"))).toBe("Cue sheet");
+    expect(fileLabel(file("cues.json", "cues"))).toBe("Cues (JSON)");
+    expect(fileLabel(file("mix.cue", "cue_sheet"))).toBe("Cue sheet (.cue)");
+    expect(fileLabel(file("mix.zip", "bundle"))).toBe("ZIP (everything)");
+    expect(fileLabel({ ...file("stem_x.wav", "stem"), download_name: "01 - Night Drive.wav", track_id: "x" })).toBe(
+      "Stem: 01 - Night Drive",
+    );
     expect(fileLabel(file("other.bin", "weird"))).toBe("other.bin");
   });
 });

@@ -4,21 +4,31 @@ import type { FileObject } from "@/lib/types";
 
 import type { DownloadLink } from "../types";
 
-const ROLE_ORDER = ["mix", "mix_mp3", "stem", "cues", "qa"];
+const ROLE_ORDER = ["bundle", "mix", "mix_mp3", "cue_sheet", "tracklist", "stem", "cues", "qa"];
 
 /** What a file is called on its download button; stems are named by their track. */
-export function fileLabel(file: Pick<FileObject, "name" | "role" | "format">, trackTitles: Record<string, string> = {}): string {
+export function fileLabel(
+  file: Pick<FileObject, "name" | "role" | "format" | "download_name" | "track_id">,
+  trackTitles: Record<string, string> = {},
+): string {
   switch (file.role) {
+    case "bundle":
+      return "ZIP (everything)";
     case "mix":
       return "WAV";
     case "mix_mp3":
       return "MP3";
+    case "cue_sheet":
+      return "Cue sheet (.cue)";
+    case "tracklist":
+      return "Tracklist";
     case "stem": {
-      const trackId = file.name.replace(/^stem_/, "").replace(/\.[a-z0-9]+$/i, "");
-      return `Stem: ${trackTitles[trackId] ?? trackId}`;
+      const trackId = file.track_id ?? file.name.replace(/^stem_/, "").replace(/\.[a-z0-9]+$/i, "");
+      const named = file.download_name?.replace(/\.[a-z0-9]+$/i, "");
+      return `Stem: ${named ?? trackTitles[trackId] ?? trackId}`;
     }
     case "cues":
-      return "Cue sheet";
+      return "Cues (JSON)";
     case "qa":
       return "QA report";
     default:
@@ -37,7 +47,7 @@ export function downloadLinks(files: readonly FileObject[], trackTitles: Record<
     .map((file, index) => ({ file, index }))
     .sort((a, b) => rank(a.file.role) - rank(b.file.role) || a.index - b.index)
     .map(({ file }) => ({
-      name: file.name,
+      name: file.download_name ?? file.name,
       role: file.role,
       label: fileLabel(file, trackTitles),
       href: downloadHref(file.url),

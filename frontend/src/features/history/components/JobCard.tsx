@@ -1,4 +1,5 @@
 import { useQueryClient } from "@tanstack/react-query";
+import { Link } from "react-router";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { RunProgress } from "@/components/RunProgress";
@@ -63,6 +64,13 @@ export function JobCard({ job, onDeleted }: Props) {
           {summary.title}
         </h3>
         {summary.detail && <p className="muted hist-job-detail">{summary.detail}</p>}
+        {job.thread_id && (
+          <p className="hist-job-origin">
+            <Link to={`/studio/${job.thread_id}`} data-version-id={job.version_id ?? undefined}>
+              Open the chat{job.version_id ? " of this version" : ""}
+            </Link>
+          </p>
+        )}
         <p className="muted hist-job-times">
           <span>
             Started <time dateTime={job.created_at}>{formatDate(job.created_at)}</time>

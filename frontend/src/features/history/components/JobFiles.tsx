@@ -20,10 +20,15 @@ export function JobFiles({ files, jobType }: { files: readonly FileObject[]; job
         {sorted.map((file) => (
           <li key={file.name} className="hist-file">
             <span className="hist-file-role">{fileRoleLabel(file, jobType)}</span>
-            <span className="hist-file-name">{file.name}</span>
+            <span className="hist-file-name">{file.download_name ?? file.name}</span>
             <span className="muted hist-file-size">{formatBytes(file.size_bytes)}</span>
             {file.url ? (
-              <a className="button small" href={downloadHref(file.url)} download={file.name} aria-label={`Download ${file.name}`}>
+              <a
+                className="button small"
+                href={downloadHref(file.url)}
+                download={file.download_name ?? file.name}
+                aria-label={`Download ${file.download_name ?? file.name}`}
+              >
                 Download
               </a>
             ) : (

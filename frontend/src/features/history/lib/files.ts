@@ -3,7 +3,7 @@ import { filePath } from "@/lib/file-urls";
 import type { FileObject, Job } from "@/lib/types";
 
 const AUDIO_FORMATS = new Set(["wav", "mp3", "flac", "ogg", "oga", "m4a", "aac", "opus", "webm"]);
-const ROLE_ORDER = ["mix_mp3", "mix", "track", "stem", "cues", "qa", "original"];
+const ROLE_ORDER = ["mix_mp3", "mix", "track", "bundle", "cue_sheet", "tracklist", "stem", "cues", "qa", "original"];
 /** The backend's choice of a job's main file (history/serializers.py MAIN_ROLES). */
 const MAIN_ROLES = ["mix_mp3", "mix", "track"];
 
@@ -26,16 +26,24 @@ export function sortFiles(files: readonly FileObject[]): FileObject[] {
  * A label per role: "Mix (MP3)", "Stem: drums", "Cue sheet (JSON)", "QA report (JSON)"; a
  * generation's main audio is its "Track" and its cue sheet the spec.
  */
-export function fileRoleLabel(file: Pick<FileObject, "name" | "role" | "format">, jobType?: string): string {
+export function fileRoleLabel(file: Pick<FileObject, "name" | "role" | "format" | "download_name">, jobType?: string): string {
   const format = (file.format || "").toUpperCase();
   const suffix = format ? ` (${format})` : "";
   switch (file.role) {
+    case "bundle":
+      return "Everything (ZIP)";
+    case "cue_sheet":
+      return "Cue sheet (CUE)";
+    case "tracklist":
+      return "Tracklist (TXT)";
     case "mix":
     case "mix_mp3":
       return `${jobType === "generate" ? "Track" : "Mix"}${suffix}`;
     case "track":
       return `Track${suffix}`;
     case "stem": {
+      // A render's stem is named by its track: "01 - Night Drive.wav".
+      if (file.download_name) return `Stem: ${file.download_name.replace(/\.[^.]+$/, "")}`;
       const part = file.name.replace(/^stem_/, "").replace(/\.[^.]+$/, "");
       // Render stems are named by track id (a uuid): shorten it; generated ones by part.
       const readable = /^[0-9a-f-]{20,}$/i.test(part) ? `track ${part.slice(0, 8)}` : part.replace(/_/g, " ");
