@@ -12,6 +12,8 @@ const KIND_TEXT: Record<RunKind, string> = {
   audio_mix: "Mixing",
   audio_download: "Downloading",
   video_download: "Downloading",
+  feedback: "Listening",
+  feedback_fix: "Fixing",
 };
 
 /** Where a run's result is seen: its chat, else the page of its kind. */
