@@ -53,11 +53,15 @@ class Storage:
         """A local file holding the object."""
         return self._local(key)
 
-    def scratch_path(self) -> Path:
-        """A fresh file name in the storage's own scratch folder (same disk: moves are renames)."""
+    def scratch_folder(self) -> Path:
+        """This machine's scratch folder, always on the local disk (never an object)."""
         folder = self.root / "scratch"
         folder.mkdir(exist_ok=True)
-        return folder / uuid.uuid4().hex
+        return folder
+
+    def scratch_path(self) -> Path:
+        """A fresh file name in the storage's own scratch folder (same disk: moves are renames)."""
+        return self.scratch_folder() / uuid.uuid4().hex
 
     def save_stream(self, stream: IO[bytes], target: Path) -> int:
         """Copy a stream to `target` in chunks; returns the bytes written."""

@@ -114,3 +114,32 @@ def test_everything_from_a_library_larger_than_a_plan_is_capped_and_said():
     assert reply.kind == "draft" and reply.plan is not None
     assert len(reply.plan.segments) == 64
     assert "at most 64" in reply.text
+
+
+def test_a_title_that_reads_like_a_setting_sets_nothing():
+    """'techno 126 bpm in C minor' is a generated track's name, not a new tempo and key."""
+    library = [
+        LibraryTrack(id="a", title="house in A minor 124 bpm", duration_s=60.0, bpm=124.0,
+                     key="A minor", energy=0.5),
+        LibraryTrack(id="b", title="techno 126 bpm in C minor", duration_s=90.0, bpm=126.0,
+                     key="C minor", energy=0.7),
+    ]  # fmt: skip
+    planner = LocalPlanner()
+    drafted = planner.respond(
+        PlannerRequest(
+            message="mix house in A minor 124 bpm into techno 126 bpm in C minor at 124 bpm",
+            library=library,
+        )
+    )
+    assert drafted.plan is not None and drafted.plan.target.bpm == 124.0
+    revised = planner.respond(
+        PlannerRequest(
+            message="make the transition into techno 126 bpm in C minor 32 beats",
+            library=library,
+            current_plan=drafted.plan,
+        )
+    )
+    assert revised.plan is not None
+    assert revised.plan.target == drafted.plan.target
+    assert revised.plan.segments[1].transition_in is not None
+    assert revised.plan.segments[1].transition_in.beats == 32

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from flask import Flask
 
 from intellimix.extensions import db
+from intellimix.library import imports
 from intellimix.runs import service as runs
 from intellimix.runs.models import Run
 from intellimix.runs.queue import Delivery
@@ -184,14 +186,15 @@ def test_cancelling_stops_the_download_and_deletes_the_partial_file(local_app, s
         yield b"\0" * (1200 * 1024)
         with local_app.app_context():
             runs.request_cancel(db.session.get(Run, run_ids[0]))
-        for _ in range(20):
+        for _ in range(20):  # at a network's pace: the cancel lands at the next progress report
+            time.sleep(imports.REPORT_INTERVAL_S / 4)
             yield b"\0" * (1200 * 1024)
 
     url = server.add("/endless.mp3", Route(body=cancel_midway))
     body = _import(client, headers, url).get_json()
     run_ids.append(body["run"]["id"])
     outcome = _execute(local_app, body["run"]["id"])
-    assert outcome["status"] == "cancelled"
+    assert outcome["status"] == "cancelled", outcome
     scratch = Path(local_app.config["STORAGE_DIR"]) / "scratch"
     assert list(scratch.iterdir()) == []
     track = client.get(f"/api/v1/tracks/{body['track']['id']}", headers=headers).get_json()

@@ -407,6 +407,12 @@ def _peak_lag(tempogram: np.ndarray, lag: float, *, radius: float = 2.0) -> floa
     return float(i) if denom >= 0 else float(i + 0.5 * (a - c) / denom)
 
 
+def _clarity(tempograms: list[np.ndarray], bpm: float) -> float:
+    """How clearly any band pulses at `bpm` (0–1)."""
+    lag = _bpm_to_lag(bpm)
+    return min(1.0, max(_pulse(t, lag) for t in tempograms))
+
+
 def _pulse(tempogram: np.ndarray, lag: float) -> float:
     """Prominence of a tempogram peak within 1.5 frames of `lag`; 0 when there is no peak.
 
@@ -465,8 +471,14 @@ def _choose_tempo(
     min_bpm: float,
     max_bpm: float,
 ) -> _TempoChoice:
-    """The candidate the fitted model scores highest; softmax shares as confidences."""
+    """The candidate the fitted model scores highest; softmax shares as confidences.
+
+    Only candidates with a pulse one can hear compete (when any has): a slow track with a
+    clear beat is not read at a double time whose own periodicity is too weak to follow.
+    """
     candidates = tempo_candidates(tempograms, min_bpm=min_bpm, max_bpm=max_bpm)
+    audible = [c for c in candidates if _clarity(tempograms, c) >= MIN_PULSE_CLARITY]
+    candidates = audible or candidates
     scores = np.array([tempo_features(tempograms, smoothed, c) @ TEMPO_WEIGHTS for c in candidates])
     shares = np.exp(scores - scores.max())
     shares /= shares.sum()
@@ -731,7 +743,7 @@ def analyze_rhythm(
     choice = _choose_tempo(tempograms, smoothed, min_bpm=min_bpm, max_bpm=max_bpm)
     frames = _track_beats(env.full, choice.bpm)
     lag = _bpm_to_lag(choice.bpm)
-    clarity = min(1.0, max(_pulse(t, lag) for t in tempograms))
+    clarity = _clarity(tempograms, choice.bpm)
     if frames.size < 4 or clarity < MIN_PULSE_CLARITY:
         return _no_rhythm()
     refined = _refine_frames(env.full, frames, radius=max(1, int(0.1 * lag)))

@@ -7,17 +7,13 @@ from pathlib import Path
 
 from intellimix.storage import get_storage
 
-SCRATCH = "scratch"
-
 
 def attempt_scratch(run_id: str, attempt: int) -> Path:
     """Where attempt `attempt` of the run keeps files in flight (not created here)."""
-    return get_storage().path(f"{SCRATCH}/run-{run_id}-a{attempt}")
+    return get_storage().scratch_folder() / f"run-{run_id}-a{attempt}"
 
 
 def remove_run_scratch(run_id: str) -> None:
     """Delete every attempt's scratch of the run (its worker finished or is gone)."""
-    folder = get_storage().path(SCRATCH)
-    if folder.is_dir():
-        for leftover in folder.glob(f"run-{run_id}-a*"):
-            shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in get_storage().scratch_folder().glob(f"run-{run_id}-a*"):
+        shutil.rmtree(leftover, ignore_errors=True)

@@ -290,7 +290,7 @@ def _chosen(request: PlannerRequest, doc: Doc, question: Question) -> MixIntent 
         ids = [t._.track for t in doc if has(t, TRACK) and t._.track]
     if not ids:
         return None
-    intent = _with_settings(intent, request.message)
+    intent = _with_settings(intent, _beside_tracks(doc))
     if "all" in ids:
         if slot == "songs":
             return intent.model_copy(update={"selection": TrackSelection(everything=True)})
@@ -312,6 +312,11 @@ def _with_settings(intent: MixIntent, message: str) -> MixIntent:
         if getattr(settings, name) is not None
     }
     return intent.model_copy(update=given)
+
+
+def _beside_tracks(doc: Doc) -> str:
+    """The message without the tracks it names: a title's '126 bpm in C minor' sets nothing."""
+    return "".join(" " * len(t.text_with_ws) if has(t, TRACK) else t.text_with_ws for t in doc)
 
 
 def _suggestion(request: PlannerRequest) -> MixIntent:
@@ -342,7 +347,7 @@ def _sets_only(request: PlannerRequest, doc: Doc) -> bool:
     """'put the whole thing in 7A', 'at 125', '-9': settings of the mix there is."""
     if _tagged(doc, TRACK) or _tagged(doc, "MIXWORD") and _tagged(doc, "GENRE"):
         return False
-    settings = phrases.read_settings(request.message)
+    settings = phrases.read_settings(_beside_tracks(doc))
     if any(v is not None for v in (settings.bpm, settings.key, settings.lufs, settings.duration_s)):
         return True
     return _bare_lufs(doc) is not None
@@ -411,10 +416,10 @@ def _bare_lufs(doc: Doc) -> float | None:
     return numbers[0] if len(numbers) == 1 and -30 <= numbers[0] <= -5 else None
 
 
-def _revision(request: PlannerRequest, reading: Reading, doc: Doc | None = None) -> MixIntent:
+def _revision(request: PlannerRequest, reading: Reading, doc: Doc) -> MixIntent:
     """The operations read, plus whatever the words set for the whole mix."""
-    settings = phrases.read_settings(request.message)
-    if settings.lufs is None and doc is not None and _bare_lufs(doc) is not None:
+    settings = phrases.read_settings(_beside_tracks(doc))
+    if settings.lufs is None and _bare_lufs(doc) is not None:
         settings = settings.model_copy(update={"lufs": _bare_lufs(doc)})
     edits = list(reading.edits)
     touched = {e.op for e in edits}
