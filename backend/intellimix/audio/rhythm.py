@@ -473,13 +473,16 @@ def _choose_tempo(
 ) -> _TempoChoice:
     """The candidate the fitted model scores highest; softmax shares as confidences.
 
-    Only candidates with a pulse one can hear compete (when any has): a slow track with a
-    clear beat is not read at a double time whose own periodicity is too weak to follow.
+    When the favourite has no pulse one can hear, only the audible candidates compete: a
+    drone with a clear slow beat is not read at a double time too weak to follow (and then
+    as no beat at all).
     """
     candidates = tempo_candidates(tempograms, min_bpm=min_bpm, max_bpm=max_bpm)
-    audible = [c for c in candidates if _clarity(tempograms, c) >= MIN_PULSE_CLARITY]
-    candidates = audible or candidates
     scores = np.array([tempo_features(tempograms, smoothed, c) @ TEMPO_WEIGHTS for c in candidates])
+    audible = np.array([_clarity(tempograms, c) >= MIN_PULSE_CLARITY for c in candidates])
+    if not audible[int(np.argmax(scores))] and audible.any():
+        candidates = [c for c, heard in zip(candidates, audible, strict=True) if heard]
+        scores = scores[audible]
     shares = np.exp(scores - scores.max())
     shares /= shares.sum()
     order = np.argsort(-shares)
