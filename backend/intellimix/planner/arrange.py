@@ -27,7 +27,7 @@ from typing import Literal
 
 from intellimix.audio.render import derive_timeline, stretch_ratio
 from intellimix.audio.tonal import camelot_code, parse_key
-from intellimix.planner.compat import energy_of, pair_score, shifted_key
+from intellimix.planner.compat import camelot, energy_of, pair_score, shifted_key
 from intellimix.planner.plan import Segment, Transition, TransitionType
 from intellimix.planner.turns import (
     EnergyCurve,
@@ -462,7 +462,7 @@ def harmony_sentence(slots: Sequence[Slot]) -> str:
 
 
 def _camelot(key: str | None) -> str:
-    return camelot_code(*parse_key(key)) if key else ""
+    return camelot(key) or ""
 
 
 # --- tempo and key ----------------------------------------------------------------------------
@@ -608,6 +608,7 @@ class _Move:
     index: int
     slot: Slot
     delta: float  # change of the mix's length, seconds
+    length_before: float  # the slot's length on the output before the move
 
 
 def fit_duration(
@@ -616,9 +617,12 @@ def fit_duration(
     """Add or trim whole phrases (then bars) until the mix is as close to duration_s as it gets."""
     fitted = list(slots)
     total = mix_length(fitted, bpm)
-    while (move := _best_move(fitted, bpm, duration_s - total, duration_s)) is not None:
+    known: _KnownMoves = {}
+    while (move := _best_move(fitted, bpm, duration_s - total, duration_s, known)) is not None:
         fitted[move.index] = move.slot
         total += move.delta
+        for index in (move.index - 1, move.index, move.index + 1):
+            known.pop(index, None)  # a slot's moves depend on it and its transitions only
     total = mix_length(fitted, bpm)
     notes = []
     if abs(total - duration_s) > DURATION_TOLERANCE * duration_s:
@@ -630,7 +634,14 @@ def fit_duration(
     return fitted, notes
 
 
-def _best_move(slots: list[Slot], bpm: float, gap: float, duration_s: float) -> _Move | None:
+# Each slot's phrase length on the output and its moves by (level, growing, by phrase), kept
+# while the slot is unchanged: a 64-segment set takes hundreds of steps, each changing one slot.
+_KnownMoves = dict[int, tuple[float, dict[tuple[int, bool, bool], list[_Move]]]]
+
+
+def _best_move(
+    slots: list[Slot], bpm: float, gap: float, duration_s: float, known: _KnownMoves
+) -> _Move | None:
     """The next step toward the target, at the gentlest level of change that still helps."""
     grow = gap > 0
     for level in range(4):
@@ -639,27 +650,39 @@ def _best_move(slots: list[Slot], bpm: float, gap: float, duration_s: float) -> 
             return None
         moves = [
             move
-            for index, slot in enumerate(slots)
-            for move in _moves(slots, index, slot, bpm, gap, level)
+            for index in range(len(slots))
+            for move in _known_moves(slots, index, bpm, gap, level, known)
             if abs(gap - move.delta) < abs(gap) - EPS
         ]
         if moves:
             # Spread the change: grow the shortest segment, trim the longest.
             sign = 1 if grow else -1
-            return min(
-                moves, key=lambda m: (sign * out_len(slots[m.index], bpm), abs(gap - m.delta))
-            )
+            return min(moves, key=lambda m: (sign * m.length_before, abs(gap - m.delta)))
     return None
 
 
+def _known_moves(
+    slots: list[Slot], index: int, bpm: float, gap: float, level: int, known: _KnownMoves
+) -> list[_Move]:
+    if index not in known:
+        slot = slots[index]
+        known[index] = (PHRASE_BARS * slot.grid.bar_s / stretch_of(slot, bpm), {})
+    phrase_s, mine = known[index]
+    phrase = abs(gap) >= phrase_s  # bars when close
+    asked = (level, gap > 0, phrase)
+    if asked not in mine:
+        mine[asked] = _moves(slots, index, bpm, grow=gap > 0, phrase=phrase, level=level)
+    return mine[asked]
+
+
 def _moves(
-    slots: list[Slot], index: int, slot: Slot, bpm: float, gap: float, level: int
+    slots: list[Slot], index: int, bpm: float, *, grow: bool, phrase: bool, level: int
 ) -> list[_Move]:
     """One step at each end of a slot, if its rigidity lets this level move it."""
+    slot = slots[index]
     rigidity, grid = RIGIDITY[slot.part.how], slot.grid
-    phrase = abs(gap) >= PHRASE_BARS * grid.bar_s / stretch_of(slot, bpm)  # bars when close
     spans: list[tuple[float, float]] = []
-    if gap > 0:
+    if grow:
         if rigidity != level:
             return []
         end = grid.step(slot.end_s, forward=True, phrase=phrase)
@@ -686,7 +709,7 @@ def _moves(
         spans += [(start, slot.end_s)] if start is not None else []
     before = out_len(slot, bpm)
     moved = [replace(slot, start_s=start_s, end_s=end_s) for start_s, end_s in spans]
-    return [_Move(index, m, out_len(m, bpm) - before) for m in moved]
+    return [_Move(index, m, out_len(m, bpm) - before, before) for m in moved]
 
 
 # --- 6. transitions that fit ------------------------------------------------------------------

@@ -29,18 +29,25 @@ HALF_DOUBLE_PENALTY = 0.05  # half/double time mixes well, but a same-tempo blen
 
 def shifted_key(track: LibraryTrack, semitones: int = 0) -> str | None:
     """The key a track sounds in after a pitch shift, or None when its key is unknown."""
-    if track.key is None:
-        return None
+    return None if track.key is None else _transposed(track.key, semitones)
+
+
+@lru_cache(maxsize=4096)
+def _transposed(key: str, semitones: int) -> str | None:
+    # Set building scores thousands of pairs over a few dozen distinct keys.
     try:
-        return transpose_key(track.key, semitones)
+        return transpose_key(key, semitones)
     except InvalidKey:
         return None
 
 
 def camelot(key: str | None) -> str | None:
     """The Camelot code of a key ("A minor" -> "8A"), or None when it is unknown or unreadable."""
-    if key is None:
-        return None
+    return None if key is None else _camelot_code(key)
+
+
+@lru_cache(maxsize=1024)
+def _camelot_code(key: str) -> str | None:
     try:
         return camelot_code(*parse_key(key))
     except InvalidKey:

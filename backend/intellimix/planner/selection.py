@@ -187,30 +187,23 @@ def _coherent(
     if len(wanted.genres) > 1:
         # a journey through genres ("hip hop to house to techno") plays each of them
         per_genre = [[t for t in tracks if _genre_fits(t, [g])] for g in wanted.genres]
-        chosen = [
+        firsts = [
             max(group, key=energy_of) if energy == "falling" else min(group, key=energy_of)
             for group in per_genre
             if group
         ][:size]
-        rest = [t for t in tracks if t not in chosen]
-        while len(chosen) < size and rest:
-            following = max(rest, key=lambda t: _fit_with(chosen, t, energy))
-            chosen.append(following)
-            rest.remove(following)
-        return [t for t in tracks if t in chosen]
+        return _in_library_order(tracks, _grown(firsts, tracks, size, energy))
     band = max((_tempo_band(tracks, centre) for centre in tracks), key=len)
     pool = band if len(band) >= size else tracks
     if wanted.mood:
         calm = wanted.mood == "calm"
         pool = sorted(pool, key=energy_of, reverse=not calm)[: max(size, min(len(pool), size + 2))]
-    seed = _seed(pool, energy, wanted)
-    chosen = [seed]
-    while len(chosen) < size:
-        rest = [t for t in pool if t not in chosen]
-        if not rest:
-            break
-        chosen.append(max(rest, key=lambda t: _fit_with(chosen, t, energy)))
-    return [t for t in tracks if t in chosen]
+    return _in_library_order(tracks, _grown([_seed(pool, energy, wanted)], pool, size, energy))
+
+
+def _in_library_order(tracks: list[LibraryTrack], chosen: list[LibraryTrack]) -> list[LibraryTrack]:
+    ids = {t.id for t in chosen}
+    return [t for t in tracks if t.id in ids]
 
 
 def _tempo_band(tracks: list[LibraryTrack], centre: LibraryTrack) -> list[LibraryTrack]:
@@ -235,13 +228,32 @@ def _seed(
     return min(pool, key=lambda t: abs((t.bpm or middle) - middle))
 
 
-def _fit_with(chosen: list[LibraryTrack], track: LibraryTrack, energy: EnergyCurve | None) -> float:
-    """How well a track joins the set: its best pairing with a chosen track; an arc wants spread."""
-    best = max(pair_score(c, track) for c in chosen)
-    if energy in ("rising", "falling", "peak"):
-        spread = min(abs(energy_of(track) - energy_of(c)) for c in chosen)
-        return best + 0.5 * spread
-    return best
+def _grown(
+    chosen: list[LibraryTrack], pool: list[LibraryTrack], size: int, energy: EnergyCurve | None
+) -> list[LibraryTrack]:
+    """The set grown to `size` from `chosen`, each time by the track that joins it best: its best
+    pairing with a chosen track, plus, for an energy arc, its distance in energy (an arc wants
+    spread). Each candidate's best pairing is kept up to date as the set grows, so growing to
+    64 tracks out of hundreds stays a few thousand pair scores."""
+    chosen = list(chosen)
+    taken = {t.id for t in chosen}
+    rest = [t for t in pool if t.id not in taken]
+    best = {t.id: max((pair_score(c, t) for c in chosen), default=0.0) for t in rest}
+    spread = {
+        t.id: min((abs(energy_of(t) - energy_of(c)) for c in chosen), default=0.0) for t in rest
+    }
+    arc = energy in ("rising", "falling", "peak")
+    while len(chosen) < size and rest:
+        at = max(
+            range(len(rest)),
+            key=lambda i: best[rest[i].id] + (0.5 * spread[rest[i].id] if arc else 0.0),
+        )
+        joined = rest.pop(at)
+        chosen.append(joined)
+        for t in rest:
+            best[t.id] = max(best[t.id], pair_score(joined, t))
+            spread[t.id] = min(spread[t.id], abs(energy_of(t) - energy_of(joined)))
+    return chosen
 
 
 def _closest(

@@ -51,7 +51,6 @@ EDIT_FRAMES = frozenset(
     {"pitch", "harmonic", "tempo_order", "reverse", "energy_order", "replace", "swap"}
     | {"transition", "remove", "add", "move", "section_edge", "duration"}
 )
-NAVIGATION_FRAMES = frozenset({"undo", "redo", "goto"})
 MUSIC_CONCEPTS = (
     "TTYPE", "TRANS", "MIXWORD", "GENRE", "EVERYTHING", "SOURCE", "NEWEST", "GENERATE",
     "SUGGEST", "ORDER", "ENERGY", "LENGTHQ", "SCALE", "SECTION",

@@ -15,7 +15,7 @@ from typing import Any
 
 from spacy.matcher import Matcher
 
-from intellimix.planner.reader.tagging import TRACK, TRACK_MAYBE, _nlp
+from intellimix.planner.reader.tagging import TRACK, TRACK_MAYBE, english
 
 Pattern = list[dict[str, Any]]
 
@@ -150,7 +150,7 @@ RULES: dict[str, list[Pattern]] = {
 
 @cache
 def matcher() -> Matcher:
-    built = Matcher(_nlp().vocab)
+    built = Matcher(english().vocab)
     for frame, patterns in RULES.items():
         built.add(frame, patterns)
     return built

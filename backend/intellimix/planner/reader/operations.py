@@ -45,7 +45,6 @@ class Conversation:
     library: dict[str, LibraryTrack]
     focus: list[str] = field(default_factory=list)  # track ids the last turn was about
     removed: list[str] = field(default_factory=list)  # tracks the last change took out
-    previous_frames: list[str] = field(default_factory=list)  # what the last message asked
 
     @property
     def playing(self) -> list[str]:
@@ -61,7 +60,6 @@ class Reading:
     frames: list[str] = field(default_factory=list)
     edits: list[EditOperation] = field(default_factory=list)
     navigation: Navigation | None = None
-    replacement_mood: str | None = None  # "replace X with something calmer"
     secret: bool = False
 
 

@@ -42,14 +42,15 @@ _NUMBER_WORD_RE = re.compile(
 
 
 @cache
-def _nlp() -> Language:
+def english() -> Language:
+    """spaCy's blank English: its tokenizer and vocabulary, no trained model to download."""
     return spacy.blank("en")
 
 
 @cache
 def _phrases() -> tuple[PhraseMatcher, dict[str, list[tuple[str, str]]]]:
     """The lexicon's phrase matcher, and for each phrase the (concept, value) pairs it means."""
-    nlp = _nlp()
+    nlp = english()
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
     meanings: dict[str, list[tuple[str, str]]] = {}
     entries = [
@@ -79,7 +80,7 @@ def normalize(text: str) -> str:
 def tag(message: str, library: Sequence[LibraryTrack]) -> Doc:
     """The message as tagged tokens (see the module docstring)."""
     text = normalize(message)
-    doc = _nlp().make_doc(text)
+    doc = english().make_doc(text)
     spans: list[tuple[Span, str, list[tuple[str, str]]]] = []
     for mention in find_mentions(text, library):
         span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
