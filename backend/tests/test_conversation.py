@@ -143,3 +143,20 @@ def test_a_title_that_reads_like_a_setting_sets_nothing():
     assert revised.plan.target == drafted.plan.target
     assert revised.plan.segments[1].transition_in is not None
     assert revised.plan.segments[1].transition_in.beats == 32
+
+
+def test_a_set_does_not_play_two_versions_of_one_song():
+    """'Sunrise' and 'Sunrise (Extended Mix)' match perfectly on paper; a DJ plays one of them."""
+    library = [
+        LibraryTrack(id="a", title="Sunrise", duration_s=200.0, bpm=124.0, key="A minor",
+                     energy=0.5, genre="house"),
+        LibraryTrack(id="b", title="Sunrise (Extended Mix)", duration_s=360.0, bpm=124.0,
+                     key="A minor", energy=0.5, genre="house"),
+        LibraryTrack(id="c", title="Home", duration_s=220.0, bpm=122.0, key="E minor",
+                     energy=0.6, genre="house"),
+    ]  # fmt: skip
+    reply = LocalPlanner().respond(
+        PlannerRequest(message="mix two of my house tracks, 2 minutes", library=library)
+    )
+    assert reply.plan is not None
+    assert {s.track_id for s in reply.plan.segments} in ({"a", "c"}, {"b", "c"})

@@ -15,6 +15,7 @@ when only one matches, the closest tracks join it and the reply says so.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -243,17 +244,30 @@ def _grown(
         t.id: min((abs(energy_of(t) - energy_of(c)) for c in chosen), default=0.0) for t in rest
     }
     arc = energy in ("rising", "falling", "peak")
+    songs = {_song_of(t) for t in chosen}
     while len(chosen) < size and rest:
-        at = max(
-            range(len(rest)),
-            key=lambda i: best[rest[i].id] + (0.5 * spread[rest[i].id] if arc else 0.0),
-        )
+        # Another version of a song already in the set (its extended mix, a remix) mixes
+        # perfectly on paper; a DJ plays it only when nothing else is left.
+        fresh = [i for i, t in enumerate(rest) if _song_of(t) not in songs] or range(len(rest))
+        at = max(fresh, key=lambda i: best[rest[i].id] + (0.5 * spread[rest[i].id] if arc else 0.0))
         joined = rest.pop(at)
         chosen.append(joined)
+        songs.add(_song_of(joined))
         for t in rest:
             best[t.id] = max(best[t.id], pair_score(joined, t))
             spread[t.id] = min(spread[t.id], abs(energy_of(t) - energy_of(joined)))
     return chosen
+
+
+_VERSION_NOTE = re.compile(
+    r"\s*[(\[][^)\]]*[)\]]|\s+-\s+[^-]*\b(?:mix|edit|remix|version|dub|vip)\b.*$"
+)
+
+
+def _song_of(track: LibraryTrack) -> tuple[str, str]:
+    """The song a track is a version of: its title without '(Extended Mix)', ' - Radio Edit'…"""
+    title = _VERSION_NOTE.sub("", track.title.lower()).strip() or track.title.lower()
+    return title, (track.artist or "").lower().strip()
 
 
 def _closest(

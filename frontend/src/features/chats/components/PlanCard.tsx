@@ -22,7 +22,12 @@ export function PlanCard({ message, content }: { message: Message; content: Draf
   const live = useDraft(threadId, content.draft_id);
   const draft = content.draft;
   const plan: MixPlan | null = live.data?.plan ?? draft?.plan ?? null;
-  const proposal = content.proposal ?? { title: plan?.title ?? "Plan", summary: plan?.summary ?? "", target_duration_seconds: 0, provisional_timeline: [] };
+  const proposal = content.proposal ?? {
+    title: plan?.title ?? "Plan",
+    summary: plan?.summary ?? "",
+    target_duration_seconds: 0,
+    provisional_timeline: [],
+  };
   const isActive = thread?.active_planning_draft_id === content.draft_id;
   const status = live.data?.status ?? (isActive ? thread?.active_planning_status : null) ?? draft?.status ?? null;
   const violations = live.data?.violations ?? content.violations ?? [];
@@ -35,15 +40,16 @@ export function PlanCard({ message, content }: { message: Message; content: Draf
   const timeline = Array.isArray(proposal.provisional_timeline) ? proposal.provisional_timeline : [];
   const blocks = timelineBlocks(timeline);
   const colors = trackColors(timeline.map((entry) => entry.track_id));
-  const compat = (Array.isArray(draft?.compatibility) ? draft.compatibility : []).map((entry) => compatibilityView(entry as Record<string, unknown>));
+  const compat = (Array.isArray(draft?.compatibility) ? draft.compatibility : []).map((entry) =>
+    compatibilityView(entry as Record<string, unknown>),
+  );
   const compatFrom = new Map(compat.map((view) => [view.from, view]));
   const rationale = proposal.rationale ?? plan?.rationale;
   const asked = target?.duration_s ?? null;
   const length = blocks.at(-1)?.entry.end_seconds ?? (proposal.target_duration_seconds || asked || 0);
   const title = proposal.title || plan?.title || "Plan";
 
-  const doApprove = () =>
-    approve.mutate({ body: { planning_action: { draft_id: content.draft_id, action: "approve_plan" } } });
+  const doApprove = () => approve.mutate({ body: { planning_action: { draft_id: content.draft_id, action: "approve_plan" } } });
 
   return (
     <article className="card plan-card" data-testid="plan-card" aria-label={`Plan: ${title}`}>
@@ -52,7 +58,9 @@ export function PlanCard({ message, content }: { message: Message; content: Draf
         <h3>{title}</h3>
         <span className={`badge ${shownStatus.tone}`}>{shownStatus.text}</span>
       </header>
-      {proposal.summary && !message.content_text?.includes(proposal.summary) && <p className="plan-summary">{proposal.summary}</p>}
+      {proposal.summary && !message.content_text?.includes(proposal.summary) && (
+        <p className="plan-summary">{proposal.summary}</p>
+      )}
 
       <dl className="facts">
         <div>
@@ -84,7 +92,11 @@ export function PlanCard({ message, content }: { message: Message; content: Draf
 
       {blocks.length > 0 && (
         <div className="plan-timeline">
-          <div className="plan-bar" role="img" aria-label={`Timeline of ${timeline.length} segments, ${formatClock(blocks.at(-1)?.entry.end_seconds)} long`}>
+          <div
+            className="plan-bar"
+            role="img"
+            aria-label={`Timeline of ${timeline.length} segments, ${formatClock(blocks.at(-1)?.entry.end_seconds)} long`}
+          >
             {blocks.map((block) => (
               <span
                 key={`${block.entry.segment_id}-${block.entry.segment_index}`}
