@@ -626,10 +626,10 @@ def fit_duration(
     total = mix_length(fitted, bpm)
     notes = []
     if abs(total - duration_s) > DURATION_TOLERANCE * duration_s:
-        limit = "the most these tracks give" if total < duration_s else "the shortest it can be"
+        limit = "the longest" if total < duration_s else "the shortest"
         notes.append(
             f"{mmss(duration_s)} is out of reach: {mmss(total)} is {limit} "
-            "with these tracks and transitions."
+            "these tracks and transitions allow."
         )
     return fitted, notes
 

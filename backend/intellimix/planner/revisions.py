@@ -267,6 +267,10 @@ def _swap(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
 
 def _add(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     song = op.song or SongRequest(query=op.track or "")
+    playing = next((i for i, s in enumerate(draft.slots) if s.track.id == song.track_id), None)
+    if playing is not None:
+        title = draft.slots[playing].track.title
+        return f"{title} already plays in the mix (track {playing + 1}), so nothing was added."
     slot, notes = _new_slot(draft, song, library)
     if slot is None:
         return notes[0]

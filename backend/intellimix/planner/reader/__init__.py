@@ -84,6 +84,8 @@ def read_message(request: PlannerRequest) -> MixIntent:
         return MixIntent(action="chat")
     message = _artists_in_brackets(_unslanged(request.message), request)
     message = _AND_A_HALF.sub(lambda m: f"{m.group(1)}.5", message)
+    message = _UNIT_AND_A_HALF.sub(lambda m: f"1.5 {m.group(1)}s", message)
+    message = _HALF_A_UNIT.sub(lambda m: f"0.5 {m.group(1)}s", message)
     request = request.model_copy(update={"message": message})
     doc = tag(request.message, request.library)
     if len(doc) > LONG_MESSAGE_TOKENS:
@@ -188,6 +190,11 @@ _FIXED_ORDER = re.compile(
     r"\b(?:in (?:that|this|the same) order|in order|as listed|in the order)\b"
 )
 _AND_A_HALF = re.compile(r"\b(\d+)\s+and\s+a\s+half\b", re.IGNORECASE)
+# "a minute and a half shorter" is 90 s, not "half as long"; "half a minute" is 30 s.
+_UNIT_AND_A_HALF = re.compile(
+    r"\b(?:a|an|one)\s+(minute|min|hour|second|sec)\s+and\s+a\s+half\b", re.IGNORECASE
+)
+_HALF_A_UNIT = re.compile(r"\bhalf\s+(?:a|an)\s+(minute|min|hour)\b", re.IGNORECASE)
 
 
 def _the_request_in(request: PlannerRequest, doc: Doc) -> tuple[PlannerRequest, Doc]:
@@ -373,11 +380,13 @@ def _is_question(doc: Doc) -> bool:
 def _is_request(words: list[str]) -> bool:
     if words[0] in REQUEST_VERBS - {"do"} or words[0] in EDIT_VERBS:
         return True
-    polite = words[0] in ("can", "could", "would", "will", "please") and words[1:2] in (
+    polite = words[0] in ("can", "could", "would", "will", "please", "shall") and words[1:2] in (
         ["you"],
         ["u"],
+        ["we"],
+        ["i"],
     )
-    return polite and any(w in REQUEST_VERBS | EDIT_VERBS for w in words[2:6])
+    return polite and any(w in REQUEST_VERBS | EDIT_VERBS | {"get", "have"} for w in words[2:6])
 
 
 def _is_new_mix(doc: Doc, reading: Reading) -> bool:

@@ -43,6 +43,12 @@ REF: dict[str, Any] = {
 }
 PRONOUN = W("it", "that", "this", "them", "those", "these", "they")
 NUM = C("NUM")
+# A word the lexicon and the library do not know: a song's name ("throw in levitating").
+UNKNOWN_WORD: dict[str, Any] = {
+    "IS_ALPHA": True,
+    "_": {"tags": {"REGEX": "^$"}},
+    "LOWER": {"NOT_IN": ["a", "an", "the", "some", "something", "another", "more", "one", "back"]},
+}
 
 # Frame -> example shapes. Priority: the first frame in this table that matches a clause wins.
 RULES: dict[str, list[Pattern]] = {
@@ -85,6 +91,7 @@ RULES: dict[str, list[Pattern]] = {
     "replace": [
         [C("REPLACE"), GAP, REF, GAP, C("WITH"), WIDE_GAP],
         [C("SWAP"), GAP, REF, GAP, W("for")],
+        [C("SWAP"), PRONOUN, W("for", "with")],
         [C("SWAP"), W("out"), GAP, REF],
         [W("use", "play", "put"), GAP, REF, GAP, C("INSTEAD")],
         [C("INSTEAD"), GAP, REF],
@@ -115,6 +122,8 @@ RULES: dict[str, list[Pattern]] = {
         [C("ADD"), GAP, C(TRACK)],
         [C("ADD"), GAP, C(TRACK_MAYBE)],
         [C("ADD"), GAP, PRONOUN],
+        [C("ADD"), UNKNOWN_WORD],
+        [W("get", "have", "fit", "squeeze"), GAP, C(TRACK), GAP, W("in"), W("there", "here")],
         [W("put"), GAP, PRONOUN, W("back"), GAP, C("PLACE")],
         [W("put"), GAP, PRONOUN, W("back"), GAP, C("RELPOS")],
     ],

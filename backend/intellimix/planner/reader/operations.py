@@ -15,7 +15,7 @@ from typing import Any, Literal, cast, get_args
 
 from spacy.tokens import Doc, Span, Token
 
-from intellimix.planner.compat import energy_of
+from intellimix.planner.compat import energy_of, tempo_fit
 from intellimix.planner.intent import find_key
 from intellimix.planner.plan import MixPlan, TransitionType
 from intellimix.planner.reader import grammar
@@ -104,6 +104,11 @@ def read_operations(doc: Doc, conversation: Conversation) -> Reading:
     for clause in clauses(doc):
         frames = frames_of(clause)
         if not frames:
+            # "the 3rd one doesn't fit, swap it for…": what a clause points at is what a
+            # pronoun in the next one means
+            pointed = [p for p in positions(clause, conversation) if p <= conversation.count]
+            if pointed and not _pronoun_only(clause):
+                conversation.focus = [conversation.playing[p - 1] for p in pointed]
             continue
         frame = frames[0]
         reading.frames.append(frame)
@@ -202,6 +207,11 @@ def _superlative(word: str, conversation: Conversation) -> int | None:
     else:
         best = max(tracks, key=energy_of)
     return conversation.playing.index(best.id) + 1
+
+
+def _pronoun_only(clause: Span) -> bool:
+    """A clause that points only by pronoun or description ('it', 'the slow one')."""
+    return not any(has(t, TRACK) or has(t, TRACK_MAYBE) or has(t, "ORD") for t in clause)
 
 
 def _pronoun(tokens: Sequence[Token], conversation: Conversation) -> list[int]:
@@ -410,6 +420,8 @@ def _replace(clause: Span, conversation: Conversation, reading: Reading) -> None
         mood = "calm"
     if mood is None and any(t.lower_ in ("harder", "faster", "heavier", "bigger") for t in after):
         mood = "energetic"
+    if mood is None and _more_energy(after) is not None:
+        mood = "energetic" if _more_energy(after) else "calm"
     if mood is not None:
         replacement = _by_mood(conversation, mood, exclude=conversation.playing)
         if replacement:
@@ -422,10 +434,45 @@ def _replace(clause: Span, conversation: Conversation, reading: Reading) -> None
             )
 
 
+def _more_energy(tokens: Span) -> bool | None:
+    """'something with more energy' → True, 'less energy' → False, else None."""
+    words = [t.lower_ for t in tokens]
+    for before, after in zip(words, words[1:], strict=False):
+        if after in ("energy", "energetic", "punch", "drive", "hype", "power"):
+            if before in ("more", "higher", "extra"):
+                return True
+            if before in ("less", "lower"):
+                return False
+    return None
+
+
+def _unknown_song(tokens: Sequence[Token]) -> str | None:
+    """The words after 'add' that nothing knows: a song to find ('throw in levitating by dua
+    lipa' → 'levitating by dua lipa'), up to a word that places it."""
+    start = next((i + 1 for i, t in enumerate(tokens) if has(t, "ADD")), None)
+    if start is None:
+        return None
+    words: list[str] = []
+    for token in tokens[start:]:
+        if has(token, "RELPOS") or has(token, "PLACE") or token.is_punct:
+            break
+        if token.lower_ in ("too", "please", "pls", "aswell") or (words and token.lower_ == "as"):
+            break
+        words.append(token.text)
+    while words and words[0].lower() in ("a", "the", "some"):
+        words.pop(0)
+    return " ".join(words) or None
+
+
 def _by_mood(conversation: Conversation, mood: str, *, exclude: Sequence[str]) -> str | None:
+    """The calmest or liveliest track not playing, among those that blend at the mix's tempo
+    when there are any (the liveliest track at 174 BPM is no replacement in a 120 BPM set)."""
     pool = [t for t in conversation.library.values() if t.id not in exclude]
     if not pool:
         return None
+    bpm = conversation.plan.target.bpm if conversation.plan else None
+    blending = [t for t in pool if bpm and tempo_fit(bpm, t.bpm) > 0.0]
+    pool = blending or pool
     chosen = min(pool, key=energy_of) if mood == "calm" else max(pool, key=energy_of)
     return chosen.id
 
@@ -676,10 +723,14 @@ def _add(clause: Span, conversation: Conversation, reading: Reading) -> None:
         unresolved = [
             t for t in subject_tokens if has(t, TRACK_MAYBE) or (has(t, TRACK) and not t._.track)
         ]
-        if unresolved:
-            reading.edits.append(
-                EditOperation(op="add_track", song=SongRequest(query=unresolved[0].text))
-            )
+        named = [t._.track for t in subject_tokens if has(t, TRACK) and t._.track]
+        if named:  # "get Castle Gardens in there" when it plays already: the builder says so
+            song = SongRequest(query=named[0], track_id=named[0])
+            reading.edits.append(EditOperation(op="add_track", song=song))
+            return
+        query = unresolved[0].text if unresolved else _unknown_song(subject_tokens)
+        if query:
+            reading.edits.append(EditOperation(op="add_track", song=SongRequest(query=query)))
         return
     target = conversation.count + 1
     if relative is not None:
