@@ -1,10 +1,9 @@
 """Chat: a song asked for that the library lacks is searched for, offered, imported, planned.
 
-The planner names such songs in `PlannerReply.unresolved_songs`. Until the builder fills that
-field, `NamesMissingSongs` stands in for it: it asks the real local planner and, when the words
-name "Levitating" and the library has no such track, answers with the real planner's plan of
-the words without it and names "Levitating" as unresolved. Everything else is real: the
-catalogue search provider, a direct-link import from the tests' HTTP server, the analysis.
+Everything is real: the local planner reads the words and plans with the library, naming the
+songs it could not find (`PlannerReply.unresolved_songs`); the catalogue search provider
+(tests/source_catalogue.py) is the search boundary; the import downloads from the tests' HTTP
+server and analyses the file.
 """
 
 from __future__ import annotations
@@ -15,33 +14,20 @@ import numpy as np
 import pytest
 from flask import Flask
 
-from intellimix.chats import planning
 from intellimix.extensions import db
 from intellimix.library.models import Track
-from intellimix.planner.local import LocalPlanner
-from intellimix.planner.turns import PlannerReply, PlannerRequest
 from intellimix.sources.models import SourceMetadata
 
 from . import source_catalogue
 from .audio.drum_signals import synth_drum_track
 from .audio.media import transcode, write_wav
-from .chat_support import CHATS, Person, execute, say, thread
+from .chat_support import Person, execute, say, thread
 from .media_server import MediaServer, Route
 
 pytestmark = pytest.mark.database
 WORDS = "mix Levitating into Warehouse Sunrise"
 LEVITATING = "Levitating — Dua Lipa (Official Audio)"
 WAREHOUSE = "Warehouse Sunrise — Night Driver"
-
-
-class NamesMissingSongs:
-    def respond(self, request: PlannerRequest) -> PlannerReply:
-        titles = " ".join(track.title.lower() for track in request.library)
-        if "levitating" in request.message.lower() and "levitating" not in titles:
-            without = request.model_copy(update={"message": "mix Warehouse Sunrise"})
-            reply = LocalPlanner().respond(without)
-            return reply.model_copy(update={"unresolved_songs": ["Levitating"]})
-        return LocalPlanner().respond(request)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +47,7 @@ def server(levitating_mp3) -> Iterator[MediaServer]:
 
 
 @pytest.fixture
-def chat_app(app, server, monkeypatch) -> Iterator[Flask]:
+def chat_app(app, server) -> Iterator[Flask]:
     source_catalogue.SONGS[:] = [
         SourceMetadata(
             url=server.url("/levitating.mp3"),
@@ -80,7 +66,6 @@ def chat_app(app, server, monkeypatch) -> Iterator[Flask]:
         SOURCE_SEARCH_PROVIDERS=["catalogue"],
         SOURCE_PROVIDER_MODULES=["tests.source_catalogue"],
     )
-    monkeypatch.setattr(planning, "planner_for", lambda _config: NamesMissingSongs())
     yield app
     source_catalogue.SONGS.clear()
     source_catalogue.UNREACHABLE["value"] = False
@@ -113,14 +98,31 @@ def _person(app: Flask, api) -> Person:
         return Person(user_id, api.bearer(body["access_token"]), {"warehouse": track.id})
 
 
-def _latest_runs(client, who: Person, thread_id: str) -> list[dict]:
-    listed = client.get(f"{CHATS}/{thread_id}/runs", headers=who.headers).get_json()
-    return list(listed["items"])
-
-
 def _plan_titles(message: dict) -> list[str]:
     proposal = message["content_json"]["proposal"]
     return [segment["song"] for segment in proposal["provisional_timeline"]]
+
+
+def _choose(app: Flask, client, who: Person, thread_id: str, asked: dict, option: str) -> dict:
+    """Answer the import question of `asked` (a planning_questions message) with `option`."""
+    content = asked["content_json"]
+    question_id = content["questions"][0]["question_id"]
+    answers = [{"question_id": question_id, "selected_option_id": option}]
+    response = {"draft_id": content["draft_id"], "answers": answers}
+    return say(app, client, who, thread_id, {"planning_response": response})
+
+
+def _plan_after(app: Flask, client, who: Person, run_id: str) -> dict:
+    """Run the import (or plan) run a message started, then the plan run that goes on; its
+    answer."""
+    execute(app, run_id)
+    run = client.get(f"/api/v1/mix-chat-runs/{run_id}", headers=who.headers).get_json()["run"]
+    assert run["status"] == "completed", run["error"]
+    plan_run = run["result"]["plan_run_id"] if run["kind"] == "import_songs" else run_id
+    if plan_run != run_id:
+        execute(app, plan_run)
+    final = client.get(f"/api/v1/mix-chat-runs/{plan_run}", headers=who.headers).get_json()
+    return dict(final["run"]["assistant_message"])
 
 
 def test_ask_answer_import_then_plan_with_both_tracks(chat_app, api, server):
@@ -137,30 +139,12 @@ def test_ask_answer_import_then_plan_with_both_tracks(chat_app, api, server):
     assert question["options"][1]["label"] == 'Import "Levitating (Live)"'
     assert server.requests == []  # nothing is downloaded before the person says so
 
-    answered = say(
-        chat_app,
-        client,
-        who,
-        chat["id"],
-        {
-            "planning_response": {
-                "draft_id": content["draft_id"],
-                "answers": [{"question_id": question["question_id"], "selected_option_id": "c0"}],
-            }
-        },
-    )
+    answered = _choose(chat_app, client, who, chat["id"], asked, "c0")
     assert answered["content_json"]["kind"] == "song_import"
-    import_run = answered["content_json"]["run_id"]
-    execute(chat_app, import_run)
-    runs = {run["id"]: run for run in _latest_runs(client, who, chat["id"])}
-    assert runs[import_run]["status"] == "completed", runs[import_run]["error"]
+    message = _plan_after(chat_app, client, who, answered["content_json"]["run_id"])
     assert server.requests == ["/levitating.mp3"]
-    plan_run = runs[import_run]["result"]["plan_run_id"]
-    execute(chat_app, plan_run)
-    final = client.get(f"/api/v1/mix-chat-runs/{plan_run}", headers=who.headers).get_json()
-    message = final["run"]["assistant_message"]
     assert message["content_json"]["kind"] == "planning_draft_ready", message
-    assert set(_plan_titles(message)) == {"Levitating — Dua Lipa", WAREHOUSE}
+    assert _plan_titles(message) == ["Levitating — Dua Lipa", WAREHOUSE]  # in the order named
     library = client.get("/api/v1/tracks?q=levitating", headers=who.headers).get_json()
     assert library["total"] == 1 and library["items"][0]["status"] == "ready"
 
@@ -177,13 +161,8 @@ def test_import_automatically_skips_the_question(chat_app, api, server):
     started = say(chat_app, client, who, chat["id"], {"content": WORDS})
     assert started["content_json"]["kind"] == "song_import"
     assert started["content_text"].startswith(f'Importing "{LEVITATING}" 3:23.')
-    execute(chat_app, started["content_json"]["run_id"])
-    runs = _latest_runs(client, who, chat["id"])
-    plan_run = next(r for r in runs if r["kind"] == "plan" and r["status"] == "queued")
-    execute(chat_app, plan_run["id"])
-    message = client.get(f"/api/v1/mix-chat-runs/{plan_run['id']}", headers=who.headers)
-    content = message.get_json()["run"]["assistant_message"]
-    assert set(_plan_titles(content)) == {"Levitating — Dua Lipa", WAREHOUSE}
+    content = _plan_after(chat_app, client, who, started["content_json"]["run_id"])
+    assert _plan_titles(content) == ["Levitating — Dua Lipa", WAREHOUSE]
 
 
 def test_unreachable_search_says_so_and_plans_with_the_library(chat_app, api, server):
@@ -193,37 +172,69 @@ def test_unreachable_search_says_so_and_plans_with_the_library(chat_app, api, se
     chat = thread(client, who)["thread"]
     reply = say(chat_app, client, who, chat["id"], {"content": WORDS})
     assert reply["content_json"]["kind"] == "planning_draft_ready"
+    assert reply["content_text"].startswith('I couldn\'t find "Levitating" in your library.')
     assert "song search is not reachable right now" in reply["content_text"]
     assert _plan_titles(reply) == [WAREHOUSE]
     assert server.requests == []
+
+
+def test_a_pasted_link_is_imported_and_the_plan_goes_on_with_it(chat_app, api, server):
+    client = chat_app.test_client()
+    who = _person(chat_app, api)
+    chat = thread(client, who)["thread"]
+    link = server.url("/levitating.mp3")
+    words = f"mix {link} into Warehouse Sunrise"
+    started = say(chat_app, client, who, chat["id"], {"content": words})
+    content = started["content_json"]
+    assert content["kind"] == "song_import", started
+    assert content["songs"] == [{"name": link, "url": link, "title": "levitating"}]
+    assert server.requests == []  # the link is imported by the run, not while answering
+    message = _plan_after(chat_app, client, who, content["run_id"])
+    assert message["content_json"]["kind"] == "planning_draft_ready", message
+    assert _plan_titles(message) == ["Levitating — Dua Lipa", WAREHOUSE]
+    # The same link again is the track in the library: planned at once, nothing downloaded.
+    again = say(chat_app, client, who, chat["id"], {"content": f"{link} then Warehouse Sunrise"})
+    assert again["content_json"]["kind"] == "planning_draft_ready", again
+    assert _plan_titles(again) == ["Levitating — Dua Lipa", WAREHOUSE]
+    assert server.requests == ["/levitating.mp3"]
+
+
+def test_a_refused_link_is_said_so_and_the_plan_goes_on_without_it(chat_app, api, server):
+    chat_app.config["SOURCE_ALLOWED_HOSTS"] = []  # 127.0.0.1 is a private address again
+    client = chat_app.test_client()
+    who = _person(chat_app, api)
+    chat = thread(client, who)["thread"]
+    words = f"mix {server.url('/levitating.mp3')} into Warehouse Sunrise"
+    started = say(chat_app, client, who, chat["id"], {"content": words})
+    content = _plan_after(chat_app, client, who, started["content_json"]["run_id"])
+    assert "could not be imported" in content["content_text"]
+    assert _plan_titles(content) == [WAREHOUSE]
+    assert server.requests == []
+
+
+def test_a_revision_that_adds_a_missing_song_asks_imports_and_revises(chat_app, api, server):
+    client = chat_app.test_client()
+    who = _person(chat_app, api)
+    chat = thread(client, who)["thread"]
+    first = say(chat_app, client, who, chat["id"], {"content": "mix Warehouse Sunrise"})
+    assert _plan_titles(first) == [WAREHOUSE]
+    words = "add Levitating after Warehouse Sunrise"
+    asked = say(chat_app, client, who, chat["id"], {"content": words})
+    assert asked["content_json"]["kind"] == "planning_questions", asked
+    assert asked["content_json"]["questions"][0]["question"] == f'Import "{LEVITATING}" 3:23?'
+    answered = _choose(chat_app, client, who, chat["id"], asked, "c0")
+    revised = _plan_after(chat_app, client, who, answered["content_json"]["run_id"])
+    assert revised["content_json"]["kind"] == "planning_draft_ready", revised
+    assert _plan_titles(revised) == [WAREHOUSE, "Levitating — Dua Lipa"]
 
 
 def test_plan_without_it_plans_with_the_library_and_does_not_ask_again(chat_app, api, server):
     client = chat_app.test_client()
     who = _person(chat_app, api)
     chat = thread(client, who)["thread"]
-    asked = say(chat_app, client, who, chat["id"], {"content": WORDS})["content_json"]
-    skipped = say(
-        chat_app,
-        client,
-        who,
-        chat["id"],
-        {
-            "planning_response": {
-                "draft_id": asked["draft_id"],
-                "answers": [
-                    {
-                        "question_id": asked["questions"][0]["question_id"],
-                        "selected_option_id": "skip",
-                    }
-                ],
-            }
-        },
-    )
-    plan_run = skipped["content_json"]["plan_run_id"]
-    execute(chat_app, plan_run)
-    message = client.get(f"/api/v1/mix-chat-runs/{plan_run}", headers=who.headers).get_json()
-    content = message["run"]["assistant_message"]
+    asked = say(chat_app, client, who, chat["id"], {"content": WORDS})
+    skipped = _choose(chat_app, client, who, chat["id"], asked, "skip")
+    content = _plan_after(chat_app, client, who, skipped["content_json"]["plan_run_id"])
     assert content["content_json"]["kind"] == "planning_draft_ready"
     assert _plan_titles(content) == [WAREHOUSE]
     assert server.requests == []
@@ -238,11 +249,6 @@ def test_a_failed_import_plans_on_without_it_and_says_why(chat_app, api, server)
     client.patch("/api/v1/mix-memory", json={"import_automatically": True}, headers=who.headers)
     chat = thread(client, who)["thread"]
     started = say(chat_app, client, who, chat["id"], {"content": WORDS})
-    execute(chat_app, started["content_json"]["run_id"])
-    runs = _latest_runs(client, who, chat["id"])
-    plan_run = next(r for r in runs if r["kind"] == "plan" and r["status"] == "queued")
-    execute(chat_app, plan_run["id"])
-    message = client.get(f"/api/v1/mix-chat-runs/{plan_run['id']}", headers=who.headers)
-    content = message.get_json()["run"]["assistant_message"]
+    content = _plan_after(chat_app, client, who, started["content_json"]["run_id"])
     assert "could not be imported" in content["content_text"]
     assert _plan_titles(content) == [WAREHOUSE]

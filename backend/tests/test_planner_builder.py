@@ -316,12 +316,21 @@ def test_an_ambiguous_song_is_a_question_with_its_candidates():
     assert slot == "songs.0" and intent.songs[1].track_id == "sunrise"
 
 
-def test_an_unknown_song_or_track_id_is_a_question_offering_library_tracks():
-    answer = reply({"songs": [{"query": "Bohemian Rhapsody"}, song("sunrise")]})
-    assert answer.kind == "questions"
-    assert answer.questions[0].options and all(o.id in TRACKS for o in answer.questions[0].options)
+def test_a_song_the_library_lacks_is_planned_without_and_named_for_the_chat():
+    answer = reply({"songs": [{"query": "Bohemian Rhapsody"}, song("sunrise"), song("deep_blue")]})
+    assert answer.kind == "draft" and answer.plan is not None
+    assert set(order(answer.plan)) == {"sunrise", "deep_blue"}
+    assert answer.unresolved_songs == ["Bohemian Rhapsody"]
+    assert answer.text.startswith('I couldn\'t find "Bohemian Rhapsody" in your library.')
+
+
+def test_only_missing_songs_or_a_stale_track_id_is_a_question_offering_library_tracks():
+    answer = reply({"songs": [{"query": "Bohemian Rhapsody"}, {"query": "Blinding Lights"}]})
+    assert answer.kind == "questions" and answer.plan is None
+    assert answer.unresolved_songs == ["Bohemian Rhapsody", "Blinding Lights"]
+    assert all(q.options and all(o.id in TRACKS for o in q.options) for q in answer.questions)
     answer = reply({"songs": [{"query": "zzz", "track_id": "no-such-id"}, song("sunrise")]})
-    assert answer.kind == "questions"
+    assert answer.kind == "questions" and answer.unresolved_songs == []
 
 
 def test_a_mix_that_names_no_songs_is_a_set_the_builder_chose_and_explains():
@@ -421,6 +430,7 @@ def test_a_revision_naming_an_unknown_track_asks_and_keeps_the_edits_in_the_ques
     plan = mix("deep_blue", "sunrise")
     answer = revise(plan, {"op": "add_track", "song": {"query": "Sandstorm"}, "position": 2})
     assert answer.kind == "questions"
+    assert answer.unresolved_songs == ["Sandstorm"]  # the chat may offer to import it
     intent, slot = read_song_question_id(answer.questions[0].question_id)
     assert slot == "edits.0.song" and intent.edits[0].op == "add_track"
 

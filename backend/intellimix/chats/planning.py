@@ -40,6 +40,10 @@ def plan(context: RunContext) -> dict[str, Any]:
     if song_imports.is_import_draft(asked) and context.input.get("answers"):
         assert asked is not None
         return song_imports.answered(run, asked)  # import what was chosen, then plan on
+    if not context.input.get("edit"):
+        importing = song_imports.import_links(run)  # a pasted link: import it, then plan on
+        if importing is not None:
+            return importing
     request = planner_request(run)
     context.progress("plan", 20, "Reading your message")
     reply = planner_for(current_app.config).respond(request)
@@ -66,7 +70,7 @@ def planner_request(run: Run) -> PlannerRequest:
     plan_from = given.get("plan_from") or {}
     context = conversation.context_of(run, plan_from.get("draft_id"))
     return PlannerRequest(
-        message=given.get("message") or "",
+        message=song_imports.planner_words(run.user_id, given.get("message") or ""),
         library=list(planner_library(run.user_id).values()),
         current_plan=service.stored_plan(run.thread_id or "", given.get("plan_from")),
         pending_questions=_valid(Question, pending),

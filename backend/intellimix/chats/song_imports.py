@@ -1,17 +1,21 @@
 """Songs a chat asks for that the library does not have: search, ask, import, plan on.
 
-The planner names them (`PlannerReply.unresolved_songs`). This module searches the song
-providers for each name and then either asks — 'Import "Levitating — Dua Lipa (Official
-Audio)" (3:23)?' with the best candidates and "Plan without it" — or, with the person's
-standing consent (the memory setting `import_automatically`), imports the best candidate at
-once. The import is an `import_songs` run (heavy lane) in the chat; when it ends, however it
-ends, it starts the plan run that goes on with the person's words, now with the new tracks.
-A search that cannot be reached leaves the reply as the planner made it (a plan with the
-library), saying so plainly.
+The planner plans with the songs the library has and names the others
+(`PlannerReply.unresolved_songs`). This module searches the song providers for each name and
+then either asks — 'Import "Levitating — Dua Lipa (Official Audio)" 3:23?' with the best
+candidates and "Plan without it" — or, with the person's standing consent (the memory setting
+`import_automatically`), imports the best candidate at once. A link pasted in the words is
+imported without asking (pasting it is the consent). The import is an `import_songs` run
+(heavy lane) in the chat; when it ends, however it ends, it starts the plan run that goes on
+with the person's words, now with the new tracks. The planner knows tracks by name, so it reads
+a pasted link as the quoted title of the track imported from it (`planner_words`). A search
+that cannot be reached leaves the reply as the planner made it (a plan with the library),
+saying so plainly.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from intellimix.chats import drafts, memory, outcomes, posting
@@ -21,6 +25,7 @@ from intellimix.errors import ApiError
 from intellimix.extensions import db
 from intellimix.library import imports
 from intellimix.library.models import Track
+from intellimix.planner.builder import quoted_names
 from intellimix.planner.turns import PlannerReply, PlannerRequest
 from intellimix.runs import service as runs
 from intellimix.runs.context import RunContext
@@ -33,6 +38,54 @@ QUESTION_PREFIX = "import_song:"
 SKIP = "skip"
 CANDIDATES = 3  # the best one and two alternatives
 MAX_SONGS = 4
+_LINK_RE = re.compile(r"https?://[^\s<>\"'“”]+", re.IGNORECASE)
+_LINK_TAIL = ".,;:!?)]}'’"  # punctuation after a link ends the sentence, not the link
+
+
+def pasted_links(words: str) -> list[str]:
+    """The http(s) links in the words, as written, once each (at most MAX_SONGS)."""
+    links = (match.group().rstrip(_LINK_TAIL) for match in _LINK_RE.finditer(words))
+    return list(dict.fromkeys(link for link in links if link))[:MAX_SONGS]
+
+
+def import_links(run: Run) -> dict[str, Any] | None:
+    """Import the songs of links pasted in the words, then plan on; None when there is none
+    to import (each is in the library already, or was dealt with earlier in this turn)."""
+    given = run.input or {}
+    settled = [str(name) for name in given.get("settled_songs") or []]
+    done = {name.lower() for name in settled}
+    picks: list[tuple[str, SourceMetadata]] = []
+    for link in pasted_links(str(given.get("message") or "")):
+        if link.lower() in done:
+            continue
+        try:
+            metadata = imports.identify(link)
+        except ApiError:
+            # Refused (a private address, not http): the import run says why, and plans on.
+            metadata = SourceMetadata(url=link, title=link)
+        else:
+            track = imports.linked_track(run.user_id, metadata.url)
+            if track is not None and track.status == "ready":
+                continue
+        picks.append((link, metadata))
+    if not picks:
+        return None
+    return _start_imports(run, picks, settled=[*settled, *(link for link, _ in picks)])
+
+
+def planner_words(user_id: str, words: str) -> str:
+    """The words as the planner reads them: each pasted link becomes the quoted title of the
+    track imported from it; a link with no ready track is left out (the reply says why)."""
+
+    def title(match: re.Match[str]) -> str:
+        link = match.group().rstrip(_LINK_TAIL)
+        tail = match.group()[len(link) :]
+        track = imports.linked_track(user_id, link)
+        if track is None or track.status != "ready":
+            return tail
+        return '"' + track.title.replace('"', "'") + '"' + tail
+
+    return _LINK_RE.sub(title, words)
 
 
 def offer(run: Run, request: PlannerRequest, reply: PlannerReply) -> dict[str, Any] | None:
@@ -49,14 +102,14 @@ def offer(run: Run, request: PlannerRequest, reply: PlannerReply) -> dict[str, A
             found[name] = imports.search(name, limit=CANDIDATES)
     except ApiError:
         reply.text = (
-            f"{reply.text} I could not look up {_names(names)} to import: song search is not "
+            f"{reply.text} I could not look up {quoted_names(names)} to import: song search is not "
             "reachable right now, so this uses your library only."
         ).strip()
         return None
     missing = [name for name, candidates in found.items() if not candidates]
     offered = {name: candidates for name, candidates in found.items() if candidates}
     if missing:
-        reply.text = f"{reply.text} Song search found nothing for {_names(missing)}.".strip()
+        reply.text = f"{reply.text} Song search found nothing for {quoted_names(missing)}.".strip()
     if not offered:
         return None
     if memory.imports_automatically(run.user_id):
@@ -148,8 +201,10 @@ def _start_imports(
 ) -> dict[str, Any]:
     """An `import_songs` run in the chat, or (nothing picked) the plan straight away."""
     words = _words(run)
+    # The plan the words were about (a revision goes on revising it; none for a new mix).
+    plan_from = (run.input or {}).get("plan_from")
     if not picks:
-        follow = _continue(run, words, settled=settled, notes=[])
+        follow = _continue(run, words, plan_from=plan_from, settled=settled, notes=[])
         outcomes.fill(
             run, "Planning with your library only.", {"kind": "chat", "plan_run_id": follow.id}
         )
@@ -161,6 +216,7 @@ def _start_imports(
         input={
             "songs": songs,
             "words": words,
+            "plan_from": plan_from,
             "settled_songs": settled,
             "user_message_id": run.user_message_id,
         },
@@ -222,6 +278,7 @@ def _continue_from(context: RunContext, *, notes: list[str]) -> Run:
     return _continue(
         run,
         str(context.input.get("words") or ""),
+        plan_from=context.input.get("plan_from"),
         settled=list(context.input.get("settled_songs") or []),
         notes=notes,
         user_message_id=context.input.get("user_message_id"),
@@ -232,6 +289,7 @@ def _continue(
     run: Run,
     words: str,
     *,
+    plan_from: dict[str, str] | None,
     settled: list[str],
     notes: list[str],
     user_message_id: str | None = None,
@@ -247,7 +305,7 @@ def _continue(
         input={
             "message": words,
             "draft_id": None,
-            "plan_from": None,
+            "plan_from": plan_from,
             "answers": [],
             "attached_segments": None,
             "attachment": None,
@@ -284,8 +342,3 @@ def _clock(seconds: float | None) -> str:
         return ""
     whole = int(round(seconds))
     return f"{whole // 60}:{whole % 60:02d}"
-
-
-def _names(names: list[str]) -> str:
-    quoted = [f'"{name}"' for name in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]

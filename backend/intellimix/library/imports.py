@@ -73,16 +73,30 @@ def search(query: str, *, limit: int) -> list[SourceMetadata]:
         raise api_error(exc) from exc
 
 
+def identify(url: str) -> SourceMetadata:
+    """The link checked (scheme, host, private addresses) and made canonical; fetches nothing."""
+    try:
+        return get_sources().for_url(url).identify(url)
+    except SourceError as exc:
+        raise api_error(exc) from exc
+
+
+def linked_track(user_id: str, url: str) -> Track | None:
+    """The person's track imported from `url` (any spelling of the link), if there is one."""
+    try:
+        canonical = identify(url).url
+    except ApiError:
+        return None  # a link no provider takes was never imported
+    return _track_for(user_id, canonical)
+
+
 def ensure_track(user_id: str, url: str, *, title: str | None = None) -> tuple[Track, bool]:
     """The person's track for `url`: (track, needs importing?) — one track per canonical link.
 
     The link is checked here (scheme, host, private addresses), so a bad one is refused before
     anything is stored. A track whose earlier import failed is reset to `pending`.
     """
-    try:
-        provisional = get_sources().for_url(url).identify(url)
-    except SourceError as exc:
-        raise api_error(exc) from exc
+    provisional = identify(url)
     canonical = provisional.url
     existing = _track_for(user_id, canonical)
     if existing is not None and existing.status != "failed":

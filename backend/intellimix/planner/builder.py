@@ -141,24 +141,33 @@ def _mix(turn: _Turn) -> PlannerReply:
         song.model_copy(update={"track_id": track_id})
         for song, (track_id, _) in zip(intent.songs, found, strict=True)
     ]
-    # An unknown song's fallback options are tracks that would mix with the ones that resolved.
-    seed = next((library[s.track_id] for s in songs if s.track_id), None)
-    questions = [
-        _song_question(turn, f"songs.{index}", song.query, candidates, seed=seed)
-        for index, (song, (track_id, candidates)) in enumerate(
-            zip(intent.songs, found, strict=True)
-        )
-        if track_id is None
+    # Songs the library has nothing like (no track, no near name): the chat may import them.
+    absent = [
+        song.query
+        for song, (track_id, candidates) in zip(intent.songs, found, strict=True)
+        if track_id is None and not candidates and song.track_id is None
     ]
-    if questions:
-        missing = [
-            song.query
-            for song, (_, candidates) in zip(intent.songs, found, strict=True)
-            if not candidates and song.track_id is None
+    missing = [n for i, n in enumerate(absent) if n.lower() not in {a.lower() for a in absent[:i]}]
+    known = [song for song in songs if song.track_id]
+    if len(known) + len(absent) < len(songs) or not known:
+        # A near name or a stale track is asked about; so is a mix of nothing but missing songs,
+        # offering tracks that would mix with the ones that resolved.
+        seed = next((library[s.track_id] for s in known if s.track_id), None)
+        questions = [
+            _song_question(turn, f"songs.{index}", song.query, candidates, seed=seed)
+            for index, (song, (track_id, candidates)) in enumerate(
+                zip(intent.songs, found, strict=True)
+            )
+            if track_id is None
         ]
         return turn.reply(
             "questions", _questions_text(questions), questions=questions, unresolved_songs=missing
         )
+    if missing:
+        # The plan goes on with the songs the library has; the missing ones are named, so the
+        # chat can offer to import them and plan again.
+        chosen_because = [f"I couldn't find {quoted_names(missing)} in your library."]
+    songs = known
     intent = intent.model_copy(update={"songs": songs})
     turn = _Turn(turn.request, intent, library, turn.provider)
 
@@ -187,7 +196,7 @@ def _mix(turn: _Turn) -> PlannerReply:
     if intent.edits:  # an order asked of tracks the set builder chose ("slowest to fastest")
         plan, _, edit_notes, _ = apply_edits(plan, intent.edits, library, preferences=prefs)
         notes += edit_notes
-    return _draft(turn, plan, notes, lead=chosen_because)
+    return _draft(turn, plan, notes, lead=chosen_because, unresolved_songs=missing)
 
 
 def _selected(turn: _Turn) -> tuple[MixIntent, list[str]]:
@@ -242,6 +251,7 @@ def _draft(
     *,
     lead: Sequence[str] = (),
     text: str | None = None,
+    unresolved_songs: Sequence[str] = (),
 ) -> PlannerReply:
     used = {s.track_id: turn.library[s.track_id] for s in plan.segments}
     found = warnings(plan, used)
@@ -256,6 +266,7 @@ def _draft(
         compatibility=compatibility(plan, used),
         warnings=found,
         notes=list(notes),
+        unresolved_songs=list(unresolved_songs),
     )
 
 
@@ -303,7 +314,11 @@ def _revise(turn: _Turn, current: MixPlan, edits: Sequence[EditOperation]) -> Pl
             _song_question(turn, m.where, m.query, m.candidates, seed=seed, intent=intent)
             for m in missing
         ]
-        return turn.reply("questions", _questions_text(questions), questions=questions)
+        # A song to bring in that nothing in the library is like: the chat may import it.
+        absent = [m.query for m in missing if not m.candidates and m.query]
+        return turn.reply(
+            "questions", _questions_text(questions), questions=questions, unresolved_songs=absent
+        )
     revised, applied, notes, said_changes = apply_edits(
         current, edits, turn.library, preferences=turn.request.preferences
     )
@@ -491,6 +506,12 @@ def _which_tracks(turn: _Turn, lead: str) -> PlannerReply:
 
 def _questions_text(questions: Sequence[Question]) -> str:
     return " ".join(q.question for q in questions)
+
+
+def quoted_names(names: Sequence[str]) -> str:
+    """'"A"', '"A" and "B"', '"A", "B" and "C"'."""
+    quoted = [f'"{name}"' for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
 # --- generation, suggestions, analysis, chat --------------------------------------------------

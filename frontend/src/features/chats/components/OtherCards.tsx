@@ -122,6 +122,9 @@ export function SongImportCard({ message }: { message: Message }) {
       void queryClient.invalidateQueries({ queryKey: chatKeys.activeRuns(message.thread_id) });
       void queryClient.invalidateQueries({ queryKey: chatKeys.libraryCount() });
     }) ?? snapshot.data;
+  // The run completes even when a song could not be imported; its result says which.
+  const failed = live?.result?.failed;
+  const failures = Array.isArray(failed) ? failed.filter((f): f is string => typeof f === "string") : [];
   return (
     <article className="card" aria-label="Song import">
       {message.content_text && <p className="msg-text">{message.content_text}</p>}
@@ -130,13 +133,25 @@ export function SongImportCard({ message }: { message: Message }) {
           {songs.map((song) => (
             <li key={song.url ?? song.title}>
               <strong>{song.title ?? song.name}</strong>
-              {song.name && song.title && song.name !== song.title ? <span className="muted"> — for “{song.name}”</span> : null}
+              {song.name && song.name === song.url ? (
+                <span className="muted"> — from the link you pasted</span>
+              ) : song.name && song.title && song.name !== song.title ? (
+                <span className="muted"> — for “{song.name}”</span>
+              ) : null}
             </li>
           ))}
         </ul>
       )}
       {live && isActiveRun(live) && <RunBox run={live} />}
-      {live?.status === "completed" && <p className="muted small-text">Imported into your library; the plan goes on below.</p>}
+      {live?.status === "completed" && failures.length === 0 && (
+        <p className="muted small-text">Imported into your library; the plan goes on below.</p>
+      )}
+      {live?.status === "completed" &&
+        failures.map((failure) => (
+          <p key={failure} className="error-text">
+            {failure}; the plan goes on without it.
+          </p>
+        ))}
       {live?.status === "failed" && <p className="error-text">{live.error?.message ?? "The import failed."}</p>}
       {live?.status === "cancelled" && <p className="muted small-text">The import was cancelled; the plan goes on without it.</p>}
     </article>

@@ -35,6 +35,27 @@ describe("SongImportCard", () => {
     expect(html).toContain("for “Levitating”");
   });
 
+  it("says a pasted link is imported from that link", () => {
+    const link = "https://x.example/levitating.mp3";
+    const pasted: Message = {
+      ...message,
+      content_json: { kind: "song_import", run_id: "r1", songs: [{ name: link, title: "levitating", url: link }] },
+    };
+    const client = new QueryClient();
+    const html = renderToStaticMarkup(
+      createElement(QueryClientProvider, { client }, createElement(SongImportCard, { message: pasted })),
+    );
+    expect(html).toContain("levitating");
+    expect(html).toContain("from the link you pasted");
+    expect(html).not.toContain("for “");
+  });
+
+  it("names a song that could not be imported although the run completed", () => {
+    const html = render({ status: "completed", result: { failed: ['"Levitating" could not be imported (Nothing was found.)'] } });
+    expect(html).toContain("could not be imported (Nothing was found.); the plan goes on without it.");
+    expect(html).not.toContain("Imported into your library");
+  });
+
   it("says how the import ended", () => {
     expect(render({ status: "completed" })).toContain("the plan goes on below");
     expect(
