@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,7 @@ DEFAULT_MAX_DECODED_SAMPLES = 1200 * 96_000 * 2
 PROBE_SECONDS = 2.0
 DELIVERY_SAMPLE_RATE = 48_000
 MP3_BITRATE = "320k"
+IO_BLOCK = 1 << 16  # frames per block when a whole file is written or read
 # Containers whose extension we keep when storing an original (by libsndfile format name).
 SOUNDFILE_EXTENSIONS = {
     "WAV": "wav",
@@ -186,15 +188,52 @@ def encode_wav(
 
     Float keeps values beyond full scale (pre-master stems), which PCM would clip.
     """
+    data = np.asarray(samples, dtype=np.float32)
+    channels = 1 if data.ndim == 1 else data.shape[0]
+    # In blocks: libsndfile wants frames × channels, and transposing a whole mix copies it.
+    blocks = (data[..., start : start + IO_BLOCK] for start in range(0, data.shape[-1], IO_BLOCK))
+    encode_wav_blocks(
+        path, blocks, sample_rate, channels=channels, bit_depth=bit_depth, floating=floating
+    )
+
+
+def encode_wav_blocks(
+    path: Path,
+    blocks: Iterable[np.ndarray],
+    sample_rate: int,
+    *,
+    channels: int,
+    bit_depth: int = 24,
+    floating: bool = False,
+) -> None:
+    """`encode_wav` from consecutive (channels, frames) blocks, holding one block at a time.
+
+    The same samples give the same bytes whether written whole or in blocks.
+    """
     subtype = "FLOAT" if floating else {16: "PCM_16", 24: "PCM_24", 32: "PCM_32"}[bit_depth]
-    data = np.asarray(samples, dtype=np.float32).T
-    channels = 1 if data.ndim == 1 else data.shape[1]
     with sf.SoundFile(str(path), "w", sample_rate, channels, subtype=subtype, format="WAV") as out:
         if floating:
             # libsndfile stamps a float WAV's PEAK chunk with the time of writing; without the
             # chunk the same samples always give the same bytes (generation is bit-exact).
             sf._snd.sf_command(out._file, _SFC_SET_ADD_PEAK_CHUNK, sf._ffi.NULL, _SF_FALSE)
-        out.write(data)
+        for block in blocks:
+            out.write(np.asarray(block, dtype=np.float32).T)
+
+
+def read_frames(path: Path, start: int, stop: int) -> np.ndarray:
+    """Frames [start, stop) of a file libsndfile reads, as (channels, frames) float32.
+
+    Only those frames are decoded (fewer past the file's end), so QA can measure a long
+    delivered WAV a window at a time. No resampling: the caller knows the file's rate.
+    """
+    try:
+        with sf.SoundFile(str(path)) as source:
+            first = min(max(start, 0), source.frames)
+            source.seek(first)
+            data = source.read(max(stop - first, 0), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, ValueError) as exc:
+        raise UndecodableAudio("The file is not audio we can decode.") from exc
+    return np.ascontiguousarray(data.T)
 
 
 def encode_mp3(
@@ -203,7 +242,7 @@ def encode_mp3(
     """Write a constant-bitrate MP3 through ffmpeg's LAME encoder."""
     with tempfile.TemporaryDirectory(prefix="intellimix-mp3-") as scratch:
         source = Path(scratch) / "source.wav"
-        sf.write(str(source), np.asarray(samples, dtype=np.float32).T, sample_rate, subtype="FLOAT")
+        encode_wav(source, samples, sample_rate, floating=True)
         _run_ffmpeg(["-i", str(source), "-codec:a", "libmp3lame", "-b:a", bitrate, str(path)])
 
 
@@ -216,8 +255,18 @@ def _soundfile_info(path: Path) -> sf._SoundFileInfo | None:
 
 
 def _read_soundfile(path: Path, *, frames: int = -1) -> np.ndarray:
-    data, _rate = sf.read(str(path), frames=frames, dtype="float32", always_2d=True)
-    return np.ascontiguousarray(data.T)
+    """(channels, frames) float32, filled a block at a time: no transposed copy of the whole."""
+    with sf.SoundFile(str(path)) as source:
+        total = source.frames if frames < 0 else min(frames, source.frames)
+        out = np.empty((source.channels, total), dtype=np.float32)
+        done = 0
+        while done < total:
+            block = source.read(min(IO_BLOCK, total - done), dtype="float32", always_2d=True)
+            if block.shape[0] == 0:
+                break  # the header promised more frames than the file holds
+            out[:, done : done + block.shape[0]] = block.T
+            done += block.shape[0]
+    return out if done == total else np.ascontiguousarray(out[:, :done])
 
 
 def _ffmpeg_decode(

@@ -35,6 +35,7 @@ _LUFS_OFFSET = -0.691
 # small enough (a few hundred kB) to stay in cache.
 _TRUE_PEAK_ROWS = 4096
 _TRUE_PEAK_BLOCK = 8  # input samples per row of the polyphase product (fastest measured)
+_FILTER_BLOCK = 1 << 18  # frames K-weighted at a time (2 MB of float64)
 
 
 class LoudnessMeasurement(TypedDict):
@@ -277,13 +278,19 @@ def _cumulative_power(x: np.ndarray, sample_rate: int) -> np.ndarray:
     # the 3 s short-term windows all come from this one filtering pass.
     sos = _k_weighting_sos(sample_rate)
     cumulative = np.zeros(x.shape[1] + 1)
-    # One channel at a time keeps the float64 working set at two signal-length arrays.
+    # One channel and _FILTER_BLOCK frames at a time, the filter's state carried from block to
+    # block (the same numbers as one pass): the float64 working set is the running sum alone,
+    # not two or three signal-length arrays (an hour's mix is 1.4 GB per float64 array).
     for weight, channel in zip(_CHANNEL_WEIGHTS, x, strict=False):
-        weighted = scipy.signal.sosfilt(sos, channel)
-        np.square(weighted, out=weighted)
-        if weight != 1.0:
-            weighted *= weight
-        cumulative[1:] += weighted
+        state = np.zeros((sos.shape[0], 2))
+        for start in range(0, channel.size, _FILTER_BLOCK):
+            weighted, state = scipy.signal.sosfilt(
+                sos, channel[start : start + _FILTER_BLOCK], zi=state
+            )
+            np.square(weighted, out=weighted)
+            if weight != 1.0:
+                weighted *= weight
+            cumulative[1 + start : 1 + start + weighted.size] += weighted
     return np.cumsum(cumulative, out=cumulative)
 
 

@@ -280,7 +280,10 @@ def _band_limit_sos(sample_rate: int) -> np.ndarray:
 
 def _band_limit(x: np.ndarray, sample_rate: int) -> np.ndarray:
     """Remove DC and rumble under SUBSONIC_HZ, and content over AIR_LOWPASS_HZ."""
-    return scipy.signal.sosfilt(_band_limit_sos(sample_rate), x, axis=-1).astype(np.float32)
+    # float32 sections keep the output float32: no second copy of the mix.
+    return scipy.signal.sosfilt(_band_limit_sos(sample_rate), x, axis=-1).astype(
+        np.float32, copy=False
+    )
 
 
 def band_levels_db(samples: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -440,10 +443,15 @@ def _glue(
     # image. Fed the channels' peak as one signal, it computes the linked gain instead:
     # output / input is exactly that gain wherever the key is non-zero, and where it is zero
     # every channel is zero, so any gain will do there.
-    key = np.abs(x).max(axis=0, keepdims=True)
-    keyed = compressor(key, sample_rate)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gain = np.where(key > 0, keyed / key, 1.0).astype(np.float32)
+    # Channel by channel and in place: an hour's mix is 1.4 GB, and abs(x) of all of it, a
+    # quotient and a where() beside it would each be another half or whole copy.
+    key = np.abs(x[:1])
+    for channel in x[1:]:
+        np.maximum(key[0], np.abs(channel), out=key[0])
+    gain = compressor(key, sample_rate)
+    np.divide(gain, key, out=gain, where=key > 0)
+    gain[key == 0] = 1.0
+    del key
     reduction = -20.0 * math.log10(max(float(gain.min()), 1e-12))
     return x * gain, max(0.0, reduction)
 

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from intellimix.audio import io, master, qa, render
+from intellimix.audio.lanes import Lanes
 from intellimix.audio.progress import Progress, scaled, silent
 from intellimix.audio.stopwatch import Stopwatch
 
@@ -77,14 +78,21 @@ def render_plan(
         reference_audio = io.decode(reference, sample_rate=rate).samples if reference else None
 
     rendered, corrections = _aligned_render(plan, audio, report, timings)
+    # Held no longer than needed, so mastering and QA (which decode the delivered files) have
+    # the memory: the decoded tracks are not needed to deliver, and the segments (the lanes)
+    # only until the stems are written — the writer pops them.
+    del audio
+    premaster, timeline, cues = rendered.mix, rendered.timeline, rendered.cues
+    lanes = [rendered.stems]
+    del rendered
     delivered = deliver(
-        rendered.mix,
+        premaster,
         rate,
         plan=plan,
-        timeline=rendered.timeline,
+        timeline=timeline,
         out_dir=out_dir,
         name="mix",
-        stem_writer=lambda: write_stems(rendered.stems, rate, out_dir),
+        stem_writer=lambda: write_stems(lanes.pop(), rate, out_dir),
         reference=reference_audio,
         bit_depth=bit_depth,
         progress=scaled(report, 62, 98),
@@ -93,9 +101,7 @@ def render_plan(
     )
     report("done", 99, "Mix ready")
     cues_json = out_dir / "cues.json"
-    cues_json.write_text(
-        json.dumps({"cues": rendered.cues, "timeline": rendered.timeline}, indent=2)
-    )
+    cues_json.write_text(json.dumps({"cues": cues, "timeline": timeline}, indent=2))
     return MixdownOutcome(
         out_dir=out_dir,
         mix_wav=delivered.wav,
@@ -104,8 +110,8 @@ def render_plan(
         qa_json=delivered.qa_json,
         cues_json=cues_json,
         qa=delivered.qa,
-        timeline=rendered.timeline,
-        cues=rendered.cues,
+        timeline=timeline,
+        cues=cues,
         timings=timings,
     )
 
@@ -176,6 +182,8 @@ def deliver(
                 # LAME keeps running in the background while QA checks the WAV.
                 mp3_written = background.submit(io.encode_mp3, mp3, mastered.samples, rate)
                 io.encode_wav(wav, mastered.samples, rate, bit_depth=bit_depth)
+                master_report = mastered.report
+                del mastered  # QA decodes the files: the master itself is not held meanwhile
                 stems = stems_written.result()
             progress("qa", base + step * 0.6, "Checking the delivered files")
             with clock(f"qa_{attempt}"):
@@ -189,7 +197,7 @@ def deliver(
                     premaster_rate=rate,
                     mp3_ready=mp3_written.result,
                 )
-            attempts.append({"attempt": attempt, "master": mastered.report, "qa": checked})
+            attempts.append({"attempt": attempt, "master": master_report, "qa": checked})
             suggestion = qa.suggest_correction(checked)
             if checked["passed"] or not suggestion["retry"]:
                 break  # done, or nothing a re-master could fix (tempo, silence, stems)
@@ -241,15 +249,26 @@ def _aligned_render(
             return rendered, history
         for o in off:
             nudges[o["segment_id"]] = nudges.get(o["segment_id"], 0.0) - o["offset_ms"] / 1000.0
+        del rendered  # not held while the next render builds its own segments and mix
         attempt += 1
 
 
-def write_stems(lanes: Mapping[str, np.ndarray], rate: int, out_dir: Path) -> dict[str, Path]:
-    """Pre-master lanes as 32-bit float WAV: they may exceed full scale and must sum exactly."""
+def write_stems(lanes: Lanes, rate: int, out_dir: Path) -> dict[str, Path]:
+    """Pre-master lanes as 32-bit float WAV: they may exceed full scale and must sum exactly.
+
+    Each file is streamed from the lane's pieces a block at a time: no stem is ever held
+    whole in memory.
+    """
     folder = out_dir / "stems"
     folder.mkdir(exist_ok=True)
     paths = {}
-    for lane, samples in lanes.items():
+    for lane in lanes:
         paths[lane] = folder / f"{lane}.wav"
-        io.encode_wav(paths[lane], samples, rate, floating=True)
+        io.encode_wav_blocks(
+            paths[lane],
+            lanes.blocks(lane, io.IO_BLOCK),
+            rate,
+            channels=lanes.channels,
+            floating=True,
+        )
     return paths

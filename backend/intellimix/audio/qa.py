@@ -19,13 +19,15 @@ plan or from the master's report — then compares with `plan["target"]` and the
   windows), except where the timeline says nothing plays (a valid plan has no such gaps).
 - duration: the WAV within one beat of the timeline's last `end_s`.
 - stems (when given): with the premaster, decoded stems sum to it within STEMS_ERROR_DB
-  (error power relative to the premaster's); without it, each stem decodes and is as long
-  as the mix within one beat.
+  (error power relative to the premaster's; summed STEMS_BLOCK frames at a time, so a long
+  set's stems are never all in memory, and a stem at another rate than the premaster fails);
+  without it, each stem decodes and is as long as the mix within one beat.
 
 - transition alignment (when stems are given and the timeline has two lanes overlapping):
   in every overlap between two different lanes, the lag that best lines up their onset
   envelopes (cross-correlation within ±a quarter beat, to a fraction of a 2.7 ms frame) is at
-  most MAX_ALIGNMENT_MS. Measured on the decoded stems, so it sees what was delivered.
+  most MAX_ALIGNMENT_MS. Measured on the decoded stems, so it sees what was delivered; only
+  the overlaps are read from the files.
 
 The report is JSON-safe (no NaN or infinities: unmeasurable values are None).
 
@@ -57,6 +59,7 @@ import numpy as np
 
 from intellimix.audio import io, loudness, tonal
 from intellimix.audio.errors import AudioError
+from intellimix.audio.lanes import Windows
 from intellimix.audio.rhythm import analyze_rhythm
 
 ANALYSIS_RATE = 22_050  # rhythm and key need nothing above 11 kHz; half the cost
@@ -71,6 +74,7 @@ SILENCE_WINDOW_S = 0.05
 MAX_SILENCE_S = 2.0
 STEMS_ERROR_DB = -60.0
 MAX_ALIGNMENT_MS = 10.0
+STEMS_BLOCK = 1 << 20  # frames summed at a time: 22 s at 48 kHz, 16 MB per float64 stereo block
 ALIGNMENT_HOP = 128  # onset frames: 2.7 ms at 48 kHz, 2.9 ms at 44.1 kHz
 ACCEPTED_KEY_RELATIONS = tonal.COMPATIBLE
 # A correction asks for this much more than the measured overshoot, so one retry is enough
@@ -81,13 +85,17 @@ MASTERING_CHECKS = frozenset({"loudness", "true_peak_wav", "true_peak_mp3", "cli
 
 
 def transition_offsets(
-    stems: Mapping[str, np.ndarray], rate: int, timeline: Sequence[Mapping[str, Any]], bpm: float
+    stems: Mapping[str, np.ndarray] | Windows,
+    rate: int,
+    timeline: Sequence[Mapping[str, Any]],
+    bpm: float,
 ) -> list[dict[str, Any]]:
     """For each overlap between two lanes: the incoming lane's onsets' lag behind the outgoing's.
 
     `{"segment_id", "offset_ms"}` per transition into a segment that overlaps its predecessor
     on another lane; a positive offset means the incoming segment plays late. `offset_ms` is
-    None where the overlap has too few onsets to tell.
+    None where the overlap has too few onsets to tell. `stems` are full-length arrays, or
+    anything that reads a lane's `window` (rendered lanes, stem files): only overlaps are read.
     """
     import librosa
 
@@ -100,11 +108,12 @@ def transition_offsets(
         lo, hi = round(start * rate), round(end * rate)
         envelopes = []
         for lane in (before["track_id"], after["track_id"]):
-            x = np.asarray(stems[lane], dtype=np.float32)
+            if isinstance(stems, Windows):
+                x = stems.window(lane, lo, hi)
+            else:
+                x = np.asarray(stems[lane], dtype=np.float32)[..., lo:hi]
             x = x.mean(axis=0) if x.ndim == 2 else x
-            envelopes.append(
-                librosa.onset.onset_strength(y=x[lo:hi], sr=rate, hop_length=ALIGNMENT_HOP)
-            )
+            envelopes.append(librosa.onset.onset_strength(y=x, sr=rate, hop_length=ALIGNMENT_HOP))
         found.append(
             {
                 "segment_id": after["segment_id"],
@@ -401,26 +410,37 @@ def _stems_sum(
     stems: Mapping[str, Path], premaster: np.ndarray, rate: int, measured: dict[str, Any]
 ) -> Check:
     expected = {"max_error_db": STEMS_ERROR_DB}
-    total = np.zeros(premaster.shape, dtype=np.float64)
-    short, broken = [], []
-    for name, path in sorted(stems.items()):
+    names = sorted(stems)
+    broken = []
+    for name in names:
         try:
-            stem = io.decode(path, sample_rate=rate).samples
+            stem_rate = io.probe(stems[name]).sample_rate
         except AudioError as exc:
             broken.append(f"{name}: {exc.message}")
             continue
-        if stem.shape[0] != premaster.shape[0]:
-            stem = stem.mean(axis=0, keepdims=True)  # spread (or fold) to the premaster's
-        # A short lane counts as silent past its end, so a length mismatch shows as error.
-        frames = min(stem.shape[1], premaster.shape[1])
-        total[:, :frames] += np.broadcast_to(stem[:, :frames], (premaster.shape[0], frames))
-        if stem.shape[1] < premaster.shape[1]:
-            short.append(name)
+        if stem_rate != rate:
+            broken.append(f"{name}: {stem_rate} Hz against the premaster's {rate} Hz")
+    short: set[str] = set()
+    error = reference = 0.0
+    try:
+        for start in range(0, premaster.shape[1] if not broken else 0, STEMS_BLOCK):
+            mix = premaster[:, start : start + STEMS_BLOCK].astype(np.float64)
+            total = np.zeros_like(mix)
+            for name in names:
+                stem = io.read_frames(stems[name], start, start + mix.shape[1])
+                if stem.shape[0] != mix.shape[0]:
+                    stem = stem.mean(axis=0, keepdims=True)  # spread (or fold) to the premaster's
+                # A short lane counts as silent past its end, so a length mismatch shows as error.
+                total[:, : stem.shape[1]] += stem
+                if stem.shape[1] < mix.shape[1]:
+                    short.add(name)
+            error += float(np.sum((mix - total) ** 2))
+            reference += float(np.sum(mix**2))
+    except AudioError as exc:
+        broken.append(exc.message)
     if broken:
         measured["stems_error_db"] = None
         return _check("stems", False, None, expected, "Undecodable: " + "; ".join(broken))
-    error = float(np.sum((premaster - total) ** 2))
-    reference = float(np.sum(premaster**2))
     error_db = 10.0 * math.log10(error / reference) if error > 0 and reference > 0 else None
     measured["stems_error_db"] = _num(error_db)
     if reference == 0.0:
@@ -431,7 +451,7 @@ def _stems_sum(
     shown = "exactly" if error_db is None else f"to {error_db:.1f} dB"
     detail = f"{len(stems)} stems sum to the premaster {shown}."
     if short and not passed:
-        detail += f" Shorter than the premaster: {', '.join(short)}."
+        detail += f" Shorter than the premaster: {', '.join(sorted(short))}."
     return _check("stems", passed, _num(error_db), expected, detail)
 
 
@@ -445,19 +465,16 @@ def _alignment(
     entries = [e for e in timeline if "track_id" in e and "segment_id" in e]
     lanes = {e["track_id"] for e in entries}
     try:
-        decoded = {lane: io.decode(stems[lane]) for lane in lanes if lane in stems}
+        rates = {lane: io.probe(stems[lane]).sample_rate for lane in lanes if lane in stems}
+        if len(rates) < len(lanes) or len(set(rates.values())) > 1:
+            measured["transition_offsets_ms"] = None
+            return _check("alignment", True, None, expected, "No lanes to compare.")
+        offsets = transition_offsets(_StemFiles(stems), next(iter(rates.values()), 0), entries, bpm)
     except AudioError as exc:
         # The stems check fails for it; alignment cannot be measured, so it is not judged.
         measured["transition_offsets_ms"] = None
         detail = f"Not measured: a stem did not decode ({exc.message})."
         return _check("alignment", True, None, expected, detail)
-    if len(decoded) < len(lanes) or len({d.sample_rate for d in decoded.values()}) > 1:
-        measured["transition_offsets_ms"] = None
-        return _check("alignment", True, None, expected, "No lanes to compare.")
-    rate = next(iter(decoded.values())).sample_rate if decoded else 0
-    offsets = transition_offsets(
-        {lane: d.samples for lane, d in decoded.items()}, rate, entries, bpm
-    )
     measured["transition_offsets_ms"] = {o["segment_id"]: o["offset_ms"] for o in offsets}
     known = [abs(o["offset_ms"]) for o in offsets if o["offset_ms"] is not None]
     worst = max(known, default=None)
@@ -468,6 +485,16 @@ def _alignment(
         else f"Worst transition {worst:.1f} ms apart (of {len(known)} measured)."
     )
     return _check("alignment", passed, worst, expected, detail)
+
+
+class _StemFiles:
+    """Windows of delivered stem files, read as they are asked for."""
+
+    def __init__(self, paths: Mapping[str, Path]) -> None:
+        self.paths = paths
+
+    def window(self, lane: str, start: int, stop: int) -> np.ndarray:
+        return io.read_frames(self.paths[lane], start, stop)
 
 
 def _stems_decode(stems: Mapping[str, Path], duration_s: float, bpm: float) -> Check:
@@ -567,4 +594,4 @@ def _checked_premaster(premaster: np.ndarray, rate: int | None) -> np.ndarray:
         raise AudioError("The premaster must be shaped (channels, frames).", code="INVALID_SAMPLES")
     if not np.isfinite(premaster).all():
         raise AudioError("The premaster contains NaN or infinite samples.", code="INVALID_SAMPLES")
-    return premaster.astype(np.float64)
+    return premaster  # summed in float64 a block at a time (_stems_sum), never copied whole

@@ -12,9 +12,12 @@
 3. loudness — every segment to the same integrated loudness, then the plan's `gain_db` on top.
 4. eq / effects — three-band EQ and reverb/echo sends.
 5. transitions — gain curves, crossover splits and filter sweeps on each segment's own signal.
-6. place — each segment into its track's stem at exact sample positions; the mix is the sum.
+6. place — each segment stays its own array at its exact output frame on its track's lane
+   (`lanes.Lanes`: no full-length array per stem); the mix adds every piece into one array.
 
 Because every transition acts on one segment's own signal, the stems sum to the mix exactly.
+Each stage replaces a segment's array as it goes, so the render holds about one mix's worth
+of segments, plus the mix, whatever the number of tracks.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ import scipy.ndimage
 import scipy.signal
 
 from intellimix.audio.errors import AudioError
+from intellimix.audio.lanes import Lanes, Piece
 from intellimix.audio.loudness import integrated_loudness
 from intellimix.audio.progress import Progress, silent
 from intellimix.audio.stopwatch import Stopwatch
@@ -91,7 +95,7 @@ class RenderResult:
     """The pre-master mix, one stem per track (same length and alignment), and where things are."""
 
     mix: np.ndarray  # (2, frames) float32
-    stems: dict[str, np.ndarray]  # track_id -> (2, frames) float32, summing to `mix`
+    stems: Lanes  # track_id -> its segments at their offsets; the lanes sum to `mix`
     timeline: list[dict[str, Any]]  # derive_timeline's entries plus the snapped source cuts
     sample_rate: int
     cues: list[dict[str, Any]]  # {segment_id, track_id, start_s, label}
@@ -225,36 +229,34 @@ def render_mix(
     with clock("stretch"):
         bodies = _stretch_all(slots, tracks, pad=pad, workers=workers, report=report)
 
+    # Every stage below replaces bodies[index] in place: a list built beside the old one would
+    # hold every segment twice (two mixes' worth of audio) until it was complete.
     report("loudness", 60, "Matching loudness")
     with clock("loudness"):
-        bodies = [
-            match_loudness(
-                body,
+        for index, slot in enumerate(slots):
+            bodies[index] = match_loudness(
+                bodies[index],
                 sample_rate,
                 pad=pad,
                 target_lufs=match_lufs,
                 gain_db=float(slot.segment.get("gain_db") or 0.0),
             )
-            for slot, body in zip(slots, bodies, strict=True)
-        ]
 
     report("eq_effects", 70, "Applying EQ and effects")
     with clock("eq_effects"):
-        bodies = [
-            apply_effects(
-                apply_eq(body, sample_rate, **_eq_gains(slot.segment)),
+        for index, slot in enumerate(slots):
+            bodies[index] = apply_effects(
+                apply_eq(bodies[index], sample_rate, **_eq_gains(slot.segment)),
                 sample_rate,
                 beat_s=beat_s,
                 **_effect_amounts(slot.segment),
             )
-            for slot, body in zip(slots, bodies, strict=True)
-        ]
 
     report("transitions", 80, "Shaping transitions")
     with clock("transitions"):
-        pieces = [
-            shape_transitions(
-                body,
+        for index, slot in enumerate(slots):
+            bodies[index] = shape_transitions(
+                bodies[index],
                 offset=slot.start - pad,
                 body_span=(slot.start, slot.end),
                 incoming=transitions[index],
@@ -262,21 +264,17 @@ def render_mix(
                 sample_rate=sample_rate,
                 beat_s=beat_s,
             )
-            for index, (slot, body) in enumerate(zip(slots, bodies, strict=True))
-        ]
 
     report("place", 92, "Placing segments on the timeline")
     with clock("place"):
-        stems = place(
+        stems = Lanes(
             [
-                (slot.track_id, slot.start - pad, piece)
-                for slot, piece in zip(slots, pieces, strict=True)
+                Piece(slot.track_id, slot.start - pad, body)
+                for slot, body in zip(slots, bodies, strict=True)
             ],
             length=slots[-1].end,
         )
-        mix = np.zeros((2, slots[-1].end), dtype=np.float32)
-        for stem in stems.values():
-            mix += stem
+        mix = stems.mix()
 
     report("done", 100, "Mix rendered")
     return RenderResult(
@@ -865,20 +863,6 @@ def _echo_tail(
         rising=False,
     )
     return (ECHO_OUT_LEVEL * wet * fade).astype(np.float32)
-
-
-# --- 6. place --------------------------------------------------------------------------------
-
-
-def place(pieces: Sequence[tuple[str, int, np.ndarray]], *, length: int) -> dict[str, np.ndarray]:
-    """Sum (track_id, output frame, samples) pieces into one full-length stem per track."""
-    stems: dict[str, np.ndarray] = {}
-    for track_id, offset, samples in pieces:
-        stem = stems.setdefault(track_id, np.zeros((2, length), dtype=np.float32))
-        lo, hi = max(offset, 0), min(offset + samples.shape[1], length)
-        if hi > lo:
-            stem[:, lo:hi] += samples[:, lo - offset : hi - offset]
-    return stems
 
 
 # --- checks and helpers ----------------------------------------------------------------------

@@ -282,6 +282,40 @@ def test_stems_that_do_not_sum_to_the_premaster_fail(render: Render, tmp_path: P
     assert suggest_correction(report) == {"retry": False, "unfixable": ["stems"]}
 
 
+def test_stems_are_summed_a_block_at_a_time_to_the_same_error(
+    render: Render, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Blocks of 4096 frames cross every stem's length and the short stem's end mid-block.
+    wav, mp3 = _deliver(tmp_path, render.mastered, RATE)
+    short = {**render.lanes, "drums": render.lanes["drums"][:, : RATE * 5 + 123]}
+
+    def stems_check(lanes: dict[str, np.ndarray], rate: int) -> dict[str, Any]:
+        report = check_render(
+            mix_wav=wav,
+            mix_mp3=mp3,
+            stems=_stems(tmp_path, lanes, rate),
+            plan=PLAN,
+            timeline=render.timeline,
+            premaster=render.premaster,
+            premaster_rate=RATE,
+        )
+        return _check(report, "stems")
+
+    whole = stems_check(short, RATE)
+    monkeypatch.setattr("intellimix.audio.qa.STEMS_BLOCK", 4096)
+    blocks = stems_check(short, RATE)
+    assert not blocks["passed"] and "Shorter than the premaster: drums." in blocks["detail"]
+    assert_allclose(blocks["measured"], whole["measured"], atol=1e-3)
+    expected = 10 * np.log10(
+        np.sum(render.lanes["drums"][:, RATE * 5 + 123 :].astype(np.float64) ** 2)
+        / np.sum(render.premaster.astype(np.float64) ** 2)
+    )
+    assert_allclose(blocks["measured"], expected, atol=0.05)
+    # A stem at another rate than the premaster is no stem of it (it used to be resampled).
+    other = stems_check(render.lanes, 44_100)
+    assert not other["passed"] and "44100 Hz against the premaster's 48000 Hz" in other["detail"]
+
+
 def test_stems_without_a_premaster_must_decode_and_match_the_mix(
     render: Render, tmp_path: Path
 ) -> None:

@@ -37,6 +37,7 @@ from intellimix.audio.generate.effects import sidechain_gain
 from intellimix.audio.generate.fx import render_fx
 from intellimix.audio.generate.instruments import render_harmony, render_lead
 from intellimix.audio.generate.theory import progression as compose_progression
+from intellimix.audio.lanes import Lanes
 from intellimix.audio.progress import Progress, scaled, silent
 from intellimix.audio.stopwatch import Stopwatch
 from intellimix.audio.structure import ENERGY_HOP_S, SECTION_LABELS, Label, Section
@@ -139,7 +140,7 @@ def generate_track(
             timeline=timeline(ctx),
             out_dir=out_dir,
             name="track",
-            stem_writer=functools.partial(mixdown.write_stems, stems, rate, out_dir),
+            stem_writer=functools.partial(mixdown.write_stems, Lanes.whole(stems), rate, out_dir),
             reference=reference_audio,
             bit_depth=BIT_DEPTH,
             progress=scaled(step, 50, 98),
