@@ -301,7 +301,19 @@ def test_search_without_providers_is_unavailable(client):
     assert response.status_code == 503
 
 
-@pytest.mark.parametrize("query", ["", "q=", "q=a&limit=0", "q=a&limit=26", "q=a&limit=x"])
+@pytest.mark.parametrize(
+    "query",
+    # "²" (%C2%B2) and "٣" (%D9%A3) are str.isdigit(); int() refused the first with a 500.
+    [
+        "",
+        "q=",
+        "q=a&limit=0",
+        "q=a&limit=26",
+        "q=a&limit=x",
+        "q=a&limit=%C2%B2",
+        "q=a&limit=%D9%A3",
+    ],
+)
 def test_bad_searches(client, query):
     headers = _user(client)
     response = client.get(f"/api/v1/sources/search?{query}", headers=headers)

@@ -10,6 +10,7 @@ from flask_jwt_extended import get_jwt_identity, jwt_required
 from intellimix.errors import ValidationFailed
 from intellimix.extensions import limiter
 from intellimix.library import imports
+from intellimix.web.http import counting_number
 
 bp = Blueprint("sources", __name__, url_prefix="/sources")
 MAX_RESULTS = 25
@@ -25,15 +26,15 @@ MAX_RESULTS = 25
 def search_sources() -> dict[str, Any]:
     """`{items: [{title, artist, duration_s, thumbnail_url, url, provider}]}`, best first."""
     query = request.args.get("q", "").strip()
-    raw_limit = request.args.get("limit", "10")
+    limit = counting_number(request.args.get("limit", "10"), MAX_RESULTS)
     problems = []
     if not 1 <= len(query) <= 200:
         problems.append({"field": "q", "message": "1–200 characters", "type": "query"})
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_RESULTS:
+    if limit is None:
         problems.append(
             {"field": "limit", "message": f"between 1 and {MAX_RESULTS}", "type": "query"}
         )
-    if problems:
+    if problems or limit is None:
         raise ValidationFailed(details={"fields": problems})
-    found = imports.search(query, limit=int(raw_limit))
+    found = imports.search(query, limit=limit)
     return {"items": [candidate.to_dict() for candidate in found]}

@@ -146,20 +146,29 @@ def active_only() -> bool:
     return request.args.get("active", "").lower() in ("1", "true", "yes")
 
 
+def counting_number(raw: str, upper: int) -> int | None:
+    """`raw` as a whole number from 1 to `upper` (≤ 9 digits), else None.
+
+    ASCII digits only: str.isdigit() also says yes to "²" and "¹", which int() refuses.
+    """
+    if raw.isascii() and raw.isdigit() and len(raw) <= 9 and 1 <= int(raw) <= upper:
+        return int(raw)
+    return None
+
+
 def pagination(*, default_limit: int = 20, max_limit: int = 100) -> tuple[int, int]:
     """`page` (from 1) and `limit` query parameters, validated."""
     values = {}
     for name, default, upper in (("page", 1, MAX_PAGE), ("limit", default_limit, max_limit)):
-        raw = request.args.get(name, str(default))
-        # ASCII digits only: str.isdigit() also says yes to "²", which int() refuses.
-        if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and 1 <= int(raw) <= upper):
+        value = counting_number(request.args.get(name, str(default)), upper)
+        if value is None:
             bound = f"between 1 and {upper}"
             raise ValidationFailed(
                 details={
                     "fields": [{"field": name, "message": f"must be {bound}", "type": "query"}]
                 }
             )
-        values[name] = int(raw)
+        values[name] = value
     return values["page"], values["limit"]
 
 
