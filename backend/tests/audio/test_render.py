@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -535,19 +534,15 @@ def test_three_minute_mix_of_four_stretched_tracks() -> None:
         )
     reports: list[tuple[str, float, str]] = []
     timings: dict[str, float] = {}
-    started = time.perf_counter()
     result = render_mix(
         mix_plan(segments, bpm=BPM),
         tracks,
         progress=lambda *event: reports.append(event),
         timings=timings,
     )
-    elapsed = time.perf_counter() - started
-    print(f"3-minute render: {elapsed:.2f} s", timings)
 
     assert result.duration_s == pytest.approx((104 * 4 - 3 * OVERLAP_BEATS) * BEAT, abs=1e-3)
     assert set(timings) == {"cut", "stretch", "loudness", "eq_effects", "transitions", "place"}
     percents = [percent for _stage, percent, _label in reports]
     assert percents == sorted(percents) and percents[-1] == 100
-    assert np.all(np.isfinite(result.mix))
-    assert elapsed < 15.0  # ~4–5 s measured on 2 cores; the bound only catches a regression
+    assert np.all(np.isfinite(result.mix))  # how fast: `make bench` (bench/render.py), not here
