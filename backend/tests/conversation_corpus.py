@@ -2,9 +2,11 @@
 
 A dialogue is played turn by turn the way the chat plays it: the planner sees the current plan,
 the questions still pending and the person's recent messages; a draft becomes the current plan,
-a `navigate` reply moves over the plans made so far (undo, redo, go back to the n-th), and a
-question is pending until the next turn. Each turn's `expect` (FORMAT.md) is checked against
-what the planner really did, and the dialogue goes on from there.
+a `navigate` reply moves over the plans made so far (undo, redo, go back to the n-th), a
+question is pending until the next turn, and a `feedback` reply puts its track's report in
+focus for the next turn (as the chat does once the report is written). Each turn's `expect`
+(FORMAT.md) is checked against what the planner really did, and the dialogue goes on from
+there.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class Conversation:
     pending: list[Question] = field(default_factory=list)
     recent: list[str] = field(default_factory=list)
     focus: list[str] = field(default_factory=list)
+    feedback_track: str | None = None
 
     @property
     def plan(self) -> MixPlan | None:
@@ -89,6 +92,7 @@ class Conversation:
             recent_messages=self.recent[-RECENT_MESSAGES:],
             focus_track_ids=self.focus,
             previous_plan=self.plans[self.cursor - 1] if self.cursor > 0 else None,
+            feedback_track_id=self.feedback_track,
         )
 
     def take(self, message: str, reply: PlannerReply) -> None:
@@ -96,6 +100,8 @@ class Conversation:
         self.recent.append(message)
         self.pending = list(reply.questions) if reply.kind in ("questions", "clarification") else []
         self.focus = focus_of(reply, self.plan)
+        reported = reply.feedback.track_id if reply.kind == "feedback" and reply.feedback else None
+        self.feedback_track = reported
         if reply.kind == "draft" and reply.plan is not None:
             del self.plans[self.cursor + 1 :]
             self.plans.append(reply.plan)
@@ -111,6 +117,8 @@ def focus_of(reply: PlannerReply, before: MixPlan | None) -> list[str]:
         return list(reply.analysis.track_ids)
     if reply.kind == "suggestions":
         return [s.track_id for s in reply.suggestions]
+    if reply.kind == "feedback" and reply.feedback is not None and reply.feedback.track_id:
+        return [reply.feedback.track_id]
     if reply.kind == "draft" and reply.plan is not None:
         old = {s.track_id for s in before.segments} if before else set()
         return [s.track_id for s in reply.plan.segments if s.track_id not in old]
@@ -472,6 +480,25 @@ def _multi_select(want: bool, seen: _Seen) -> str | None:
     return None if bool(multi) == want else "no multi-select question with 'all'"
 
 
+def _feedback(want: Mapping[str, Any], seen: _Seen) -> str | None:
+    """The feedback request: track and reference (refs, or null), type, genre, detail,
+    follow_up, and `not_found` (true: the track named is not in the library)."""
+    asked = seen.reply.feedback
+    if asked is None:
+        return "no feedback request"
+    got = {
+        "track": asked.track_id,
+        "reference": asked.reference_track_id,
+        "type": asked.type,
+        "genre": asked.genre,
+        "detail": asked.detail,
+        "follow_up": asked.follow_up,
+        "not_found": bool(asked.not_found),
+    }
+    wrong = [f"{k} is {got[k]!r}" for k, v in want.items() if got[k] != v]
+    return "; ".join(wrong) or None
+
+
 def _mentions(want: list[str], seen: _Seen) -> str | None:
     missing = [w for w in want if w.lower() not in seen.reply.text.lower()]
     return f"missing {missing} in {seen.reply.text[:160]!r}" if missing else None
@@ -505,6 +532,7 @@ CHECKS: dict[str, Callable[[Any, _Seen], str | None]] = {
     "same_except": _same_except,
     "same_as_turn": _same_as_turn,
     "multi_select": _multi_select,
+    "feedback": _feedback,
     "mentions": _mentions,
     "not_mentions": _not_mentions,
 }

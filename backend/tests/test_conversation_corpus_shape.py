@@ -20,13 +20,17 @@ CONVERSATION = FIXTURES / "conversation"
 CORPUS_FILES = ("blind.json", "dev.json")
 BLIND_MIN_TURNS = 100
 
-REPLY_KINDS = {"draft", "questions", "generate", "analysis", "chat", "suggestions", "clarification"}
+REPLY_KINDS = {
+    "draft", "questions", "generate", "analysis", "chat", "suggestions", "clarification",
+    "feedback",
+}  # fmt: skip
 EXPECT_KEYS = {
     "reply", "changed", "tracks", "tracks_set", "includes", "excludes", "count",
     "distinct_tracks", "duration_s", "bpm", "key", "lufs", "transitions", "all_transitions",
     "sections", "pitch", "energy_order", "tempo_order", "harmonic_optimal", "same_except",
-    "same_as_turn", "multi_select", "mentions", "not_mentions",
+    "same_as_turn", "multi_select", "mentions", "not_mentions", "feedback",
 }  # fmt: skip
+FEEDBACK_KEYS = {"track", "reference", "type", "genre", "detail", "follow_up", "not_found"}
 TRANSITION_TYPES = {"cut", "crossfade", "bass_swap", "filter_sweep", "echo_out"}
 SECTION_LABELS = {"intro", "verse", "build", "drop", "chorus", "break", "bridge", "outro"}
 SCOPE_FIXED = {
@@ -153,6 +157,19 @@ def _check_turn(turn: dict, index: int, library: set[str]) -> None:
             assert ref in expect["tracks"], ref
     if "tracks_set" in expect and "tracks" in expect:
         assert set(expect["tracks"]) == set(expect["tracks_set"])
+    _check_feedback(expect.get("feedback"), library)
+
+
+def _check_feedback(want: dict | None, library: set[str]) -> None:
+    if want is None:
+        return
+    assert want and set(want) <= FEEDBACK_KEYS, want
+    for key in ("track", "reference"):
+        assert want.get(key) is None or want[key] in library, (key, want[key])
+    assert want.get("type", "mix") in {"mix", "master"}, want
+    assert want.get("detail", "brief") in {"brief", "detailed"}, want
+    assert want.get("follow_up") in {None, "question", "fix"}, want
+    assert isinstance(want.get("not_found", False), bool), want
 
 
 @pytest.mark.parametrize("name", CORPUS_FILES)

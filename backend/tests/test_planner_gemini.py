@@ -6,11 +6,8 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -32,8 +29,8 @@ from intellimix.planner.providers.gemini import (
 from intellimix.planner.turns import LibraryTrack, MixIntent, PlannerRequest
 
 from .conftest import TEST_CONFIG
+from .gemini_stub import API_KEY, GeminiStub, Scripted, candidate, gemini_config, running_stub
 
-API_KEY = "test-gemini-key-must-never-be-logged"
 LIBRARY_FILE = Path(__file__).parent / "fixtures" / "planning" / "library.json"
 INTENT = {
     "action": "mix",
@@ -49,90 +46,10 @@ INTENT = {
 # --- the stub ---------------------------------------------------------------------------------
 
 
-@dataclass
-class Scripted:
-    """One answer of the stub: status, JSON body, headers, and how long to stall first."""
-
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-    stall_s: float = 0.0
-
-
-@dataclass
-class Seen:
-    path: str
-    headers: dict[str, str]
-    body: dict[str, Any]
-    at: float
-
-
-class GeminiStub:
-    """A Gemini endpoint on 127.0.0.1 answering from a script; the last answer repeats."""
-
-    def __init__(self) -> None:
-        self.script: list[Scripted] = []
-        self.seen: list[Seen] = []
-        self.released = threading.Event()  # ends stalls at teardown
-        self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base_url = f"http://127.0.0.1:{self.server.server_port}"
-
-    def answer(self, *answers: Scripted) -> None:
-        self.script = list(answers)
-
-    def _next(self, seen: Seen) -> Scripted:
-        with self._lock:
-            self.seen.append(seen)
-            return self.script.pop(0) if len(self.script) > 1 else self.script[0]
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        stub = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                scripted = stub._next(
-                    Seen(self.path, dict(self.headers), json.loads(raw), time.monotonic())
-                )
-                stub.released.wait(scripted.stall_s)
-                body = scripted.body
-                data = body if isinstance(body, bytes) else json.dumps(body).encode()
-                try:
-                    self.send_response(scripted.status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    for name, value in scripted.headers.items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up waiting (the timeout test)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        return Handler
-
-
 @pytest.fixture
 def stub() -> Iterator[GeminiStub]:
-    stub = GeminiStub()
-    thread = threading.Thread(target=stub.server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield stub
-    stub.released.set()
-    stub.server.shutdown()
-    stub.server.server_close()
-
-
-def candidate(text: str) -> dict[str, Any]:
-    """A generateContent response whose first candidate says `text`."""
-    return {
-        "candidates": [
-            {"content": {"role": "model", "parts": [{"text": text}]}, "finishReason": "STOP"}
-        ]
-    }
+    with running_stub() as running:
+        yield running
 
 
 def ok(intent: dict[str, Any] = INTENT) -> Scripted:
@@ -151,17 +68,6 @@ def retry_info(delay: str) -> dict[str, str]:
 
 
 # --- the planner ------------------------------------------------------------------------------
-
-
-def gemini_config(stub: GeminiStub, **overrides: Any) -> dict[str, Any]:
-    return {
-        **load_config(),
-        **TEST_CONFIG,
-        "PLANNER_PROVIDER": "gemini",
-        "GEMINI_API_KEY": API_KEY,
-        "GEMINI_BASE_URL": stub.base_url,
-        **overrides,
-    }
 
 
 def make_planner(stub: GeminiStub, **overrides: Any) -> GeminiPlanner:
@@ -274,6 +180,37 @@ def test_a_question_about_tracks_is_answered_from_the_analysis(stub, library):
         "length",
         "structure",
     }
+
+
+def test_a_feedback_request_is_met_as_the_local_readers_is(stub, library):
+    """The model fills the same `feedback` intent; the builder resolves it alike, and the turn
+    tells the model which track's report the chat is on."""
+    said = "how does my master compare to Sunrise?"
+    stub.answer(
+        ok(
+            {
+                "action": "feedback",
+                "feedback": {"reference": {"query": "Sunrise", "track_id": "sunrise"}},
+            }
+        )
+    )
+    request = PlannerRequest(message=said, library=library, feedback_track_id="night_drive")
+    reply = make_planner(stub).respond(request)
+
+    assert (reply.kind, reply.provider) == ("feedback", "gemini")
+    assert reply.feedback is not None
+    assert (reply.feedback.track_id, reply.feedback.reference_track_id) == (
+        "night_drive",
+        "sunrise",
+    )
+    assert reply.feedback == LocalPlanner().respond(request).feedback
+    schema = stub.seen[0].body["generationConfig"]["responseSchema"]["properties"]
+    assert "feedback" in schema["action"]["enum"]
+    assert {"track", "reference", "type", "genre", "follow_up"} <= set(
+        schema["feedback"]["properties"]
+    )
+    turn = json.loads(stub.seen[0].body["contents"][0]["parts"][0]["text"])
+    assert turn["feedback_track"] == "night_drive"
 
 
 # --- retries ----------------------------------------------------------------------------------

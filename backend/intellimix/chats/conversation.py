@@ -1,6 +1,8 @@
 """What a planning turn needs from the conversation so far (issue 13): the person's recent
-messages, the tracks the last answer was about (what "it", "that one" and "those" point at) and
-the plan before the current one (what "put it back" restores)."""
+messages, the tracks the last answer was about (what "it", "that one" and "those" point at),
+the plan before the current one (what "put it back" restores) and, when the last answer was a
+feedback report or an answer from one, its track (what "fix it" and "why is the low end
+muddy?" are about)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from intellimix.planner.plan import MixPlan
 from intellimix.runs.models import Run
 
 RECENT_MESSAGES = 6
+FEEDBACK_KINDS = frozenset({"feedback_report", "feedback_answer"})
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,7 @@ class Context:
     recent_messages: list[str] = field(default_factory=list)
     focus_track_ids: list[str] = field(default_factory=list)
     previous_plan: MixPlan | None = None
+    feedback_track_id: str | None = None
 
 
 def context_of(run: Run, current_draft_id: str | None) -> Context:
@@ -42,10 +46,14 @@ def context_of(run: Run, current_draft_id: str | None) -> Context:
     )
     said = [m.content_text for m in messages if m.role == "user" and m.content_text]
     answer = next((m for m in messages if m.role == "assistant" and m.status == "completed"), None)
+    content = answer.content_json if answer else None
     return Context(
         recent_messages=said[:RECENT_MESSAGES][::-1],
-        focus_track_ids=_focus(answer.content_json if answer else None),
+        focus_track_ids=_focus(content),
         previous_plan=_parent_plan(current_draft_id),
+        feedback_track_id=(
+            content.get("track_id") if content and content.get("kind") in FEEDBACK_KINDS else None
+        ),
     )
 
 
@@ -56,6 +64,8 @@ def _focus(content: dict[str, Any] | None) -> list[str]:
     kind = content.get("kind")
     if kind == "analysis_report":
         return [t["track_id"] for t in content.get("tracks") or [] if t.get("track_id")]
+    if kind in FEEDBACK_KINDS:
+        return [content["track_id"]] if content.get("track_id") else []
     if kind == "suggestions":
         return [s["track_id"] for s in content.get("suggestions") or [] if s.get("track_id")]
     if kind == "planning_draft_ready":

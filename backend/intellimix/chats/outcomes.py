@@ -50,6 +50,12 @@ def mark_running(run_id: str) -> None:
 
 def fill(run: Run, text: str, content: dict[str, Any], *, status: str = "completed") -> None:
     """Write the run's answer into its placeholder (or a new message if that one is final)."""
+    write(run, text, content, status=status)
+    db.session.commit()
+
+
+def write(run: Run, text: str, content: dict[str, Any], *, status: str = "completed") -> None:
+    """`fill` inside the caller's transaction (a run-completed hook commits with the run)."""
     message = _placeholder(run)
     if message is None or message.status in FINAL_STATUSES:
         message = ChatMessage(thread_id=run.thread_id, role="assistant", created_at=utcnow())
@@ -62,7 +68,6 @@ def fill(run: Run, text: str, content: dict[str, Any], *, status: str = "complet
     thread = db.session.get(ChatThread, run.thread_id)
     if thread is not None:
         thread.last_message_at = utcnow()
-    db.session.commit()
 
 
 def _placeholder(run: Run | None) -> ChatMessage | None:
@@ -170,12 +175,18 @@ def record_reply(
         content = _analysis_report(reply.analysis, library)
     else:
         content = {"kind": "chat"}
+    answer(run, reply, text, content)
+    return {**result, "draft_id": draft.id if draft else None}
+
+
+def answer(run: Run, reply: PlannerReply, text: str, content: dict[str, Any]) -> None:
+    """The planner's answer into the placeholder, saying which provider answered and why the
+    cloud did not when it failed."""
     if reply.fallback_reason:
         text = f"{text} {FALLBACK_TEXT.format(code=reply.fallback_reason)}"
         content["fallback_reason"] = reply.fallback_reason
     content["provider"] = reply.provider
     fill(run, text, content)
-    return {**result, "draft_id": draft.id if draft else None}
 
 
 def _questions_content(

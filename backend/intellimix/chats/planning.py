@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from flask import current_app
 from pydantic import BaseModel, ValidationError
 
-from intellimix.chats import conversation, memory, outcomes, service, song_imports
+from intellimix.chats import conversation, feedback, memory, outcomes, service, song_imports
 from intellimix.chats.models import PlanDraft
 from intellimix.chats.tracks import planner_library
 from intellimix.extensions import db
@@ -59,6 +59,8 @@ def plan(context: RunContext) -> dict[str, Any]:
     if notes:
         reply.text = f"{reply.text} ({'; '.join(notes)}, so this plan goes on without it.)"
     context.progress("plan", 90, "Writing the answer")
+    if reply.kind == "feedback" and reply.feedback is not None:
+        return feedback.respond(run, request, reply)
     return outcomes.record_reply(run, request, reply, draft_id=context.input.get("draft_id"))
 
 
@@ -80,6 +82,7 @@ def planner_request(run: Run) -> PlannerRequest:
         recent_messages=context.recent_messages,
         focus_track_ids=context.focus_track_ids,
         previous_plan=context.previous_plan,
+        feedback_track_id=context.feedback_track_id,
     )
 
 

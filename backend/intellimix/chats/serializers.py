@@ -15,8 +15,10 @@ from intellimix.chats.memory import settings_of
 from intellimix.chats.models import ChatMessage, ChatThread, MixVersion, PlanDraft, UserMemory
 from intellimix.chats.proposals import Review
 from intellimix.db_types import isoformat
+from intellimix.feedback.models import FeedbackReport
+from intellimix.feedback.serializers import pdf_url
 from intellimix.history.models import Job
-from intellimix.history.serializers import file_url
+from intellimix.history.serializers import file_objects, file_url
 from intellimix.library.models import Track
 from intellimix.library.serializers import track_to_dict
 from intellimix.planner.turns import Preferences
@@ -24,10 +26,12 @@ from intellimix.planner.turns import Preferences
 
 @dataclass(frozen=True)
 class Links:
-    """The jobs and tracks a response links to; every url is signed when asked for."""
+    """The jobs, tracks and feedback reports a response links to; every url is signed when
+    asked for."""
 
     jobs: Mapping[str, Job] = field(default_factory=dict)
     tracks: Mapping[str, Track] = field(default_factory=dict)
+    reports: Mapping[str, FeedbackReport] = field(default_factory=dict)
 
     def file(self, job_id: str | None, name: str) -> str | None:
         job = self.jobs.get(job_id or "")
@@ -39,21 +43,39 @@ class Links:
         track = self.tracks.get(track_id)
         return str(track_to_dict(track)["audio_url"]) if track is not None else None
 
+    def pdf(self, feedback_id: str | None) -> str | None:
+        report = self.reports.get(feedback_id or "")
+        return pdf_url(report) if report is not None else None  # None: the report is gone
+
+
+@dataclass(frozen=True)
+class LinkedIds:
+    jobs: set[str]
+    tracks: set[str]
+    reports: set[str]
+
+
+FEEDBACK_KINDS = ("feedback_report", "feedback_answer")
+
 
 def linked_ids(
     messages: Iterable[ChatMessage] = (), versions: Iterable[MixVersion] = ()
-) -> tuple[set[str], set[str]]:
-    """The job and track ids whose urls these messages and versions show."""
+) -> LinkedIds:
+    """The job, track and feedback report ids whose urls these messages and versions show."""
     jobs: set[str] = set()
     tracks: set[str] = set()
+    reports: set[str] = set()
     for message in messages:
         content = message.content_json or {}
         if content.get("kind") == "mix_proposal":
             jobs.add(content.get("job_id") or "")
             tracks.update(t.get("id", "") for t in content.get("tracks", []))
+        elif content.get("kind") in FEEDBACK_KINDS:
+            reports.add(content.get("feedback_id") or "")
+            jobs.add(content.get("job_id") or "")
     for version in versions:
         jobs.add(version.job_id or "")
-    return jobs - {""}, tracks - {""}
+    return LinkedIds(jobs - {""}, tracks - {""}, reports - {""})
 
 
 def thread_to_dict(thread: ChatThread, active: PlanDraft | None) -> dict[str, Any]:
@@ -82,7 +104,15 @@ def message_to_dict(message: ChatMessage, links: Links) -> dict[str, Any]:
 
 
 def _with_urls(content: dict[str, Any] | None, links: Links) -> dict[str, Any] | None:
-    """A mix_proposal as stored, with fresh urls for its files, final output and tracks."""
+    """A mix_proposal as stored, with fresh urls for its files, final output and tracks; a
+    feedback message with its report's PDF and a corrected master's files."""
+    if content and content.get("kind") in FEEDBACK_KINDS:
+        job = links.jobs.get(content.get("job_id") or "")
+        return {
+            **content,
+            "pdf_url": links.pdf(content.get("feedback_id")),
+            "files": file_objects(job) if job is not None else [],
+        }
     if not content or content.get("kind") != "mix_proposal":
         return content
     shown = copy.deepcopy(content)

@@ -22,6 +22,7 @@ from intellimix.chats.serializers import Links, linked_ids
 from intellimix.chats.tracks import planner_library
 from intellimix.errors import ApiError, NotFound
 from intellimix.extensions import db
+from intellimix.feedback.models import FeedbackReport
 from intellimix.history.models import Job
 from intellimix.history.service import job_folder
 from intellimix.library.models import Track
@@ -192,14 +193,24 @@ def draft_review(thread: ChatThread, draft: PlanDraft) -> Review:
 def links(
     user_id: str, messages: Sequence[ChatMessage] = (), versions: Sequence[MixVersion] = ()
 ) -> Links:
-    """The jobs and tracks these messages and versions link to, the person's own only."""
-    job_ids, track_ids = linked_ids(messages, versions)
+    """The jobs, tracks and reports these messages and versions link to, the person's own only."""
+    ids = linked_ids(messages, versions)
     jobs: list[Job] = []
     tracks: list[Track] = []
-    if job_ids:
-        owned_jobs = select(Job).where(Job.user_id == user_id, Job.id.in_(job_ids))
+    reports: list[FeedbackReport] = []
+    if ids.jobs:
+        owned_jobs = select(Job).where(Job.user_id == user_id, Job.id.in_(ids.jobs))
         jobs = list(db.session.scalars(owned_jobs))
-    if track_ids:
-        owned_tracks = select(Track).where(Track.user_id == user_id, Track.id.in_(track_ids))
+    if ids.tracks:
+        owned_tracks = select(Track).where(Track.user_id == user_id, Track.id.in_(ids.tracks))
         tracks = list(db.session.scalars(owned_tracks))
-    return Links(jobs={j.id: j for j in jobs}, tracks={t.id: t for t in tracks})
+    if ids.reports:
+        owned_reports = select(FeedbackReport).where(
+            FeedbackReport.user_id == user_id, FeedbackReport.id.in_(ids.reports)
+        )
+        reports = list(db.session.scalars(owned_reports))
+    return Links(
+        jobs={j.id: j for j in jobs},
+        tracks={t.id: t for t in tracks},
+        reports={r.id: r for r in reports},
+    )

@@ -1,10 +1,13 @@
 """The `feedback` run (measure and judge a track) and the `feedback_fix` run (a corrected
-master through our chain, with its own report)."""
+master through our chain, with its own report). With Gemini configured, each report's findings
+are phrased and ordered by it (`phrasing`: the numbers stay the rule engine's)."""
 
 from __future__ import annotations
 
 import shutil
 from typing import Any
+
+from flask import current_app
 
 from intellimix.audio import io
 from intellimix.audio.errors import AudioError
@@ -12,7 +15,7 @@ from intellimix.audio.feedback import measure
 from intellimix.audio.feedback.report import ReferenceAudio, report_from_measurements
 from intellimix.audio.progress import scaled
 from intellimix.extensions import db
-from intellimix.feedback import service
+from intellimix.feedback import phrasing, service
 from intellimix.history import service as history
 from intellimix.library.models import Track
 from intellimix.runs.context import RunContext
@@ -41,6 +44,7 @@ def feedback(context: RunContext) -> dict[str, Any]:
         )
     except AudioError as exc:
         raise RunFailure(exc.code, exc.message) from exc
+    report = _phrased(context, report)
     row = service.store_report(
         user_id=context.user_id,
         track_id=track.id,
@@ -92,6 +96,7 @@ def feedback_fix(context: RunContext) -> dict[str, Any]:
             history.finish_job(job)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    fixed = _phrased(context, outcome.report)
     row = service.store_report(
         user_id=context.user_id,
         track_id=track_id,
@@ -100,16 +105,22 @@ def feedback_fix(context: RunContext) -> dict[str, Any]:
         genre=genre,
         detail=report["detail"],
         reference_track_id=reference_id,
-        report=outcome.report,
+        report=fixed,
         parent_id=original_id,
         job_id=job.id,
     )
     return {
-        **_result(row.id, track_id, outcome.report),
+        **_result(row.id, track_id, fixed),
         "parent_id": original_id,
         "job_id": job.id,
         "qa_passed": outcome.qa["passed"],
     }
+
+
+def _phrased(context: RunContext, report: dict[str, Any]) -> dict[str, Any]:
+    if current_app.config.get("PLANNER_PROVIDER") == "gemini":
+        context.progress("phrase", 95, "Phrasing the findings")
+    return phrasing.phrase_if_configured(report, current_app.config)
 
 
 def _track(user_id: str, track_id: str, message: str) -> Track:

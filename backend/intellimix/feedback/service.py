@@ -1,13 +1,15 @@
 """Feedback: requests checked before a run exists, reports stored and read by their owner.
 
 The functions a chat turn calls are `request_feedback` and `request_fix` (each returns the
-queued Run) and `latest_report_for_track`; `intellimix.feedback.answers` answers follow-up
-questions from a stored report.
+queued Run; with `chat`, the run answers into that chat turn's placeholder) and
+`latest_report_for_track`; `intellimix.feedback.answers` answers follow-up questions from a
+stored report.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +24,15 @@ from intellimix.runs import service as runs
 from intellimix.runs.models import Run
 
 
+@dataclass(frozen=True)
+class ChatTurn:
+    """The chat turn a run answers: its thread, the person's message and the placeholder."""
+
+    thread_id: str
+    user_message_id: str | None
+    assistant_message_id: str | None
+
+
 def request_feedback(
     user_id: str,
     track_id: str,
@@ -30,6 +41,7 @@ def request_feedback(
     genre: str | None = None,
     reference_track_id: str | None = None,
     detail: str = "detailed",
+    chat: ChatTurn | None = None,
 ) -> Run:
     """Check the track, reference and genre (404 / 409 / 422), then queue a `feedback` run."""
     track = _ready_track(user_id, track_id, code="TRACK_NOT_READY", what="track")
@@ -50,14 +62,24 @@ def request_feedback(
             "reference_track_id": reference_track_id,
             "detail": detail,
         },
+        thread_id=chat.thread_id if chat else None,
+        user_message_id=chat.user_message_id if chat else None,
+        assistant_message_id=chat.assistant_message_id if chat else None,
     )
 
 
-def request_fix(user_id: str, feedback_id: str) -> Run:
+def request_fix(user_id: str, feedback_id: str, *, chat: ChatTurn | None = None) -> Run:
     """Queue a `feedback_fix` run: a corrected master of the report's track, re-judged."""
     row = get_owned_report(feedback_id, user_id)
     _ready_track(user_id, row.track_id, code="TRACK_NOT_READY", what="track")
-    return runs.create_run(user_id=user_id, kind="feedback_fix", input={"feedback_id": row.id})
+    return runs.create_run(
+        user_id=user_id,
+        kind="feedback_fix",
+        input={"feedback_id": row.id},
+        thread_id=chat.thread_id if chat else None,
+        user_message_id=chat.user_message_id if chat else None,
+        assistant_message_id=chat.assistant_message_id if chat else None,
+    )
 
 
 def normalize_genre(genre: str | None) -> str | None:
@@ -160,7 +182,8 @@ def _ready_track(user_id: str, track_id: str, *, code: str, what: str) -> Track:
 
 
 def _spelling(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", text.lower().replace("&", " and ")).strip()
+    """Case, punctuation and spaces folded: 'Lo-fi', 'lofi' and 'lo_fi' are one genre."""
+    return re.sub(r"[^a-z0-9]+", "", text.lower().replace("&", " and "))
 
 
 def _field(name: str, message: str) -> dict[str, str]:

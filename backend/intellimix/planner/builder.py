@@ -3,7 +3,7 @@
 A provider reads the words into a `MixIntent`; `build_reply` turns that intent, the library and
 the current plan into a reply: a validated draft plan, questions about songs it cannot pin down,
 a generation request, suggestions, a clarification about an attached timeline, an answer to a
-question about tracks (`analysis`), or a chat answer.
+question about tracks (`analysis`), a feedback request (`planner.feedback`), or a chat answer.
 Nothing here reads words, so a cloud model's reading and the local one are planned alike.
 
 Questions about songs carry their intent in the question id (`songs.song_question_id`), so the
@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from intellimix.planner import analysis
+from intellimix.planner import analysis, feedback
 from intellimix.planner.arrange import (
     assign_transitions,
     choose_bpm,
@@ -46,6 +46,7 @@ from intellimix.planner.songs import MIN_SCORE, match_song, song_question_id
 from intellimix.planner.suggest import suggest_tracks
 from intellimix.planner.turns import (
     EditOperation,
+    FeedbackAsk,
     GenerationRequest,
     LibraryTrack,
     MixIntent,
@@ -111,6 +112,9 @@ def _answer(turn: _Turn, current: MixPlan | None) -> PlannerReply:
         return _suggest(turn, current)
     if intent.action == "analyze":
         return _analyze(turn, current)
+    if intent.action == "feedback":
+        met = feedback.meet(turn.request, intent.feedback or FeedbackAsk(), turn.library)
+        return turn.reply("feedback" if met.turn else "chat", met.text, feedback=met.turn)
     if intent.action == "chat":
         return _chat(turn, current)
     # Tempo or loudness words without songs change the plan there is, rather than start anew.

@@ -163,15 +163,55 @@ class GenerationRequest(_Model):
     prompt: str = Field(description="The words describing the track to generate.")
 
 
+FeedbackType = Literal["mix", "master"]
+FeedbackDetail = Literal["brief", "detailed"]
+FollowUp = Literal["question", "fix"]
+
+
+class FeedbackAsk(_Model):
+    """Mix or master feedback on one track, or a follow-up about the report the chat is on."""
+
+    track: SongRequest | None = Field(
+        default=None,
+        description="The track to judge as named; None for the track the conversation is "
+        "about ('my mix', 'it', or the track of the last feedback report).",
+    )
+    reference: SongRequest | None = Field(
+        default=None,
+        description="A track to compare against ('compare to Night Drive', 'against X').",
+    )
+    type: FeedbackType | None = Field(
+        default=None,
+        description="master for mastering feedback (loudness, peaks, the finished master); "
+        "mix for feedback on the mix; None when the words do not say.",
+    )
+    genre: str | None = Field(
+        default=None, description="The genre to judge against, as written ('techno')."
+    )
+    detail: FeedbackDetail | None = Field(
+        default=None, description="brief for 'quick' or 'short' feedback; None otherwise."
+    )
+    follow_up: FollowUp | None = Field(
+        default=None,
+        description="question: a question about the last report ('why is the low end muddy?', "
+        "'what should I fix first?'); fix: 'fix it', a corrected master of the reported track; "
+        "None for a new report.",
+    )
+
+
 class MixIntent(_Model):
     """What one message asks for, before it meets the library."""
 
-    action: Literal["mix", "revise", "navigate", "generate", "suggest", "analyze", "chat"] = Field(
+    action: Literal[
+        "mix", "revise", "navigate", "generate", "suggest", "analyze", "feedback", "chat"
+    ] = Field(
         description="mix: a new plan; revise: change the current plan; navigate: undo, redo or "
         "go back to an earlier plan; generate: compose a new track; suggest: recommend tracks; "
         "analyze: a question about library tracks (their key, BPM, loudness, length or "
         "sections, or how well two of them fit), answered from their analysis without planning "
-        "anything; chat: nothing to plan (greetings, thanks, off-topic questions)."
+        "anything; feedback: mix or mastering feedback on one track (optionally against a "
+        "reference track or a genre), a question about that report, or 'fix it' after one; "
+        "chat: nothing to plan (greetings, thanks, off-topic questions)."
     )
     songs: list[SongRequest] = Field(
         default_factory=list,
@@ -200,6 +240,7 @@ class MixIntent(_Model):
         "structure = sections); 'all' or empty for everything.",
     )
     navigation: Navigation | None = Field(default=None, description="For navigate.")
+    feedback: FeedbackAsk | None = Field(default=None, description="For feedback.")
 
 
 # --- what a provider is given -----------------------------------------------------------------
@@ -280,6 +321,9 @@ class PlannerRequest(_Model):
     # (so "put it back" knows what was taken out).
     focus_track_ids: list[str] = Field(default_factory=list)
     previous_plan: MixPlan | None = None
+    # The track of the feedback report the last answer gave or answered from: "why is the low
+    # end muddy?", "what should I fix first?" and "fix it" are about its report.
+    feedback_track_id: str | None = None
 
 
 # --- what a provider answers ------------------------------------------------------------------
@@ -329,6 +373,19 @@ class AnalysisReport(_Model):
     compatibility: list[TrackComparison] = Field(default_factory=list)  # neighbours, as named
 
 
+class FeedbackTurn(_Model):
+    """A feedback request met with the library: what the chat layer starts or answers from."""
+
+    track_id: str | None = None  # None: the track named is not in the library (`not_found`)
+    reference_track_id: str | None = None
+    type: FeedbackType = "master"
+    genre: str | None = None  # as written; the feedback service checks it
+    detail: FeedbackDetail = "detailed"
+    follow_up: FollowUp | None = None
+    question: str | None = None  # a follow-up's words, answered from the report
+    not_found: list[str] = Field(default_factory=list)  # names no ready library track has
+
+
 class PlannerReply(_Model):
     kind: Literal[
         "draft",
@@ -337,6 +394,7 @@ class PlannerReply(_Model):
         "suggestions",
         "clarification",
         "analysis",
+        "feedback",
         "chat",
         "navigate",
     ]
@@ -348,6 +406,7 @@ class PlannerReply(_Model):
     generation: GenerationRequest | None = None
     suggestions: list[Suggestion] = Field(default_factory=list)
     analysis: AnalysisReport | None = None
+    feedback: FeedbackTurn | None = None
     compatibility: list[TransitionCompatibility] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)

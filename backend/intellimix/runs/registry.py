@@ -50,6 +50,7 @@ class Executor:
 _EXECUTORS: dict[str, Executor] = {}
 _WARM_UPS: list[Callable[[], None]] = []
 _STOPPED_HOOKS: list[Callable[[Run], None]] = []
+_COMPLETED_HOOKS: list[Callable[[Run], None]] = []
 
 
 def executor(kind: str, *, lane: Lane) -> Callable[[ExecuteFn], ExecuteFn]:
@@ -76,6 +77,17 @@ def on_run_stopped(fn: Callable[[Run], None]) -> Callable[[Run], None]:
 
 def run_stopped_hooks() -> list[Callable[[Run], None]]:
     return list(_STOPPED_HOOKS)
+
+
+def on_run_completed(fn: Callable[[Run], None]) -> Callable[[Run], None]:
+    """Decorator: `fn(run)` runs in the transaction that completes a run (its result set),
+    before commit, so what it writes is there when the completion is announced."""
+    _COMPLETED_HOOKS.append(fn)
+    return fn
+
+
+def run_completed_hooks() -> list[Callable[[Run], None]]:
+    return list(_COMPLETED_HOOKS)
 
 
 def registered_warm_ups() -> list[Callable[[], None]]:

@@ -7,6 +7,7 @@ or a worker and a cancelling person, can never both win.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from intellimix.runs import events, fair_use
 from intellimix.runs.events import PublishedEvent
 from intellimix.runs.models import Run, RunEvent
 from intellimix.runs.queue import get_queue
-from intellimix.runs.registry import lane_of, run_stopped_hooks
+from intellimix.runs.registry import lane_of, run_completed_hooks, run_stopped_hooks
 from intellimix.runs.scratch import remove_run_scratch
 from intellimix.runs.serializers import run_snapshot
 
@@ -399,7 +400,9 @@ def _append_event(run: Run, event_type: str) -> PublishedEvent:
     Returns the event as published, built before the commit expires the ORM objects.
     """
     if event_type in STOP_EVENTS:
-        _run_stopped_hooks(run)
+        _run_hooks(run, run_stopped_hooks(), "a run-stopped hook failed")
+    elif event_type == "completed":
+        _run_hooks(run, run_completed_hooks(), "a run-completed hook failed")
     last = db.session.scalar(
         select(func.coalesce(func.max(RunEvent.seq), 0)).where(RunEvent.run_id == run.id)
     )
@@ -410,18 +413,18 @@ def _append_event(run: Run, event_type: str) -> PublishedEvent:
     return event
 
 
-def _run_stopped_hooks(run: Run) -> None:
-    """Features settle what a stopped run leaves behind (e.g. its chat placeholder) atomically.
+def _run_hooks(run: Run, hooks: list[Callable[[Run], None]], failure: str) -> None:
+    """Features settle what a finished run leaves behind (e.g. its chat placeholder) atomically.
 
-    A failing hook is logged and undone on its own, so it can never keep the run from stopping.
+    A failing hook is logged and undone on its own, so it can never keep the run from ending.
     """
-    for hook in run_stopped_hooks():
+    for hook in hooks:
         try:
             with db.session.begin_nested():
                 hook(run)
         except Exception:
             with run_logging(run.id):
-                log.exception("a run-stopped hook failed")
+                log.exception(failure)
 
 
 def _reload(run_id: str) -> Run:

@@ -406,6 +406,59 @@ export interface SuggestionsContent {
   [field: string]: unknown;
 }
 
+/** A finding as a chat feedback card shows it (the report's top ones). */
+export interface FeedbackFindingSummary {
+  area: string;
+  severity: "high" | "medium" | "low";
+  title: string;
+  explanation: string;
+  /** Each fix as a sentence of settings. */
+  fixes: string[];
+}
+
+/** A feedback run's answer in a chat: the report's summary, top findings and links. */
+export interface FeedbackReportContent {
+  kind: "feedback_report";
+  feedback_id: Id;
+  track_id: Id;
+  track_title: string;
+  reference_track_id: Id | null;
+  reference_title: string | null;
+  type: "mix" | "master";
+  /** The genre target's label, when one was asked for. */
+  genre: string | null;
+  detail: "brief" | "detailed";
+  overall_score: number;
+  summary: string;
+  scores: Record<string, number>;
+  finding_count: number;
+  findings: FeedbackFindingSummary[];
+  /** The report a corrected master was made from ("fix it"), with what improved. */
+  fixed_from: Id | null;
+  improvement: {
+    overall: { before: number; after: number };
+    loudness: { before: number | null; after: number | null };
+    resolved: string[];
+    remaining: string[];
+  } | null;
+  /** Signed when the message is read; null once the report is gone. */
+  pdf_url: string | null;
+  /** A corrected master's files (master.wav, master.mp3, qa.json) with signed urls. */
+  files: FileObject[];
+}
+
+/** A follow-up about a report, answered from it (the words are the message's text). */
+export interface FeedbackAnswerContent {
+  kind: "feedback_answer";
+  feedback_id: Id;
+  track_id: Id;
+  track_title: string;
+  question: string;
+  overall_score: number;
+  pdf_url: string | null;
+  files: FileObject[];
+}
+
 export type MessageContent =
   | PlanningQuestionsContent
   | PlanningDraftReadyContent
@@ -414,6 +467,8 @@ export type MessageContent =
   | ErrorContent
   | AnalysisReportContent
   | SuggestionsContent
+  | FeedbackReportContent
+  | FeedbackAnswerContent
   | { kind: string; [field: string]: unknown };
 
 export interface Message {

@@ -11,7 +11,9 @@ frames are filled from the clause and the conversation (`operations`). What a tu
   key, loudness) → revise, with only what was asked;
 * an edit while there is no plan → a question: which tracks to mix (several may be chosen);
 * a mix described instead of named ('my uploads', 'the chill ones') → mix with a selection;
-* questions about the mix or the library → analyze.
+* questions about the mix or the library → analyze;
+* mix or master feedback on a track, and follow-ups about its report → feedback
+  (`reader.feedback`).
 
 Songs named in a new mix, with their parts and time ranges, generation prompts, suggestions and
 answers to pending questions are read by the phrase reader (`planner.reading`), which this
@@ -27,6 +29,7 @@ from spacy.tokens import Doc, Span
 from intellimix.planner import reading as phrases
 from intellimix.planner.intent import find_key
 from intellimix.planner.plan import MixPlan
+from intellimix.planner.reader.feedback import read_feedback
 from intellimix.planner.reader.operations import (
     Conversation,
     Reading,
@@ -103,6 +106,9 @@ def read_message(request: PlannerRequest) -> MixIntent:
     reading = read_operations(doc, conversation)
     if reading.secret:
         return MixIntent(action="chat")
+    feedback = read_feedback(request, doc, asks=_is_question(doc))
+    if feedback is not None:
+        return feedback
     answered = _answer(request, doc)
     if answered is not None:
         return answered

@@ -157,12 +157,58 @@ RULES: dict[str, list[Pattern]] = {
 }
 
 
-@cache
-def matcher() -> Matcher:
+REVIEW_VERBS = ("review", "rate", "judge", "critique")
+MINE = W("my", "this", "our")
+WORK = W("mix", "master", "mixdown", "mastering", "track", "song", "tune", "record", "version")
+
+# Feedback on a track's mix or master (issue 16), matched over the whole message. "ask" and
+# "compare_mine" ask for a new report whatever came before; "first", "fix_it" and "sound" are
+# follow-ups, read as such only while the chat is on a report (`reader.feedback`).
+FEEDBACK_RULES: dict[str, list[Pattern]] = {
+    "ask": [
+        [C("FEEDBACK")],
+        [W(*REVIEW_VERBS), MINE, WORK],
+        [W(*REVIEW_VERBS), C(TRACK)],
+        [W(*REVIEW_VERBS), C(TRACK_MAYBE)],
+    ],
+    "compare_mine": [
+        [MINE, WORK, WIDE_GAP, C("COMPARE", "before")],
+        [C("COMPARE", "before"), GAP, MINE, WORK],
+    ],
+    "first": [
+        [W("fix", "sort", "tackle", "address", "do"), W("first")],
+        [W("biggest", "main", "worst", "top", "first"), W("problem", "problems", "issue")],
+        [W("where"), W("do", "should"), W("i", "we"), W("start", "begin")],
+        [W("priority", "priorities", "prioritise", "prioritize")],
+        [W("most"), W("important")],
+    ],
+    "fix_it": [
+        [W("fix", "correct", "repair", "master", "remaster"), PRONOUN],
+        [W("fix", "correct", "repair"), W("the", "my"), WORK],
+        [W("fix", "correct", "repair"), W("everything", "all")],
+        [W("sort"), PRONOUN, W("out")],
+        [W("apply", "do", "make"), W("the", "those", "these", op="?"), W("fixes", "corrections")],
+        [W("corrected", "fixed", "better"), W("master", "version")],
+    ],
+    "sound": [[C("SOUND")]],
+}
+
+
+def _matcher(rules: dict[str, list[Pattern]]) -> Matcher:
     built = Matcher(english().vocab)
-    for frame, patterns in RULES.items():
+    for frame, patterns in rules.items():
         built.add(frame, patterns)
     return built
+
+
+@cache
+def matcher() -> Matcher:
+    return _matcher(RULES)
+
+
+@cache
+def feedback_matcher() -> Matcher:
+    return _matcher(FEEDBACK_RULES)
 
 
 FRAME_ORDER = tuple(RULES)

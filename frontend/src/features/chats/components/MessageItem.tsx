@@ -3,6 +3,8 @@ import type {
   AnalysisReportContent,
   ClarificationContent,
   ErrorContent,
+  FeedbackAnswerContent,
+  FeedbackReportContent,
   Message,
   MixProposalContent,
   PlanningDraftReadyContent,
@@ -12,6 +14,7 @@ import type {
 import { isPlaceholder, kindOf, userMessageNotes } from "../lib/messages";
 import { AnalysisCard } from "./AnalysisCard";
 import { ErrorCard } from "./ErrorCard";
+import { FeedbackAnswerCard, FeedbackReportCard } from "./FeedbackCard";
 import { MixCard } from "./MixCard";
 import { GenerationCard, GenericCard, SongImportCard, SuggestionsCard } from "./OtherCards";
 import { PendingReply } from "./PendingReply";
@@ -56,6 +59,10 @@ function AssistantBody({ message }: { message: Message }) {
       return <SuggestionsCard message={message} />;
     case "analysis_report":
       return <AnalysisCard message={message} content={content as Partial<AnalysisReportContent>} />;
+    case "feedback_report":
+      return <FeedbackReportCard content={content as Partial<FeedbackReportContent>} />;
+    case "feedback_answer":
+      return <FeedbackAnswerCard message={message} content={content as Partial<FeedbackAnswerContent>} />;
     case "generation_started":
       return <GenerationCard message={message} />;
     case "song_import":

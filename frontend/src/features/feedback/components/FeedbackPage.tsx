@@ -1,6 +1,6 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useParams, useSearchParams } from "react-router";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { RunProgress } from "@/components/RunProgress";
@@ -42,7 +42,9 @@ export function FeedbackPage() {
   const queryClient = useQueryClient();
   const track = useSubjectTrack(trackId);
   const reports = useTrackFeedback(trackId);
-  const [chosen, setChosen] = useState<string | null>(null);
+  // A chat's feedback card links to its own report (`?report=`); otherwise the newest shows.
+  const [params] = useSearchParams();
+  const [chosen, setChosen] = useState<string | null>(params.get("report"));
   const [runId, setRunId] = useState<string | null>(null);
   const [startError, setStartError] = useState<unknown>(null);
   const selected = chosen ?? reports.data?.[0]?.id ?? null;
