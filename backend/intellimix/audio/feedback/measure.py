@@ -4,7 +4,10 @@
 `audio.loudness`) → peaks (clipped runs as QA defines them, true peak per half second) →
 spectrum (`master.band_levels_db`, the curve the master's tonal matching uses) → one STFT of
 L and R for everything per band (stereo image, mono compatibility, harshness over time) →
-transients on the mono mix at 22.05 kHz → noise floor.
+transients on the mono mix at 22.05 kHz → noise floor. It runs with one BLAS thread: the
+true-peak interpolation's matrix products are small, and on a machine busy with other runs
+OpenBLAS's spinning threads cost several times their work (the `feedback` benchmark at a load
+average of 17: 24 s wall and 6.5 s CPU with numpy's default threads, 6–7 s and 1.8 s with one).
 
 Definitions (all levels in dB; None where undefined, e.g. silence):
 
@@ -38,6 +41,7 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 from numpy.lib.stride_tricks import sliding_window_view
+from threadpoolctl import threadpool_limits
 
 from intellimix.audio import io, loudness, master, qa, structure
 from intellimix.audio.errors import AudioError, TooShortForAnalysis
@@ -61,6 +65,11 @@ BAND_NAMES = tuple(name for name, _, _ in structure.BANDS)
 
 def measure(samples: np.ndarray, sample_rate: int) -> dict[str, Any]:
     """Every measurement a feedback report uses, for a (channels, frames) float signal."""
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _measure(samples, sample_rate)
+
+
+def _measure(samples: np.ndarray, sample_rate: int) -> dict[str, Any]:
     x = _checked(samples, sample_rate)
     duration_s = x.shape[1] / sample_rate
     stereo = _as_stereo(x)
