@@ -170,6 +170,8 @@ def _child(case: Case, files: dict[str, Path], out_dir: Path, queue: Any) -> Non
         outcome = render_plan(plan, sources, out_dir, progress=sampler.stage)
     except MemoryError:
         result["error"] = f"MemoryError in stage {sampler.current!r} (cap {MEMORY_CAP_GB:g} GB)"
+    except Exception as exc:  # a render that fails still reports how far memory got
+        result["error"] = f"{type(exc).__name__} in stage {sampler.current!r}: {exc}"
     else:
         duration = outcome.timeline[-1]["end_s"]
         result |= {

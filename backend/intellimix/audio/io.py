@@ -89,9 +89,11 @@ def probe(
     path: Path,
     *,
     max_seconds: float | None = None,
-    max_samples: int = DEFAULT_MAX_DECODED_SAMPLES,
+    max_samples: int | None = None,
 ) -> AudioInfo:
     """Check a file is decodable audio within limits, decoding only its first seconds."""
+    if max_samples is None:
+        max_samples = DEFAULT_MAX_DECODED_SAMPLES
     info = _soundfile_info(path)
     if info is not None:
         duration, rate, channels = info.frames / info.samplerate, info.samplerate, info.channels
@@ -118,12 +120,15 @@ def decode(
     *,
     sample_rate: int | None = None,
     max_seconds: float | None = None,
-    max_samples: int = DEFAULT_MAX_DECODED_SAMPLES,
+    max_samples: int | None = None,
 ) -> DecodedAudio:
     """Whole file → float32 (channels ≤ 2, 3–8 downmixed to stereo), optionally resampled.
 
-    The sample rate and the number of samples are checked before the file is read in full.
+    The sample rate and the number of samples (at most `max_samples`, by default
+    DEFAULT_MAX_DECODED_SAMPLES) are checked before the file is read in full.
     """
+    if max_samples is None:
+        max_samples = DEFAULT_MAX_DECODED_SAMPLES
     info = _soundfile_info(path)
     if info is not None and info.channels <= 2:
         channels, rate = info.channels, info.samplerate

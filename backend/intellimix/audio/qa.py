@@ -193,7 +193,10 @@ def check_render(
     spans = _spans(timeline)
     if premaster is not None:
         premaster = _checked_premaster(premaster, premaster_rate)
-    wav = io.decode(mix_wav)
+    # The delivered files are the render's own, about as long as its timeline: decoding them
+    # under the limit for uploads (40 minutes of 48 kHz stereo) refused every longer set.
+    limit = _delivered_samples(spans)
+    wav = io.decode(mix_wav, max_samples=limit)
     x, rate = wav.samples, wav.sample_rate
     duration_s = x.shape[1] / rate
     mono = io.resample(io.to_mono(x), rate, ANALYSIS_RATE)
@@ -202,14 +205,16 @@ def check_render(
     # The MP3 and the stems are decoded and measured on a second thread while this one
     # analyses the WAV: decoding and numpy release the interpreter lock.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa") as pool:
-        mp3_check = pool.submit(_mp3_when_ready, mp3_ready, mix_mp3, target.true_peak_db, measured)
+        mp3_check = pool.submit(
+            _mp3_when_ready, mp3_ready, mix_mp3, target.true_peak_db, measured, limit
+        )
         stems_check = None
         if stems and premaster is not None and premaster_rate is not None:
-            stems_check = pool.submit(_stems_sum, stems, premaster, premaster_rate, measured)
+            stems_check = pool.submit(_stems_sum, stems, premaster, premaster_rate, measured, limit)
         elif stems:
-            stems_check = pool.submit(_stems_decode, stems, duration_s, target.bpm)
+            stems_check = pool.submit(_stems_decode, stems, duration_s, target.bpm, limit)
         alignment_check = (
-            pool.submit(_alignment, stems, timeline, target.bpm, measured) if stems else None
+            pool.submit(_alignment, stems, timeline, target.bpm, measured, limit) if stems else None
         )
         checks = [_tempo(mono, target.bpm, measured)]
         if target.key is not None:
@@ -325,16 +330,20 @@ def _true_peak(
 
 
 def _mp3_when_ready(
-    ready: Callable[[], object] | None, path: Path, limit: float, measured: dict[str, Any]
+    ready: Callable[[], object] | None,
+    path: Path,
+    limit: float,
+    measured: dict[str, Any],
+    max_samples: int,
 ) -> Check:
     if ready is not None:
         ready()
-    return _mp3(path, limit, measured)
+    return _mp3(path, limit, measured, max_samples)
 
 
-def _mp3(path: Path, limit: float, measured: dict[str, Any]) -> Check:
+def _mp3(path: Path, limit: float, measured: dict[str, Any], max_samples: int) -> Check:
     try:
-        decoded = io.decode(path)
+        decoded = io.decode(path, max_samples=max_samples)
     except AudioError as exc:
         measured.update(true_peak_mp3=None, lufs_mp3=None, duration_mp3_s=None)
         detail = f"The MP3 did not decode: {exc.message}"
@@ -407,14 +416,18 @@ def _duration(duration_s: float, spans: list[tuple[float, float]], bpm: float) -
 
 
 def _stems_sum(
-    stems: Mapping[str, Path], premaster: np.ndarray, rate: int, measured: dict[str, Any]
+    stems: Mapping[str, Path],
+    premaster: np.ndarray,
+    rate: int,
+    measured: dict[str, Any],
+    max_samples: int,
 ) -> Check:
     expected = {"max_error_db": STEMS_ERROR_DB}
     names = sorted(stems)
     broken = []
     for name in names:
         try:
-            stem_rate = io.probe(stems[name]).sample_rate
+            stem_rate = io.probe(stems[name], max_samples=max_samples).sample_rate
         except AudioError as exc:
             broken.append(f"{name}: {exc.message}")
             continue
@@ -460,12 +473,17 @@ def _alignment(
     timeline: Sequence[Mapping[str, Any]],
     bpm: float,
     measured: dict[str, Any],
+    max_samples: int,
 ) -> Check:
     expected = {"max_ms": MAX_ALIGNMENT_MS}
     entries = [e for e in timeline if "track_id" in e and "segment_id" in e]
     lanes = {e["track_id"] for e in entries}
     try:
-        rates = {lane: io.probe(stems[lane]).sample_rate for lane in lanes if lane in stems}
+        rates = {
+            lane: io.probe(stems[lane], max_samples=max_samples).sample_rate
+            for lane in lanes
+            if lane in stems
+        }
         if len(rates) < len(lanes) or len(set(rates.values())) > 1:
             measured["transition_offsets_ms"] = None
             return _check("alignment", True, None, expected, "No lanes to compare.")
@@ -497,12 +515,14 @@ class _StemFiles:
         return io.read_frames(self.paths[lane], start, stop)
 
 
-def _stems_decode(stems: Mapping[str, Path], duration_s: float, bpm: float) -> Check:
+def _stems_decode(
+    stems: Mapping[str, Path], duration_s: float, bpm: float, max_samples: int
+) -> Check:
     beat = 60.0 / bpm
     problems = []
     for name, path in stems.items():
         try:
-            length = io.decode(path).duration_s
+            length = io.decode(path, max_samples=max_samples).duration_s
         except AudioError as exc:
             problems.append(f"{name}: {exc.message}")
             continue
@@ -574,6 +594,11 @@ def _spans(timeline: Sequence[Mapping[str, Any]]) -> list[tuple[float, float]]:
             raise AudioError(f"timeline[{index}] is not a span of time.", code="INVALID_TIMELINE")
         spans.append((start, end))
     return spans
+
+
+def _delivered_samples(spans: list[tuple[float, float]]) -> int:
+    """Frames × channels a delivered file may hold: the timeline and a minute, stereo, any rate."""
+    return math.ceil((max(end for _, end in spans) + 60.0) * io.MAX_SAMPLE_RATE * 2)
 
 
 def _checked_premaster(premaster: np.ndarray, rate: int | None) -> np.ndarray:

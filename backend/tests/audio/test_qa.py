@@ -316,6 +316,30 @@ def test_stems_are_summed_a_block_at_a_time_to_the_same_error(
     assert not other["passed"] and "44100 Hz against the premaster's 48000 Hz" in other["detail"]
 
 
+def test_delivered_files_longer_than_the_upload_limit_are_checked(
+    render: Render, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The upload limit (40 min of 48 kHz stereo) made QA refuse every longer set's own
+    # files with AudioTooLarge; here the limit is a second, and the render is longer.
+    wav, mp3 = _deliver(tmp_path, render.mastered, RATE)
+    stems = _stems(tmp_path, render.lanes, RATE)
+    monkeypatch.setattr("intellimix.audio.io.DEFAULT_MAX_DECODED_SAMPLES", RATE * 2)
+    with pytest.raises(AudioError, match="million samples"):
+        io.decode(wav)
+    for premaster in (render.premaster, None):
+        report = check_render(
+            mix_wav=wav,
+            mix_mp3=mp3,
+            stems=stems,
+            plan=PLAN,
+            timeline=render.timeline,
+            premaster=premaster,
+            premaster_rate=RATE if premaster is not None else None,
+        )
+        assert report["passed"], [c["detail"] for c in report["checks"] if not c["passed"]]
+        assert report["measured"]["transition_offsets_ms"] is not None
+
+
 def test_stems_without_a_premaster_must_decode_and_match_the_mix(
     render: Render, tmp_path: Path
 ) -> None:
