@@ -198,8 +198,9 @@ def test_truncated_mp3_never_takes_a_worker_down(app, client, user, tmp_path, be
 
 def test_search_rename_and_pagination(client, user, tmp_path):
     _, headers = user
-    wav = write_wav(tmp_path / "t.wav", tone(seconds=1.5), 44100)
-    for name in ("Daft Punk - One More Time.wav", "Kavinsky - Nightcall.wav", "Night Drive.wav"):
+    names = ("Daft Punk - One More Time.wav", "Kavinsky - Nightcall.wav", "Night Drive.wav")
+    for index, name in enumerate(names):  # three different files: the same one is a duplicate
+        wav = write_wav(tmp_path / "t.wav", tone(seconds=1.5, frequency=300.0 + 100 * index), 44100)
         assert _upload(client, headers, wav, name=name).status_code == 202
     found = client.get("/api/v1/tracks?q=night", headers=headers).get_json()
     assert {item["title"] for item in found["items"]} == {"Nightcall", "Night Drive"}
@@ -259,7 +260,8 @@ def test_audio_with_range_bearer_and_signed_url(make_app, db_backend, tmp_path):
     assert (
         tampered.status_code == 401 and tampered.get_json()["error"]["code"] == "FILE_TOKEN_INVALID"
     )
-    other = _upload(client, headers, wav).get_json()["track"]
+    other_wav = write_wav(tmp_path / "other.wav", tone(seconds=1.5, frequency=330.0), 44100)
+    other = _upload(client, headers, other_wav).get_json()["track"]
     crossed = client.get(f"/api/v1/tracks/{other['id']}/audio?" + track["audio_url"].split("?")[1])
     assert crossed.status_code == 401
     time.sleep(2.1)

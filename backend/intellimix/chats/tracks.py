@@ -62,7 +62,10 @@ def library_track(track: Track) -> LibraryTrack:
 
 
 def _genre_of(track: Track, analysis: Mapping[str, Any]) -> str | None:
-    """The analysis's genre, else (for tracks we composed) the genre their title names."""
+    """The track's genre (tags, the person, or what we composed), else the analysis's, else (for
+    tracks we composed before genres were stored) the genre their title names."""
+    if track.genre:
+        return track.genre.lower()
     if isinstance(analysis.get("genre"), str):
         return str(analysis["genre"])
     if track.source not in ("generated", "demo"):

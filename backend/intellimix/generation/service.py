@@ -91,8 +91,13 @@ def reference_media(user_id: str, track_id: str | None) -> Path | None:
 
 def track_title(spec: dict[str, Any]) -> str:
     """E.g. "House in A minor · 124 BPM"."""
+    return f"{genre_name(spec)} in {spec['key']} · {spec['bpm']:g} BPM"
+
+
+def genre_name(spec: dict[str, Any]) -> str:
+    """The spec's genre as a library shows it: "House", "Drum & bass"."""
     label = GENRES[spec["genre"]].label
-    return f"{label[:1].upper()}{label[1:]} in {spec['key']} · {spec['bpm']:g} BPM"
+    return f"{label[:1].upper()}{label[1:]}"
 
 
 def add_generated_track(user_id: str, wav: Path, spec: dict[str, Any]) -> Track:
@@ -104,7 +109,10 @@ def add_generated_track(user_id: str, wav: Path, spec: dict[str, Any]) -> Track:
             copy,
             source="generated",
             new=library.NewTrack(
-                title=track_title(spec), artist=GENERATED_ARTIST, original_filename="track.wav"
+                title=track_title(spec),
+                artist=GENERATED_ARTIST,
+                original_filename="track.wav",
+                genre=genre_name(spec),
             ),
         )
     finally:
@@ -117,7 +125,12 @@ def add_demo_tracks(user_id: str) -> tuple[list[Track], list[Run]]:
         user_id,
         source="demo",
         wanted=[
-            library.NewTrack(title=e.title, artist=DEMO_ARTIST, original_filename=e.filename)
+            library.NewTrack(
+                title=e.title,
+                artist=DEMO_ARTIST,
+                original_filename=e.filename,
+                genre=genre_name(demo_spec(e)),
+            )
             for e in DEMO_SET
         ],
     )

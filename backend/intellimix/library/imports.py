@@ -16,7 +16,7 @@ from intellimix.errors import ApiError
 from intellimix.extensions import db
 from intellimix.library import service
 from intellimix.library.models import Track
-from intellimix.library.tags import read_title_artist
+from intellimix.library.tags import read_tags
 from intellimix.runs import fair_use
 from intellimix.runs import service as runs
 from intellimix.runs.context import RunContext
@@ -204,10 +204,11 @@ def perform_import(
         try:
             report("converting", 72, "Checking the audio", None)
             if metadata.provider == "direct":
-                title, artist = read_title_artist(
+                tags = read_tags(
                     scratch, fallback_name=download.file_name or f"{metadata.title}.audio"
                 )
-                _name_track(track, title, artist)
+                track.genre = tags.genre
+                _name_track(track, tags.title, tags.artist)
             track.original_filename = (download.file_name or metadata.title)[:500]
             service.store_media(track, scratch, max_seconds=max_seconds)
             track.status = "analyzing"

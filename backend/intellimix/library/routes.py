@@ -7,18 +7,18 @@ from typing import Any
 from flask import Blueprint, Response, current_app, request
 from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_request
 
-from intellimix.errors import NotFound
+from intellimix.errors import NotFound, ValidationFailed
 from intellimix.extensions import limiter
 from intellimix.generation import service as generation
 from intellimix.generation.schemas import DemoRequest
 from intellimix.library import imports, service
-from intellimix.library.schemas import ImportRequest, TrackPatch
+from intellimix.library.schemas import ImportRequest, TrackFilters, TrackPatch
 from intellimix.library.serializers import track_to_dict
 from intellimix.runs.serializers import run_snapshot
 from intellimix.safe_text import strip_unsafe
 from intellimix.storage import get_storage
 from intellimix.web.file_tokens import file_user
-from intellimix.web.http import paginated, pagination, parse_body
+from intellimix.web.http import paginated, pagination, parse_body, validate
 
 bp = Blueprint("library", __name__, url_prefix="/tracks")
 # Track ids are 36-character UUIDs; matching only that length keeps `/tracks/demo` its own
@@ -41,11 +41,31 @@ AUDIO_MIMETYPES = {
 }
 
 
+# A form field says yes or no in one of these spellings.
+_FORM_FLAGS = {"true": True, "1": True, "false": False, "0": False}
+
+
 @bp.post("")
 @jwt_required()
 def upload_track() -> tuple[dict[str, Any], int]:
-    track, run = service.upload(get_jwt_identity(), request.files.get("file"))
-    return {"track": track_to_dict(track), "run": run_snapshot(run)}, 202
+    """202 with the new track and its analysis run; 200 with the track already holding the same
+    file (`duplicate: true`, no run) unless the form says `keep_duplicate=true`."""
+    keep = request.form.get("keep_duplicate", "false").strip().lower()
+    if keep not in _FORM_FLAGS:
+        raise ValidationFailed(
+            details={
+                "fields": [{"field": "keep_duplicate", "message": "true or false", "type": "form"}]
+            }
+        )
+    uploaded = service.upload(
+        get_jwt_identity(), request.files.get("file"), keep_duplicate=_FORM_FLAGS[keep]
+    )
+    body = {
+        "track": track_to_dict(uploaded.track),
+        "run": run_snapshot(uploaded.run) if uploaded.run else None,
+        "duplicate": uploaded.duplicate,
+    }
+    return body, 200 if uploaded.duplicate else 202
 
 
 def per_user() -> str:
@@ -81,12 +101,21 @@ def add_demo_tracks() -> tuple[dict[str, Any], int]:
 @jwt_required()
 def list_tracks() -> dict[str, Any]:
     page, limit = pagination()
-    tracks, total = service.search(
-        get_jwt_identity(), request.args.get("q", ""), page=page, limit=limit
-    )
+    # An empty field (`bpm_min=`) is a filter left unset, as a form sends it.
+    asked = {k: v for k, v in request.args.items() if v.strip() and k not in ("page", "limit")}
+    filters = validate(TrackFilters, asked)
+    tracks, total = service.search(get_jwt_identity(), filters, page=page, limit=limit)
     return paginated(
         [track_to_dict(track) for track in tracks], page=page, limit=limit, total=total
     )
+
+
+@bp.get("/genres")
+@jwt_required()
+def list_genres() -> dict[str, Any]:
+    """`{items: [{genre, count}]}`: the genres in the person's library, most common first."""
+    found = service.genres(get_jwt_identity())
+    return {"items": [{"genre": genre, "count": count} for genre, count in found]}
 
 
 @bp.get(TRACK)

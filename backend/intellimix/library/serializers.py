@@ -59,6 +59,7 @@ def track_to_dict(track: Track, *, detail: bool = False) -> dict[str, Any]:
         "source": track.source,
         "source_url": track.source_url,
         "original_filename": track.original_filename,
+        "genre": track.genre,
         "duration_s": track.duration_s,
         "sample_rate": track.sample_rate,
         "channels": track.channels,

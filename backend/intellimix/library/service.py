@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -10,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, case, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute
 from werkzeug.datastructures import FileStorage
 
 from intellimix.audio import io
@@ -21,8 +23,9 @@ from intellimix.db_types import new_id
 from intellimix.errors import ApiError, NotFound, ValidationFailed
 from intellimix.extensions import db
 from intellimix.library.models import Track
-from intellimix.library.schemas import TrackPatch
-from intellimix.library.tags import read_title_artist
+from intellimix.library.schemas import TrackFilters, TrackPatch
+from intellimix.library.tags import read_tags
+from intellimix.planner.arrange import camelot_neighbours
 from intellimix.runs import fair_use
 from intellimix.runs import service as runs
 from intellimix.runs.errors import LeaseLost, RunFailure, ShutdownRequested
@@ -42,10 +45,27 @@ class NewTrack:
     title: str
     artist: str | None
     original_filename: str
+    genre: str | None = None
 
 
-def upload(user_id: str, file: FileStorage | None) -> tuple[Track, Run]:
-    """Stream the upload to storage, check it decodes within limits, start its analysis."""
+@dataclass(frozen=True)
+class Uploaded:
+    """An upload's answer: the new track and its analysis run, or the same file already there."""
+
+    track: Track
+    run: Run | None
+
+    @property
+    def duplicate(self) -> bool:
+        return self.run is None
+
+
+def upload(user_id: str, file: FileStorage | None, *, keep_duplicate: bool = False) -> Uploaded:
+    """Stream the upload to storage, check it decodes within limits, start its analysis.
+
+    A file the person's library already holds (same bytes, not failed) is not stored again:
+    the answer is that track, unless `keep_duplicate` asks for a second copy.
+    """
     if file is None or not file.filename:
         raise ValidationFailed(
             "Send the audio as a multipart form field named `file`.",
@@ -59,19 +79,26 @@ def upload(user_id: str, file: FileStorage | None) -> tuple[Track, Run]:
     try:
         if storage.save_stream(file.stream, scratch) == 0:
             raise ApiError("The uploaded file is empty.", code="EMPTY_FILE", status=415)
-        title, artist = read_title_artist(scratch, fallback_name=filename)
+        digest = file_sha256(scratch)
+        existing = None if keep_duplicate else find_duplicate(user_id, digest)
+        if existing is not None:
+            return Uploaded(existing, None)
+        tags = read_tags(scratch, fallback_name=filename)
         track = Track(
             id=new_id(),
             user_id=user_id,
-            title=title,
-            artist=artist,
+            title=tags.title,
+            artist=tags.artist,
+            genre=tags.genre,
             source="upload",
             original_filename=filename,
             status="pending",
         )
         # Probed before the row is written: the probe takes seconds, and on SQLite a pending
         # write would hold the database's one write lock all that time (other writers time out).
-        store_media(track, scratch, max_seconds=current_app.config["MAX_TRACK_SECONDS"])
+        store_media(
+            track, scratch, max_seconds=current_app.config["MAX_TRACK_SECONDS"], sha256=digest
+        )
         db.session.add(track)
         db.session.commit()
     except AudioError as exc:
@@ -80,14 +107,37 @@ def upload(user_id: str, file: FileStorage | None) -> tuple[Track, Run]:
     finally:
         scratch.unlink(missing_ok=True)
     run = runs.create_run(user_id=user_id, kind="analyze_track", input={"track_id": track.id})
-    return track, run
+    return Uploaded(track, run)
 
 
-def store_media(track: Track, source: Path, *, max_seconds: float | None = None) -> None:
-    """Probe `source` (within `max_seconds`), move it into the track's folder, record its format."""
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def find_duplicate(user_id: str, sha256: str) -> Track | None:
+    """The person's oldest track stored from the same bytes; a failed one is worth replacing."""
+    return db.session.scalar(
+        select(Track)
+        .where(
+            Track.user_id == user_id,
+            Track.content_sha256 == sha256,
+            Track.status != "failed",
+        )
+        .order_by(Track.created_at, Track.id)
+        .limit(1)
+    )
+
+
+def store_media(
+    track: Track, source: Path, *, max_seconds: float | None = None, sha256: str | None = None
+) -> None:
+    """Probe `source` (within `max_seconds`), move it into the track's folder, record its format
+    and content hash (`sha256` when the caller has it already)."""
     info = io.probe(
         source, max_seconds=max_seconds, max_samples=current_app.config["MAX_DECODED_SAMPLES"]
     )
+    track.content_sha256 = sha256 or file_sha256(source)
     track.media_file = f"tracks/{track.id}/original.{info.extension}"
     track.duration_s = info.duration_s or None
     track.sample_rate = info.sample_rate
@@ -139,6 +189,7 @@ def _made_track(user_id: str, source: str, new: NewTrack) -> Track:
         user_id=user_id,
         title=new.title,
         artist=new.artist,
+        genre=new.genre,
         source=source,
         original_filename=new.original_filename,
         status="pending",
@@ -243,20 +294,86 @@ def get_owned_track(track_id: str, user_id: str) -> Track:
     return track
 
 
-def search(user_id: str, query: str, *, page: int, limit: int) -> tuple[list[Track], int]:
+# The Camelot wheel in order (1A, 1B, 2A … 12B): sorting by key walks around it.
+CAMELOT_CODES = tuple(f"{number}{letter}" for number in range(1, 13) for letter in "AB")
+_STATUS_ORDER = {"pending": 0, "analyzing": 1, "ready": 2, "failed": 3}
+
+
+def search(
+    user_id: str, filters: TrackFilters, *, page: int, limit: int
+) -> tuple[list[Track], int]:
+    """One page of the person's tracks, filtered and ordered as asked."""
     statement = select(Track).where(Track.user_id == user_id)
-    if query.strip():
-        pattern = f"%{query.strip().lower()}%"
+    query = filters.q.strip().lower()
+    if query:
+        pattern = f"%{query}%"
         statement = statement.where(
             or_(func.lower(Track.title).like(pattern), func.lower(Track.artist).like(pattern))
         )
+    bpm = Track.analysis["bpm"].as_float()
+    if filters.bpm_min is not None:
+        statement = statement.where(bpm >= filters.bpm_min)
+    if filters.bpm_max is not None:
+        statement = statement.where(bpm <= filters.bpm_max)
+    if filters.compatible_with is not None:
+        reference = get_owned_track(filters.compatible_with, user_id)
+        statement = statement.where(
+            Track.analysis["camelot"].as_string().in_(compatible_codes(reference))
+        )
+    if filters.genre:
+        statement = statement.where(func.lower(Track.genre) == filters.genre.lower())
+    if filters.status:
+        statement = statement.where(Track.status == filters.status)
     total = db.session.scalar(select(func.count()).select_from(statement.subquery())) or 0
+    column = _sort_column(filters.sort)
+    ordered = column.desc() if filters.descending else column.asc()
     tracks = db.session.scalars(
-        statement.order_by(Track.created_at.desc(), Track.id)
+        # Unknown values (no tempo or key yet) go last whichever way the column is sorted.
+        statement.order_by(ordered.nulls_last(), Track.created_at.desc(), Track.id)
         .offset((page - 1) * limit)
         .limit(limit)
     ).all()
     return list(tracks), total
+
+
+def compatible_codes(reference: Track) -> list[str]:
+    """The Camelot codes that mix with the reference track's key (its own included)."""
+    camelot = (reference.analysis or {}).get("camelot")
+    if reference.status != "ready" or not isinstance(camelot, str):
+        raise ApiError(
+            "That track has no key yet: its analysis has not finished or found none.",
+            code="TRACK_KEY_UNKNOWN",
+            status=409,
+        )
+    return [code for code in CAMELOT_CODES if camelot_neighbours(camelot, code)]
+
+
+def _sort_column(sort: str) -> ColumnElement[Any] | InstrumentedAttribute[Any]:
+    if sort == "title":
+        return func.lower(Track.title)
+    if sort == "artist":
+        return func.lower(Track.artist)
+    if sort == "bpm":
+        return Track.analysis["bpm"].as_float()
+    if sort == "key":
+        wheel = {code: index for index, code in enumerate(CAMELOT_CODES)}
+        return case(wheel, value=Track.analysis["camelot"].as_string(), else_=None)
+    if sort == "duration":
+        return Track.duration_s
+    if sort == "status":
+        return case(_STATUS_ORDER, value=Track.status, else_=len(_STATUS_ORDER))
+    return Track.created_at
+
+
+def genres(user_id: str) -> list[tuple[str, int]]:
+    """The genres of the person's tracks with how many each, most common first."""
+    rows = db.session.execute(
+        select(Track.genre, func.count())
+        .where(Track.user_id == user_id, Track.genre.is_not(None), Track.genre != "")
+        .group_by(Track.genre)
+        .order_by(func.count().desc(), Track.genre)
+    )
+    return [(str(genre), int(count)) for genre, count in rows]
 
 
 def rename(track: Track, patch: TrackPatch) -> Track:
@@ -264,6 +381,8 @@ def rename(track: Track, patch: TrackPatch) -> Track:
         track.title = patch.title
     if "artist" in patch.model_fields_set:
         track.artist = patch.artist or None
+    if "genre" in patch.model_fields_set:
+        track.genre = patch.genre or None
     db.session.commit()
     return track
 

@@ -1,9 +1,10 @@
-"""Title and artist from a file's tags (mutagen), else from its name."""
+"""Title, artist and genre from a file's tags (mutagen); title and artist else from its name."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path, PurePath
+from typing import NamedTuple
 
 import mutagen
 
@@ -12,29 +13,39 @@ from intellimix.safe_text import strip_unsafe
 _SEPARATOR = re.compile(r"\s+-\s+")
 
 
-def read_title_artist(path: Path, *, fallback_name: str) -> tuple[str, str | None]:
-    title, artist = _tags(path)
+class FileTags(NamedTuple):
+    title: str
+    artist: str | None
+    genre: str | None
+
+
+def read_tags(path: Path, *, fallback_name: str) -> FileTags:
+    title, artist, genre = _tags(path)
     if title:
-        return title, artist
+        return FileTags(title, artist, genre)
     name_title, name_artist = _from_filename(fallback_name)
-    return name_title, artist or name_artist
+    return FileTags(name_title, artist or name_artist, genre)
 
 
-def _tags(path: Path) -> tuple[str | None, str | None]:
+def _tags(path: Path) -> tuple[str | None, str | None, str | None]:
     try:
         meta = mutagen.File(str(path), easy=True)
     except Exception:  # mutagen raises many exception types on odd files; tags are optional
-        return None, None
+        return None, None, None
     if meta is None or not meta.tags:
-        return None, None
-    return _first(meta.tags.get("title")), _first(meta.tags.get("artist"))
+        return None, None, None
+    return (
+        _first(meta.tags.get("title")),
+        _first(meta.tags.get("artist")),
+        _first(meta.tags.get("genre"), limit=100),
+    )
 
 
-def _first(values: object) -> str | None:
+def _first(values: object, *, limit: int = 300) -> str | None:
     """The first tag value, without characters that cannot be stored or shown safely."""
     if isinstance(values, list) and values:
         value = strip_unsafe(str(values[0])).strip()
-        return value[:300] or None
+        return value[:limit] or None
     return None
 
 

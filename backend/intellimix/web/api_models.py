@@ -115,6 +115,7 @@ class Track(BaseModel):
     source: str
     source_url: str | None = Field(description="The link an imported track came from.")
     original_filename: str | None
+    genre: str | None = Field(description="From the file's tags, the generator, or the person.")
     duration_s: float | None
     sample_rate: int | None
     channels: int | None
@@ -135,7 +136,19 @@ class TrackPage(Page):
 
 class Upload(BaseModel):
     track: Track
-    run: Run
+    run: Run | None = Field(description="The analysis run; null when the file was a duplicate.")
+    duplicate: bool = Field(
+        description="The library held this file already: `track` is that track, nothing stored."
+    )
+
+
+class LibraryGenre(BaseModel):
+    genre: str
+    count: int
+
+
+class LibraryGenres(BaseModel):
+    items: list[LibraryGenre]
 
 
 class Imported(BaseModel):

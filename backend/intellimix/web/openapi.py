@@ -34,7 +34,7 @@ from intellimix.chats.schemas import (
 )
 from intellimix.feedback.schemas import FeedbackRequest, FixRequest
 from intellimix.generation.schemas import DemoRequest, GenerateRequest
-from intellimix.library.schemas import ImportRequest, TrackPatch
+from intellimix.library.schemas import ImportRequest, TrackFilters, TrackPatch
 from intellimix.tools.schemas import DownloadRequest, ProcessArrayRequest
 from intellimix.web import api_models as out
 from intellimix.web.http import MAX_PAGE
@@ -50,8 +50,8 @@ class PageQuery(BaseModel):
     limit: Annotated[int, Field(ge=1, le=100)] = 20
 
 
-class TrackQuery(PageQuery):
-    q: Annotated[str, Field(description="Words matched against title and artist.")] = ""
+class TrackQuery(PageQuery, TrackFilters):
+    pass
 
 
 class SourceQuery(BaseModel):
@@ -95,6 +95,10 @@ class EventsQuery(BaseModel):
 
 class TrackUpload(BaseModel):
     file: Annotated[bytes, Field(json_schema_extra={"format": "binary"})]
+    keep_duplicate: Annotated[
+        Literal["true", "false", "1", "0"],
+        Field(description="`true`: store the file even if the library already holds it."),
+    ] = "false"
 
 
 class PdfQuery(FileQuery):
@@ -173,12 +177,13 @@ OPERATIONS: dict[str, Operation] = {
         media="text/event-stream",
     ),
     "api.library.upload_track": Operation(
-        "Upload a track (analysed by a run)",
+        "Upload a track (202: analysed by a run; 200: the library holds this file already)",
         "tracks",
         out.Upload,
         202,
         body=TrackUpload,
         body_media="multipart/form-data",
+        also={200: out.Upload},
     ),
     "api.library.import_track": Operation(
         "Import a track from a link (202: a run downloads and analyses it; 200: imported before)",
@@ -208,9 +213,12 @@ OPERATIONS: dict[str, Operation] = {
     "api.library.list_tracks": Operation(
         "Search the library", "tracks", out.TrackPage, query=TrackQuery
     ),
+    "api.library.list_genres": Operation(
+        "The genres in the library, most common first", "tracks", out.LibraryGenres
+    ),
     "api.library.get_track": Operation("A track with its analysis", "tracks", out.TrackOut),
     "api.library.rename_track": Operation(
-        "Change title or artist", "tracks", out.TrackOut, body=TrackPatch
+        "Change title, artist or genre", "tracks", out.TrackOut, body=TrackPatch
     ),
     "api.library.delete_track": Operation("Delete a track and its file", "tracks", None, 204),
     "api.library.track_peaks": Operation("Waveform peaks", "tracks", out.Peaks),

@@ -120,6 +120,8 @@ export interface TrackAnalysis {
   bars?: { index: number; start_s: number; end_s: number }[];
   phrases?: { start_s: number; bars: number }[];
   energy_curve?: number[];
+  /** Readings under the analysis's confidence bar: shown as uncertain, not as fact. */
+  uncertain?: { tempo: boolean; key: boolean };
 }
 
 export interface Track {
@@ -130,6 +132,7 @@ export interface Track {
   /** The canonical link of an imported track (`source: "url"`). */
   source_url?: string | null;
   original_filename: string | null;
+  genre?: string | null;
   duration_s: number | null;
   sample_rate: number | null;
   channels: number | null;

@@ -1,11 +1,20 @@
 /** Answers of the /tracks routes (DESIGN §4) as the library reads them. */
 import type { Page, Peaks, Run, Track } from "@/lib/types";
 
+import type { LibraryQuery } from "./lib/query";
+
 export type TrackPage = Page<Track>;
 
+/** `POST /tracks`: 202 a new track and its analysis run; 200 the track that holds the same file already. */
 export interface UploadAnswer {
   track: Track;
-  run: Run;
+  run: Run | null;
+  duplicate: boolean;
+}
+
+export interface GenreCount {
+  genre: string;
+  count: number;
 }
 
 export interface DemoAnswer {
@@ -22,8 +31,7 @@ export interface TrackAnswer {
 export type PeaksAnswer = Peaks;
 
 export interface TrackListParams {
-  q: string;
-  page: number;
+  query: LibraryQuery;
   limit: number;
 }
 

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
-import { StableAudio } from "@/components/StableAudio";
+import { AudioPlayer } from "@/components/AudioPlayer";
 import { formatBytes, formatClock } from "@/lib/format";
 import type { FileObject, Message, MixPlan, MixProposalContent } from "@/lib/types";
 
@@ -56,11 +56,10 @@ export function MixCard({ message, content }: { message: Message; content: MixPr
         </p>
       )}
       {source ? (
-        <StableAudio
+        <AudioPlayer
           className="mix-player"
-          preload="metadata"
           src={source}
-          label={`Play ${title}`}
+          title={title}
           onExpired={() => void queryClient.invalidateQueries({ queryKey: chatKeys.messages(threadId) })}
         />
       ) : (

@@ -2,6 +2,7 @@ import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-q
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { NavLink, useNavigate } from "react-router";
 
+import { useConfirm } from "@/components/ConfirmDialog";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { formatDate } from "@/lib/format";
 import { formText } from "@/lib/forms";
@@ -119,12 +120,20 @@ function ThreadItem({ thread, active, onNavigate }: { thread: Thread; active: bo
     patch.mutate({ title });
   };
 
-  const confirmDelete = () => {
-    if (window.confirm(`Delete “${thread.title}” and all its messages and versions? This cannot be undone.`)) remove.mutate();
+  const { confirm, dialog } = useConfirm();
+  const confirmDelete = async () => {
+    const sure = await confirm({
+      title: "Delete this chat?",
+      message: `“${thread.title}” and all its messages and versions are deleted. This cannot be undone.`,
+      confirmLabel: "Delete chat",
+      tone: "danger",
+    });
+    if (sure) remove.mutate();
   };
 
   return (
     <li className={`thread-item${active ? " active" : ""}`}>
+      {dialog}
       {renaming ? (
         <form className="thread-rename" onSubmit={rename}>
           <label>

@@ -1,5 +1,7 @@
 import { useEffect, useRef, useState } from "react";
 
+import { AudioPlayer } from "@/components/AudioPlayer";
+
 import { matchedVolumes } from "../lib/ab";
 
 interface Props {
@@ -54,8 +56,12 @@ export function ABPlayer({ originalUrl, fixedUrl, originalLufs, fixedLufs }: Pro
         </button>
         <span className="muted">Loudness-matched: both play at the quieter one's level.</span>
       </div>
-      <audio ref={original} src={originalUrl} controls preload="none" hidden={side !== "original"} aria-label="Original" />
-      <audio ref={fixed} src={fixedUrl} controls preload="none" hidden={side !== "fixed"} aria-label="Corrected master" />
+      <div hidden={side !== "original"}>
+        <AudioPlayer ref={original} src={originalUrl} title="the original" />
+      </div>
+      <div hidden={side !== "fixed"}>
+        <AudioPlayer ref={fixed} src={fixedUrl} title="the corrected master" />
+      </div>
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { Link } from "react-router";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
-import { StableAudio } from "@/components/StableAudio";
+import { AudioPlayer } from "@/components/AudioPlayer";
 import { formatClock } from "@/lib/format";
 
 import { useJob, useTrack } from "../api/generate";
@@ -31,11 +31,11 @@ export function GeneratedTrack({ result }: { result: GenerateResult }) {
       {track.isError && <ErrorNotice error={track.error} onRetry={() => void track.refetch()} />}
       {track.data && (
         <>
-          <StableAudio
+          <AudioPlayer
             className="gen-audio"
-            preload="metadata"
             src={track.data.audio_url}
-            label={`Play ${track.data.title}`}
+            title={track.data.title}
+            duration={track.data.duration_s}
             onExpired={() => void track.refetch()}
           />
           <p>

@@ -3,7 +3,7 @@ import { Link } from "react-router";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { RunProgress } from "@/components/RunProgress";
-import { StableAudio } from "@/components/StableAudio";
+import { AudioPlayer } from "@/components/AudioPlayer";
 import { useRun } from "@/hooks/use-run";
 import { formatDate } from "@/lib/format";
 import type { Job } from "@/lib/types";
@@ -94,10 +94,10 @@ function FinishedGeneration({ job }: { job: Job }) {
         </span>
       </div>
       {job.status === "success" && job.output_url && (
-        <StableAudio
+        <AudioPlayer
           className="gen-audio"
           src={job.output_url}
-          label={`Play ${prompt ?? "the generated track"}`}
+          title={prompt ?? "the generated track"}
           onExpired={() => void queryClient.invalidateQueries({ queryKey: ["history"] })}
         />
       )}

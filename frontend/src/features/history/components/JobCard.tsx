@@ -1,9 +1,10 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 
+import { useConfirm } from "@/components/ConfirmDialog";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { RunProgress } from "@/components/RunProgress";
-import { StableAudio } from "@/components/StableAudio";
+import { AudioPlayer } from "@/components/AudioPlayer";
 import { useRun } from "@/hooks/use-run";
 import { formatDate } from "@/lib/format";
 import type { Job } from "@/lib/types";
@@ -35,13 +36,20 @@ export function JobCard({ job, onDeleted }: Props) {
   const took = elapsed(job.created_at, job.completed_at);
   const titleId = `job-${job.id}-title`;
 
-  const confirmDelete = () => {
-    if (!window.confirm(deleteConfirmation(job))) return;
-    remove.mutate(job.id, { onSuccess: () => onDeleted(job) });
+  const { confirm, dialog } = useConfirm();
+  const confirmDelete = async () => {
+    const sure = await confirm({
+      title: `Delete ${typeLabel(job.type).toLowerCase()}?`,
+      message: deleteConfirmation(job),
+      confirmLabel: "Delete",
+      tone: "danger",
+    });
+    if (sure) remove.mutate(job.id, { onSuccess: () => onDeleted(job) });
   };
 
   return (
     <li className="card hist-job" aria-labelledby={titleId} data-job-status={job.status} data-job-type={job.type}>
+      {dialog}
       <div className="hist-job-head">
         <div className="badges">
           <span className="badge hist-type">{typeLabel(job.type)}</span>
@@ -94,10 +102,10 @@ export function JobCard({ job, onDeleted }: Props) {
         ))}
 
       {audio && (
-        <StableAudio
+        <AudioPlayer
           className="hist-audio"
           src={audio}
-          label={`Play ${summary.title}`}
+          title={summary.title}
           onExpired={() => void queryClient.invalidateQueries({ queryKey: ["history"] })}
         />
       )}

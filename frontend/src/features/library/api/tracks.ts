@@ -5,17 +5,23 @@ import { api } from "@/lib/api";
 import type { Run, Track } from "@/lib/types";
 
 import { DETAIL_POLL_MS, pollInterval } from "../lib/polling";
-import type { DemoAnswer, PeaksAnswer, TrackAnswer, TrackListParams, TrackPage, UploadAnswer } from "../types";
+import { apiParams } from "../lib/query";
+import type { DemoAnswer, GenreCount, PeaksAnswer, TrackAnswer, TrackListParams, TrackPage, UploadAnswer } from "../types";
 
 export const trackKeys = {
   all: ["tracks"] as const,
   list: (params: TrackListParams) => ["tracks", "list", params] as const,
   detail: (id: string) => ["tracks", "detail", id] as const,
   peaks: (id: string) => ["tracks", "peaks", id] as const,
+  genres: ["tracks", "genres"] as const,
 };
 
 export function listTracks(params: TrackListParams, signal?: AbortSignal): Promise<TrackPage> {
-  return api.get<TrackPage>("/tracks", { q: params.q.trim(), page: params.page, limit: params.limit }, signal);
+  return api.get<TrackPage>("/tracks", apiParams(params.query, params.limit), signal);
+}
+
+export async function listGenres(signal?: AbortSignal): Promise<GenreCount[]> {
+  return (await api.get<{ items: GenreCount[] }>("/tracks/genres", undefined, signal)).items;
 }
 
 export async function getTrack(id: string, signal?: AbortSignal): Promise<Track> {
@@ -26,9 +32,11 @@ export function getPeaks(id: string, signal?: AbortSignal): Promise<PeaksAnswer>
   return api.get<PeaksAnswer>(`/tracks/${id}/peaks`, undefined, signal);
 }
 
-export function uploadTrack(file: File, onProgress?: (fraction: number) => void): Promise<UploadAnswer> {
+/** Upload a file; the library answers with the track it already has for the same file unless `keepDuplicate`. */
+export function uploadTrack(file: File, onProgress?: (fraction: number) => void, keepDuplicate = false): Promise<UploadAnswer> {
   const form = new FormData();
   form.append("file", file, file.name);
+  if (keepDuplicate) form.append("keep_duplicate", "true");
   return api.upload<UploadAnswer>("/tracks", form, onProgress);
 }
 
@@ -38,7 +46,7 @@ export async function addDemoTracks(): Promise<DemoAnswer> {
   return { tracks: body.tracks ?? [], runs: body.runs ?? [], status: response.status };
 }
 
-export async function renameTrack(id: string, patch: { title?: string; artist?: string }): Promise<Track> {
+export async function renameTrack(id: string, patch: { title?: string; artist?: string; genre?: string }): Promise<Track> {
   return (await api.patch<TrackAnswer>(`/tracks/${id}`, patch)).track;
 }
 
@@ -58,10 +66,16 @@ export function useTrackList(params: TrackListParams) {
   });
 }
 
-export function useTrack(id: string) {
+/** The genres in the library, for the genre filter. */
+export function useGenres() {
+  return useQuery({ queryKey: trackKeys.genres, queryFn: ({ signal }) => listGenres(signal) });
+}
+
+export function useTrack(id: string, enabled = true) {
   return useQuery({
     queryKey: trackKeys.detail(id),
     queryFn: ({ signal }) => getTrack(id, signal),
+    enabled,
     refetchInterval: (query) => {
       const track = query.state.data;
       return track ? pollInterval([track], DETAIL_POLL_MS) : false;
@@ -89,10 +103,11 @@ export function useAddDemoTracks() {
 export function useRenameTrack(id: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (patch: { title?: string; artist?: string }) => renameTrack(id, patch),
+    mutationFn: (patch: { title?: string; artist?: string; genre?: string }) => renameTrack(id, patch),
     onSuccess: (track) => {
       queryClient.setQueryData(trackKeys.detail(id), track);
       void queryClient.invalidateQueries({ queryKey: ["tracks", "list"] });
+      void queryClient.invalidateQueries({ queryKey: trackKeys.genres });
     },
   });
 }

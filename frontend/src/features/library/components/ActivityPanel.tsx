@@ -12,7 +12,8 @@ export function ActivityPanel({ activity, notice }: { activity: LibraryActivity;
   const { state } = activity;
   const followed = followedRunIds(state);
   const summary = summarizeUploads(state.uploads);
-  const finished = summary.ready + summary.failed > 0 || state.demo.some((entry) => isRunEnded(state, entry.run.id));
+  const finished =
+    summary.ready + summary.failed + summary.duplicate > 0 || state.demo.some((entry) => isRunEnded(state, entry.run.id));
   const empty = state.uploads.length === 0 && state.demo.length === 0;
 
   return (
@@ -55,6 +56,7 @@ export function ActivityPanel({ activity, notice }: { activity: LibraryActivity;
                   onEnd={activity.runEnded}
                   onDismiss={() => activity.dismiss(item.id)}
                   onRetry={() => activity.retry(item.id)}
+                  onKeep={() => activity.keepDuplicate(item.id)}
                 />
               ))}
             </ul>
@@ -98,8 +100,9 @@ function UploadRow({
   item,
   onDismiss,
   onRetry,
+  onKeep,
   ...runProps
-}: { item: UploadItem; onDismiss: () => void; onRetry: () => void } & RowRunProps) {
+}: { item: UploadItem; onDismiss: () => void; onRetry: () => void; onKeep: () => void } & RowRunProps) {
   const percent = Math.round(item.progress * 100);
   return (
     <li className={`activity-row upload-${item.phase}`} aria-label={`Upload ${item.name}`} data-phase={item.phase}>
@@ -143,6 +146,22 @@ function UploadRow({
       )}
       {item.phase === "analyzing" && item.run && <AnalysisProgress item={{ ...item, run: item.run }} {...runProps} />}
       {item.phase === "failed" && item.error && <p className="error-text upload-error">{item.error}</p>}
+      {item.phase === "duplicate" && item.duplicateOf && (
+        <div className="duplicate-offer" data-testid="duplicate-offer">
+          <p className="upload-error">
+            This file is already in your library as <strong>“{item.duplicateOf.title}”</strong>. Use that track, or keep a second
+            copy.
+          </p>
+          <div className="form-actions">
+            <Link className="button primary small" to={`/library/${item.duplicateOf.id}`}>
+              Open “{item.duplicateOf.title}”
+            </Link>
+            <button type="button" className="button small" onClick={onKeep} aria-label={`Keep a second copy of ${item.name}`}>
+              Keep a second copy
+            </button>
+          </div>
+        </div>
+      )}
     </li>
   );
 }
@@ -153,6 +172,7 @@ const PHASE_TEXT: Record<UploadItem["phase"], [string, string]> = {
   analyzing: ["Analysing", "warn"],
   ready: ["Ready", "good"],
   failed: ["Failed", "bad"],
+  duplicate: ["Already in your library", "warn"],
 };
 
 function UploadPhaseBadge({ phase }: { phase: UploadItem["phase"] }) {

@@ -1,8 +1,9 @@
 import { useRef, useState, type ReactNode, type RefObject } from "react";
 import { Link, useLocation, useNavigate, useParams } from "react-router";
 
+import { AudioPlayer } from "@/components/AudioPlayer";
+import { useConfirm } from "@/components/ConfirmDialog";
 import { ErrorNotice } from "@/components/ErrorNotice";
-import { StableAudio } from "@/components/StableAudio";
 import { Waveform } from "@/components/Waveform";
 import { ApiError } from "@/lib/api-client";
 import { formatClock, formatDate, formatNumber } from "@/lib/format";
@@ -13,6 +14,7 @@ import {
   formatBpm,
   formatConfidence,
   formatKey,
+  isUncertain,
   formatLevel,
   formatMeter,
   formatShare,
@@ -90,13 +92,20 @@ function TrackDetail({ track, back, refetch }: { track: Track; back: string; ref
     if (play) void element.play().catch(() => undefined);
   };
 
-  const deleteTrack = () => {
-    if (!globalThis.confirm(`Delete “${track.title}”? Its audio and analysis are removed for good.`)) return;
-    remove.mutate(track.id, { onSuccess: () => void navigate(back, { replace: true }) });
+  const { confirm, dialog } = useConfirm();
+  const deleteTrack = async () => {
+    const sure = await confirm({
+      title: "Delete this track?",
+      message: `“${track.title}” is deleted with its audio and analysis, for good.`,
+      confirmLabel: "Delete track",
+      tone: "danger",
+    });
+    if (sure) remove.mutate(track.id, { onSuccess: () => void navigate(back, { replace: true }) });
   };
 
   return (
     <section className="page track-detail" data-testid="track-detail">
+      {dialog}
       <BackLink to={back} />
       <header className="track-detail-head">
         <TrackMetaForm key={track.id} track={track} />
@@ -119,9 +128,16 @@ function TrackDetail({ track, back, refetch }: { track: Track; back: string; ref
 
       <Player track={track} refetch={refetch} audio={audio} onTime={setPosition} />
       {ready && (
-        <Link className="button" to={`/library/${track.id}/feedback`} data-testid="track-feedback-link">
-          Mix / master feedback
-        </Link>
+        <div className="form-actions">
+          <Link className="button" to={`/library/${track.id}/feedback`} data-testid="track-feedback-link">
+            Mix / master feedback
+          </Link>
+          {analysis?.camelot && (
+            <Link className="button" to={`/library?compatible_with=${track.id}`}>
+              Tracks in keys that mix with it
+            </Link>
+          )}
+        </div>
       )}
 
       {track.status === "failed" && (
@@ -156,24 +172,23 @@ interface PlayerProps {
 }
 
 /**
- * The audio player. Every read of a track signs a fresh audio URL; StableAudio keeps the one that
+ * The audio player. Every read of a track signs a fresh audio URL; AudioPlayer keeps the one that
  * is playing and asks for a fresh one (a refetch) when it stops working (an expired token).
  */
 function Player({ track, refetch, audio, onTime }: PlayerProps) {
   const [failed, setFailed] = useState(false);
   return (
     <div className="card track-player">
-      <StableAudio
+      <AudioPlayer
         key={track.id}
         ref={audio}
-        preload="metadata"
         src={track.audio_url}
-        label={`Play ${track.title}`}
+        title={track.title}
+        duration={track.duration_s}
         onExpired={() => void refetch()}
         onUnplayable={() => setFailed(true)}
         onCanPlay={() => setFailed(false)}
-        onTimeUpdate={(event) => onTime(event.currentTarget.currentTime)}
-        onSeeked={(event) => onTime(event.currentTarget.currentTime)}
+        onTime={onTime}
       />
       {failed && <p className="error-text">The audio could not be played in this browser.</p>}
     </div>
@@ -266,20 +281,39 @@ function waveformLabel(title: string, regions: { label: string }[]): string {
   return `Waveform of ${title} with ${count}: ${regions.map((region) => region.label).join(", ")}`;
 }
 
+/** "83% confidence", or for an uncertain reading what that means for the person. */
+function confidenceHint(confidence: string, uncertain: boolean): string | undefined {
+  if (uncertain) return `uncertain: only ${confidence || "low"} confidence — check it by ear`;
+  return confidence ? `${confidence} confidence` : undefined;
+}
+
 function Metrics({ analysis }: { analysis: TrackAnalysis }) {
   const bpmConfidence = formatConfidence(analysis.bpm_confidence);
   const keyConfidence = formatConfidence(analysis.key_confidence);
   const meter = (analysis as { meter?: string | number | null }).meter;
   const rows: { name: string; value: ReactNode; hint?: string }[] = [
-    { name: "Tempo", value: `${formatBpm(analysis.bpm)} BPM`, hint: bpmConfidence && `${bpmConfidence} confidence` },
+    {
+      name: "Tempo",
+      value: isUncertain(analysis, "tempo") ? (
+        <span className="uncertain">≈{formatBpm(analysis.bpm)} BPM?</span>
+      ) : (
+        `${formatBpm(analysis.bpm)} BPM`
+      ),
+      hint: confidenceHint(bpmConfidence, isUncertain(analysis, "tempo")),
+    },
     {
       name: "Key",
       value: (
         <span className="metric-key">
-          {formatKey(analysis.key)} <CamelotBadge camelot={analysis.camelot} />
+          {isUncertain(analysis, "key") ? (
+            <span className="uncertain">≈{formatKey(analysis.key)}?</span>
+          ) : (
+            formatKey(analysis.key)
+          )}{" "}
+          <CamelotBadge camelot={analysis.camelot} />
         </span>
       ),
-      hint: keyConfidence && `${keyConfidence} confidence`,
+      hint: confidenceHint(keyConfidence, isUncertain(analysis, "key")),
     },
     { name: "Meter", value: formatMeter(meter) },
     { name: "Integrated loudness", value: formatLevel(analysis.lufs_integrated, "LUFS") },

@@ -5,11 +5,12 @@ import type { Track } from "@/lib/types";
 
 import { useRenameTrack } from "../api/tracks";
 
-/** The track's title and artist, with an edit form (PATCH) that shows field errors. */
+/** The track's title, artist and genre, with an edit form (PATCH) that shows field errors. */
 export function TrackMetaForm({ track }: { track: Track }) {
   const [editing, setEditing] = useState(false);
   const [title, setTitle] = useState(track.title);
   const [artist, setArtist] = useState(track.artist ?? "");
+  const [genre, setGenre] = useState(track.genre ?? "");
   const rename = useRenameTrack(track.id);
   const titleInput = useRef<HTMLInputElement>(null);
   const editButton = useRef<HTMLButtonElement>(null);
@@ -24,15 +25,17 @@ export function TrackMetaForm({ track }: { track: Track }) {
   const open = () => {
     setTitle(track.title);
     setArtist(track.artist ?? "");
+    setGenre(track.genre ?? "");
     rename.reset();
     setEditing(true);
   };
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const patch: { title?: string; artist?: string } = {};
+    const patch: { title?: string; artist?: string; genre?: string } = {};
     if (title.trim() !== track.title) patch.title = title.trim();
     if (artist.trim() !== (track.artist ?? "")) patch.artist = artist.trim();
+    if (genre.trim() !== (track.genre ?? "")) patch.genre = genre.trim();
     if (Object.keys(patch).length === 0) {
       setEditing(false);
       return;
@@ -45,7 +48,10 @@ export function TrackMetaForm({ track }: { track: Track }) {
       <div className="track-meta">
         <div>
           <h1 className="track-detail-title">{track.title}</h1>
-          <p className="muted track-detail-artist">{track.artist || "Unknown artist"}</p>
+          <p className="muted track-detail-artist">
+            {track.artist || "Unknown artist"}
+            {track.genre ? ` · ${track.genre}` : ""}
+          </p>
         </div>
         <button ref={editButton} type="button" className="button small" onClick={open}>
           Edit details
@@ -56,7 +62,7 @@ export function TrackMetaForm({ track }: { track: Track }) {
 
   const error = rename.error instanceof ApiError ? rename.error : null;
   const fields = error?.fieldErrors() ?? {};
-  const general = rename.error && !fields.title && !fields.artist;
+  const general = rename.error && !fields.title && !fields.artist && !fields.genre;
   return (
     <form
       className="track-meta-form card"
@@ -98,6 +104,21 @@ export function TrackMetaForm({ track }: { track: Track }) {
         {fields.artist && (
           <span className="field-error" id="track-artist-error">
             {fields.artist}
+          </span>
+        )}
+      </label>
+      <label>
+        Genre
+        <input
+          value={genre}
+          onChange={(event) => setGenre(event.target.value)}
+          maxLength={100}
+          aria-invalid={Boolean(fields.genre)}
+          aria-describedby={fields.genre ? "track-genre-error" : undefined}
+        />
+        {fields.genre && (
+          <span className="field-error" id="track-genre-error">
+            {fields.genre}
           </span>
         )}
       </label>

@@ -45,21 +45,31 @@ function pump(): void {
       apply({ type: "upload_failed", id, error: "The file is no longer available; choose it again." });
       continue;
     }
+    const keep = state.uploads.find((item) => item.id === id)?.keepDuplicate ?? false;
     apply({ type: "start", id });
-    void send(id, file);
+    void send(id, file, keep);
   }
 }
 
-async function send(id: string, file: File): Promise<void> {
+async function send(id: string, file: File, keepDuplicate: boolean): Promise<void> {
   let shown = 0;
   try {
-    const answer = await uploadTrack(file, (fraction) => {
-      // A re-render per percent is plenty.
-      if (fraction - shown >= 0.01 || fraction >= 1) {
-        shown = fraction;
-        apply({ type: "progress", id, fraction });
-      }
-    });
+    const answer = await uploadTrack(
+      file,
+      (fraction) => {
+        // A re-render per percent is plenty.
+        if (fraction - shown >= 0.01 || fraction >= 1) {
+          shown = fraction;
+          apply({ type: "progress", id, fraction });
+        }
+      },
+      keepDuplicate,
+    );
+    if (answer.duplicate || !answer.run) {
+      // The file stays for "Keep both"; nothing new is in the list.
+      dispatch({ type: "duplicate", id, track: { id: answer.track.id, title: answer.track.title } });
+      return;
+    }
     files.delete(id);
     dispatch({ type: "uploaded", id, trackId: answer.track.id, run: answer.run });
     tracksChanged?.();
@@ -89,6 +99,7 @@ export interface LibraryActivity {
   addFiles: (list: Iterable<File>) => void;
   dismiss: (id: string) => void;
   retry: (id: string) => void;
+  keepDuplicate: (id: string) => void;
   clearFinished: () => void;
   runEnded: (run: Run) => void;
   demoStarted: (entries: DemoEntry[]) => void;
@@ -131,8 +142,11 @@ export function useLibraryActivity(): LibraryActivity {
         dispatch({ type: "dismiss", id });
       },
       retry: (id: string) => dispatch({ type: "retry", id }),
+      keepDuplicate: (id: string) => dispatch({ type: "keep_duplicate", id }),
       clearFinished: () => {
-        for (const item of state.uploads) if (item.phase === "ready" || item.phase === "failed") files.delete(item.id);
+        for (const item of state.uploads) {
+          if (item.phase === "ready" || item.phase === "failed" || item.phase === "duplicate") files.delete(item.id);
+        }
         dispatch({ type: "clear_finished" });
       },
       runEnded,

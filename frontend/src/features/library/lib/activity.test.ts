@@ -154,8 +154,34 @@ describe("upload queue", () => {
   it("summarises for the live region", () => {
     const state = reduce([three, { type: "start", id: "a" }, { type: "upload_failed", id: "b", error: "x" }]);
     const summary = summarizeUploads(state.uploads);
-    expect(summary).toEqual({ queued: 1, uploading: 1, analyzing: 0, ready: 0, failed: 1 });
+    expect(summary).toEqual({ queued: 1, uploading: 1, analyzing: 0, ready: 0, failed: 1, duplicate: 0 });
     expect(describeSummary(summary)).toBe("1 uploading, 1 queued, 1 failed");
+  });
+
+  it("holds a duplicate for a decision, and sends it again only to keep a second copy", () => {
+    let state = reduce([
+      three,
+      { type: "start", id: "a" },
+      { type: "duplicate", id: "a", track: { id: "t9", title: "Night Drive" } },
+    ]);
+    expect(state.uploads[0]).toMatchObject({
+      phase: "duplicate",
+      trackId: "t9",
+      duplicateOf: { id: "t9", title: "Night Drive" },
+    });
+    expect(state.runs).toEqual([]); // nothing is analysed
+    expect(describeSummary(summarizeUploads(state.uploads))).toBe("2 queued, 1 already in the library");
+    // A duplicate answer for an upload that is not sending is ignored.
+    expect(reduce([{ type: "duplicate", id: "b", track: { id: "t9", title: "x" } }], state)).toBe(state);
+    state = reduce([{ type: "keep_duplicate", id: "a" }], state);
+    expect(state.uploads[0]).toMatchObject({ phase: "queued", keepDuplicate: true, trackId: null });
+    expect(uploadsToStart(state)).toEqual(["a", "b"]);
+    // "Clear finished" takes undecided duplicates away too.
+    state = reduce(
+      [{ type: "start", id: "c" }, { type: "duplicate", id: "c", track: { id: "t1", title: "y" } }, { type: "clear_finished" }],
+      state,
+    );
+    expect(state.uploads.map((item) => item.id)).toEqual(["a", "b"]);
   });
 
   it("resets to nothing", () => {

@@ -13,7 +13,8 @@ export const MAX_PARALLEL_UPLOADS = 2;
  */
 export const MAX_FOLLOWED_RUNS = 2;
 
-export type UploadPhase = "queued" | "uploading" | "analyzing" | "ready" | "failed";
+/** `duplicate`: the library holds this file already; the person opens that track or keeps a second copy. */
+export type UploadPhase = "queued" | "uploading" | "analyzing" | "ready" | "failed" | "duplicate";
 
 export interface UploadItem {
   id: string;
@@ -29,6 +30,10 @@ export interface UploadItem {
   error: string | null;
   /** The failure was the server's or the network's, not the file's: sending it again may work. */
   retryable: boolean;
+  /** The track that already holds this file, when the upload was a duplicate. */
+  duplicateOf: { id: string; title: string } | null;
+  /** Sent again with "keep a second copy". */
+  keepDuplicate: boolean;
 }
 
 export interface DemoEntry {
@@ -55,6 +60,8 @@ export type ActivityAction =
   | { type: "start"; id: string }
   | { type: "progress"; id: string; fraction: number }
   | { type: "uploaded"; id: string; trackId: string; run: Run }
+  | { type: "duplicate"; id: string; track: { id: string; title: string } }
+  | { type: "keep_duplicate"; id: string }
   | { type: "upload_failed"; id: string; error: string; retryable?: boolean }
   | { type: "retry"; id: string }
   | { type: "run_ended"; run: Run }
@@ -101,6 +108,8 @@ export function activityReducer(state: ActivityState, action: ActivityAction): A
           run: null,
           error: null,
           retryable: false,
+          duplicateOf: null,
+          keepDuplicate: false,
         }));
       return added.length ? { ...state, uploads: [...state.uploads, ...added] } : state;
     }
@@ -129,6 +138,21 @@ export function activityReducer(state: ActivityState, action: ActivityAction): A
         error: ended && action.run.status !== "completed" ? runFailureText(action.run) : null,
       });
       return { ...next, runs: addRuns(next.runs, [action.run]) };
+    }
+    case "duplicate": {
+      const item = state.uploads.find((entry) => entry.id === action.id);
+      if (!item || item.phase !== "uploading") return state;
+      return patchUpload(state, action.id, {
+        phase: "duplicate",
+        progress: 1,
+        trackId: action.track.id,
+        duplicateOf: { id: action.track.id, title: action.track.title },
+      });
+    }
+    case "keep_duplicate": {
+      const item = state.uploads.find((entry) => entry.id === action.id);
+      if (!item || item.phase !== "duplicate") return state;
+      return patchUpload(state, action.id, { phase: "queued", progress: 0, trackId: null, keepDuplicate: true });
     }
     case "upload_failed": {
       const item = state.uploads.find((entry) => entry.id === action.id);
@@ -177,7 +201,9 @@ export function activityReducer(state: ActivityState, action: ActivityAction): A
       return { ...state, uploads: state.uploads.filter((entry) => entry.id !== action.id) };
     }
     case "clear_finished": {
-      const uploads = state.uploads.filter((item) => item.phase !== "ready" && item.phase !== "failed");
+      const uploads = state.uploads.filter(
+        (item) => item.phase !== "ready" && item.phase !== "failed" && item.phase !== "duplicate",
+      );
       const endedRuns = new Set(state.runs.filter((ref) => ref.terminal).map((ref) => ref.id));
       const demo = state.demo.filter((entry) => !endedRuns.has(entry.run.id) && !TERMINAL_RUN_STATUSES.has(entry.run.status));
       if (uploads.length === state.uploads.length && demo.length === state.demo.length) return state;
@@ -220,10 +246,11 @@ export interface ActivitySummary {
   analyzing: number;
   ready: number;
   failed: number;
+  duplicate: number;
 }
 
 export function summarizeUploads(uploads: readonly UploadItem[]): ActivitySummary {
-  const summary: ActivitySummary = { queued: 0, uploading: 0, analyzing: 0, ready: 0, failed: 0 };
+  const summary: ActivitySummary = { queued: 0, uploading: 0, analyzing: 0, ready: 0, failed: 0, duplicate: 0 };
   for (const item of uploads) summary[item.phase] += 1;
   return summary;
 }
@@ -237,6 +264,7 @@ export function describeSummary(summary: ActivitySummary): string {
       ["analysing", summary.analyzing],
       ["ready", summary.ready],
       ["failed", summary.failed],
+      ["already in the library", summary.duplicate],
     ] as const
   )
     .filter(([, count]) => count > 0)

@@ -1,5 +1,6 @@
 /** How the library shows analysis values. */
 import { formatNumber } from "@/lib/format";
+import type { TrackAnalysis } from "@/lib/types";
 
 const CAMELOT = /^(1[0-2]|[1-9])([AB])$/i;
 
@@ -77,4 +78,32 @@ export function statusTone(status: string): "good" | "warn" | "bad" | "" {
 export function sectionLabel(label: string): string {
   const text = label.replace(/[_-]+/g, " ").trim();
   return text ? text.charAt(0).toUpperCase() + text.slice(1) : "Section";
+}
+
+export type Reading = "tempo" | "key";
+
+/** Whether the analysis marks a reading uncertain (its confidence under the server's bar). */
+export function isUncertain(analysis: TrackAnalysis | null | undefined, reading: Reading): boolean {
+  return Boolean(analysis?.uncertain?.[reading]) && (reading === "tempo" ? analysis?.bpm : analysis?.key) != null;
+}
+
+/** A tempo as a list shows it: "124.0", or "≈124?" when the reading is uncertain (decimals would claim precision). */
+export function bpmReading(analysis: TrackAnalysis | null | undefined): string {
+  const bpm = analysis?.bpm;
+  if (bpm === null || bpm === undefined || !Number.isFinite(bpm)) return "–";
+  return isUncertain(analysis, "tempo") ? `≈${Math.round(bpm)}?` : formatBpm(bpm);
+}
+
+/** A key as a list shows it: "A minor", or "≈A minor?" when the reading is uncertain. */
+export function keyReading(analysis: TrackAnalysis | null | undefined): string {
+  const key = analysis?.key?.trim();
+  if (!key) return "–";
+  return isUncertain(analysis, "key") ? `≈${key}?` : key;
+}
+
+/** What a screen reader (and a tooltip) says about an uncertain reading. */
+export function uncertainExplanation(analysis: TrackAnalysis | null | undefined, reading: Reading): string {
+  const confidence = formatConfidence(reading === "tempo" ? analysis?.bpm_confidence : analysis?.key_confidence);
+  const what = reading === "tempo" ? "tempo" : "key";
+  return `Uncertain ${what}: the analysis is ${confidence ? `only ${confidence}` : "not"} sure of it; check it by ear.`;
 }

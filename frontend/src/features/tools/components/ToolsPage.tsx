@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from "react";
 
+import { AudioPlayer } from "@/components/AudioPlayer";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { downloadHref } from "@/lib/file-urls";
 
@@ -182,7 +183,7 @@ function Result({ url, message, audio }: { url: string; message: string; audio: 
     <div className="tools-result" role="status">
       <p>{message}</p>
       {audio ? (
-        <audio controls preload="none" src={url} aria-label={`Play ${name}`} />
+        <AudioPlayer src={url} title={name} />
       ) : (
         <video controls preload="none" src={url} aria-label={`Play ${name}`} width={320} />
       )}
