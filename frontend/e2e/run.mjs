@@ -194,12 +194,16 @@ async function scenario(page) {
   });
 
   await step(page, "play", async () => {
-    const audio = page.getByTestId("mix-card").first().locator("audio");
-    await audio.evaluate((element) => element.play());
+    // The themed player: its length shows before playing, and its named button plays and pauses.
+    const card = page.getByTestId("mix-card").first();
+    await expectDurationShown(card);
+    await card.getByRole("button", { name: /^Play / }).click();
+    const audio = card.locator("audio");
     await page.waitForFunction((element) => element.currentTime > 0.3 && !element.paused, await audio.elementHandle(), {
       timeout: 15_000,
     });
-    await audio.evaluate((element) => element.pause());
+    await card.getByRole("button", { name: /^Pause / }).click();
+    await page.waitForFunction((element) => element.paused, await audio.elementHandle());
   });
 
   await step(page, "download", async () => {
@@ -284,6 +288,7 @@ async function scenario(page) {
     await list.waitFor();
     // Both renders are jobs with their files.
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="history-list"] > li').length >= 2);
+    await expectDurationShown(list);
     await expectLabelledControls(page, "history");
   });
 
@@ -307,6 +312,180 @@ async function scenario(page) {
     await page.getByTestId("spectral-balance").waitFor();
     await expectLabelledControls(page, "a track's analysis");
   });
+
+  await step(page, "library-sort", async () => {
+    await nav(page, "Library").click();
+    const table = page.getByTestId("track-list");
+    await table.getByText("Warehouse Sunrise").waitFor();
+    await table.getByRole("button", { name: "BPM", exact: true }).click();
+    await page.waitForURL(/sort=bpm/);
+    await expectColumnSorted(page, "BPM", "ascending");
+    await table.getByRole("button", { name: "BPM", exact: true }).click();
+    await page.waitForURL(/order=desc/);
+    await expectColumnSorted(page, "BPM", "descending");
+    await table.getByRole("button", { name: "Title", exact: true }).click();
+    await page.waitForURL(/sort=title/);
+    await page.waitForFunction(() => {
+      const titles = [...document.querySelectorAll('[data-testid="track-list"] tbody .track-title')].map((a) => a.textContent);
+      return titles.length >= 5 && titles.every((title, i) => i === 0 || titles[i - 1].localeCompare(title) <= 0);
+    });
+    await expectLabelledControls(page, "the library");
+  });
+
+  await step(page, "library-filter", async () => {
+    const table = page.getByTestId("track-list");
+    await page.getByLabel("Min BPM").fill("120");
+    await page.getByLabel("Max BPM").fill("150");
+    await page.waitForURL(/bpm_min=120.*bpm_max=150|bpm_max=150.*bpm_min=120/);
+    await page.waitForFunction(() => {
+      const values = [...document.querySelectorAll('[data-testid="track-list"] tbody tr')].map((row) =>
+        Number(row.querySelector(".col-num")?.textContent.replace(/[^0-9.]/g, "")),
+      );
+      return values.length > 0 && values.length < 5 && values.every((bpm) => bpm >= 119.5 && bpm <= 150.5);
+    });
+    await page.getByRole("button", { name: "Clear filters" }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="track-list"] tbody tr').length >= 5);
+    // Keys that mix with Warehouse Sunrise: its Camelot code, a step either way, or the relative key.
+    const reference = await table.locator("tr", { hasText: "Warehouse Sunrise" }).locator(".camelot-badge").textContent();
+    await table.getByRole("button", { name: "Match key: show tracks that mix with Warehouse Sunrise" }).click();
+    await page.getByTestId("key-match").getByText(`(${reference.trim()})`).waitFor();
+    const codes = await page.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid="track-list"] tbody tr')];
+      return rows.length > 0 && rows.length < 5 && rows.map((row) => row.querySelector(".camelot-badge")?.textContent.trim());
+    });
+    const neighbours = camelotNeighbours(reference.trim());
+    const shown = await codes.jsonValue();
+    if (!shown.includes(reference.trim()) || shown.some((code) => !neighbours.includes(code))) {
+      throw new Error(`keys that mix with ${reference}: the list shows ${shown.join(", ")}`);
+    }
+    await expectLabelledControls(page, "the filtered library");
+    await page.getByRole("button", { name: "Clear the key match" }).click();
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="track-list"] tbody tr').length >= 5);
+  });
+
+  await step(page, "library-play", async () => {
+    const table = page.getByTestId("track-list");
+    await table.getByRole("button", { name: "Play Night Runner" }).click();
+    const player = page.getByTestId("now-playing");
+    const audio = player.locator("audio");
+    await page.waitForFunction((element) => element.currentTime > 0.3 && !element.paused, await audio.elementHandle(), {
+      timeout: 15_000,
+    });
+    await table.getByRole("button", { name: "Pause Night Runner" }).click();
+    await page.waitForFunction((element) => element.paused, await audio.elementHandle());
+  });
+
+  await step(page, "duplicate-upload", async () => {
+    const file = { name: "e2e tone.wav", mimeType: "audio/wav", buffer: toneWav(6) };
+    const input = page.locator("input.upload-input");
+    await input.setInputFiles(file);
+    const first = page.getByRole("listitem", { name: "Upload e2e tone.wav" }).first();
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[aria-label="Upload e2e tone.wav"]')].some((row) =>
+        ["analyzing", "ready"].includes(row.getAttribute("data-phase")),
+      ),
+    );
+    await first.waitFor();
+    await input.setInputFiles({ ...file, name: "e2e tone (copy).wav" });
+    const offer = page.getByRole("listitem", { name: "Upload e2e tone (copy).wav" }).getByTestId("duplicate-offer");
+    await offer.waitFor();
+    await offer.getByText("already in your library as").waitFor();
+    await expectLabelledControls(page, "a duplicate upload");
+    await page.getByTestId("track-list").getByText("e2e tone").first().waitFor();
+    const copies = await page
+      .getByTestId("track-list")
+      .locator(".track-title", { hasText: /^e2e tone/ })
+      .count();
+    if (copies !== 1) throw new Error(`the duplicate upload made ${copies} tracks`);
+    await offer.getByRole("link", { name: /^Open / }).click();
+    await page.getByTestId("track-detail").waitFor();
+    // Its analysis ends before it is deleted below (the page stops asking for it).
+    await page.waitForFunction(
+      () => /^(Ready|Failed)$/.test(document.querySelector('[data-testid="track-detail"] .badges .badge')?.textContent ?? ""),
+      undefined,
+      { timeout: STEP_TIMEOUT },
+    );
+  });
+
+  await step(page, "confirm-dialog", async () => {
+    // Deleting asks in the studio's own dialog: Escape keeps the track, the dialog's button deletes it.
+    await page.getByRole("button", { name: "Delete track" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete this track?" });
+    await dialog.waitFor();
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    await page.getByRole("button", { name: "Delete track" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete track" }).click();
+    await page.getByTestId("library-page").waitFor();
+  });
+}
+
+/** The themed player inside `scope` shows a length before anything played (metadata preloaded). */
+async function expectDurationShown(scope) {
+  await scope.getByTestId("audio-duration").first().waitFor();
+  await scope
+    .page()
+    .waitForFunction(
+      (element) => /^\d+:\d\d/.test(element.textContent),
+      await scope.getByTestId("audio-duration").first().elementHandle(),
+    );
+}
+
+/** The column header says how it is sorted, and the rows' numbers follow it (unknown values last). */
+async function expectColumnSorted(page, name, direction) {
+  await page.waitForFunction(
+    ([column, order]) => {
+      const header = [...document.querySelectorAll('[data-testid="track-list"] th')].find((th) =>
+        th.textContent.startsWith(column),
+      );
+      if (header?.getAttribute("aria-sort") !== order) return false;
+      const values = [...document.querySelectorAll('[data-testid="track-list"] tbody tr')]
+        .map((row) => Number(row.querySelector(".col-num")?.textContent.replace(/[^0-9.]/g, "")))
+        .filter((value) => value > 0);
+      return (
+        values.length >= 5 && values.every((v, i) => i === 0 || (order === "ascending" ? values[i - 1] <= v : values[i - 1] >= v))
+      );
+    },
+    [name, direction],
+  );
+}
+
+/** The Camelot codes that mix with `code` (the backend's camelot_neighbours). */
+function camelotNeighbours(code) {
+  const number = Number(code.slice(0, -1));
+  const letter = code.slice(-1);
+  const step = (n) => ((n + 11) % 12) + 1;
+  return [
+    `${number}${letter}`,
+    `${step(number - 1)}${letter}`,
+    `${step(number + 1)}${letter}`,
+    `${number}${letter === "A" ? "B" : "A"}`,
+  ];
+}
+
+/** `seconds` of a 16-bit mono WAV: a tone with a click on every beat at 120 BPM. */
+function toneWav(seconds, rate = 22050) {
+  const frames = seconds * rate;
+  const data = Buffer.alloc(frames * 2);
+  for (let i = 0; i < frames; i += 1) {
+    const beat = i % (rate / 2) < rate / 100 ? 0.6 : 0;
+    const sample = 0.3 * Math.sin((2 * Math.PI * 220 * i) / rate) + beat * Math.sin((2 * Math.PI * 60 * i) / rate);
+    data.writeInt16LE(Math.round(Math.max(-1, Math.min(1, sample)) * 32767), i * 2);
+  }
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0);
+  header.writeUInt32LE(36 + data.length, 4);
+  header.write("WAVEfmt ", 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write("data", 36);
+  header.writeUInt32LE(data.length, 40);
+  return Buffer.concat([header, data]);
 }
 
 async function narrowScreen(context) {

@@ -1,7 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { Link } from "react-router";
 
-import { StableAudio } from "@/components/StableAudio";
+import { AudioPlayer } from "@/components/AudioPlayer";
 import type { FeedbackAnswerContent, FeedbackReportContent, Message } from "@/lib/types";
 
 import { chatKeys } from "../api/chats";
@@ -51,10 +51,9 @@ export function FeedbackReportCard({ content }: { content: Partial<FeedbackRepor
         </p>
       )}
       {view.masterUrl && (
-        <StableAudio
-          preload="metadata"
+        <AudioPlayer
           src={view.masterUrl}
-          label={`Play the corrected master of ${view.trackTitle}`}
+          title={`the corrected master of ${view.trackTitle}`}
           onExpired={() => void queryClient.invalidateQueries({ queryKey: chatKeys.messages(threadId) })}
         />
       )}
