@@ -432,6 +432,25 @@ def test_timeline_conflict_asks_and_the_resolution_answers(app, api, tmp_path):
     assert draft["plan"]["segments"][0]["source_end_s"] == pytest.approx(edited[0]["end_ms"] / 1000)
 
 
+@pytest.mark.parametrize("words", ["use my timeline", "thanks!"])
+def test_an_attached_timeline_with_words_that_ask_nothing_else_is_applied(
+    app, api, tmp_path, words
+):
+    """The IntelliMix client's Edit Timeline → Attach → a few words → Send: the edit is the
+    request (it was answered as chat, the timeline dropped)."""
+    ada = person(app, api)
+    thread_id, ready = _drafted(app, api.client, ada)
+    version_id = fake_render(app, ada, thread_id, ready["content_json"]["draft_id"], tmp_path)
+    edited = to_client_segments(MixPlan.model_validate(ready["content_json"]["draft"]["plan"]), {})
+    edited[0]["end_ms"] -= 7742  # four bars shorter at 124 BPM
+    attachment = {"type": "timeline_snapshot", "source_version_id": version_id, "segments": edited}
+    body = {"content": words, "attachments": [attachment], "mode": "refine_last"}
+    content = say(app, api.client, ada, thread_id, body)["content_json"]
+    assert content["kind"] == "planning_draft_ready"
+    segments = content["draft"]["plan"]["segments"]
+    assert segments[0]["source_end_s"] == pytest.approx(edited[0]["end_ms"] / 1000)
+
+
 def test_edit_run_turns_an_edited_timeline_into_a_draft(app, api, tmp_path):
     ada = person(app, api)
     thread_id, ready = _drafted(app, api.client, ada)

@@ -282,6 +282,54 @@ def test_the_web_clients_walk_from_sign_up_to_logout(served, tmp_path):
     status, audio = client.fetch_file(mix["final_output"]["mp3_url"])
     assert status == 200 and audio[:3] in (b"ID3", b"\xff\xfb")
 
+    # Edit Timeline: the editor, attach, a message that conflicts → a clarification whose
+    # quick action re-attaches the timeline. The client finds the tracks for that (and for its
+    # media panel) in the version list's `proposal_json.tracks`, by `track_index`.
+    segments = mix["proposal"]["segments"]
+    versions = client.call("GET", f"/mix-chats/{thread['id']}/versions?limit=100")["items"]
+    version = next(v for v in versions if v["id"] == mix["version_id"])
+    tracks = {t["track_index"]: t for t in version["proposal_json"]["tracks"]}
+    assert {s["track_index"] for s in segments} <= set(tracks)
+    for shown in mix["tracks"]:  # the same tracks the mix message lists
+        track = tracks[shown["track_index"]]
+        assert {k: track[k] for k in ("id", "title", "artist", "duration_seconds")} == {
+            k: shown[k] for k in ("id", "title", "artist", "duration_seconds")
+        }
+        status, preview = client.fetch_file(track["preview_url"])
+        assert status == 200 and preview
+    for segment in segments:
+        assert tracks[segment["track_index"]]["id"] == segment["track_id"]
+    assert version["proposal_json"]["proposal"]["title"] == mix["proposal"]["title"]
+    segments[0]["crossfade_after_seconds"] = 3.0
+    attachment = {
+        "type": "timeline_snapshot",
+        "source_version_id": mix["version_id"],
+        "segments": segments,
+        "editor_metadata": {"changed_segment_ids": [segments[0]["id"]], "total_segments": 2},
+    }
+    conflicting = {
+        "content": "make it 30 seconds long",
+        "mode": "refine_last",
+        "attachments": [attachment],
+    }
+    run = client.poll(
+        client.call("POST", f"/mix-chats/{thread['id']}/messages", conflicting)["run"]["id"]
+    )
+    asked = run["assistant_message"]["content_json"]
+    assert asked["kind"] == "clarification_question"
+    assert asked["timeline_snapshot"]["source_version_id"] in {v["id"] for v in versions}
+    resolution = {
+        "content": "",
+        "mode": "refine_last",
+        "attachments": [asked["timeline_snapshot"]],
+        "timeline_resolution": asked["quick_actions"][0]["id"],
+    }
+    run = client.poll(
+        client.call("POST", f"/mix-chats/{thread['id']}/messages", resolution)["run"]["id"]
+    )
+    assert run["status"] == "completed"
+    assert run["assistant_message"]["content_json"]["kind"] == "planning_draft_ready"
+
     # History (finding 14).
     history = client.call("GET", "/history?limit=12&page=1")
     item = next(i for i in history["items"] if i["generation_type"] == "ai_parody")

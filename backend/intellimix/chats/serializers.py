@@ -75,7 +75,15 @@ def linked_ids(
             jobs.add(content.get("job_id") or "")
     for version in versions:
         jobs.add(version.job_id or "")
+        tracks.update(_version_track_ids(version))
     return LinkedIds(jobs - {""}, tracks - {""}, reports - {""})
+
+
+def _version_track_ids(version: MixVersion) -> list[str]:
+    """The plan's tracks in order of first use, as `timeline.track_order` counts `track_index`
+    (read from the stored dict: listing versions validates no plans)."""
+    segments = (version.plan or {}).get("segments") or []
+    return list(dict.fromkeys(str(s.get("track_id") or "") for s in segments))
 
 
 def thread_to_dict(thread: ChatThread, active: PlanDraft | None) -> dict[str, Any]:
@@ -169,11 +177,31 @@ def version_to_dict(version: MixVersion, links: Links) -> dict[str, Any]:
         "files": files,
         "final_output": final_output,
         "created_at": isoformat(version.created_at),
-        # The IntelliMix web client's names for the same facts (its media panel reads them).
+        # The IntelliMix web client's names for the same facts (its media panel reads them;
+        # its timeline editor finds a version's tracks by `track_index` in `tracks`).
         "parent_version_id": version.parent_id,
         "final_output_json": final_output,
-        "proposal_json": {"proposal": {"title": title}},
+        "proposal_json": {"proposal": {"title": title}, "tracks": _version_tracks(version, links)},
     }
+
+
+def _version_tracks(version: MixVersion, links: Links) -> list[dict[str, Any]]:
+    """A version's tracks as the client's timeline editor reads them (a mix_proposal's `tracks`);
+    a track deleted since keeps its place, without title or audio."""
+    rows = []
+    for index, track_id in enumerate(_version_track_ids(version)):
+        track = links.tracks.get(track_id)
+        rows.append(
+            {
+                "id": track_id,
+                "track_index": index,
+                "title": track.title if track else None,
+                "artist": track.artist if track else None,
+                "duration_seconds": track.duration_s if track else None,
+                "preview_url": links.audio(track_id),
+            }
+        )
+    return rows
 
 
 def memory_to_dict(memory: UserMemory | None, preferences: Preferences, *, enabled: bool) -> dict:

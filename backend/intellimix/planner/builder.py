@@ -95,7 +95,9 @@ def build_reply(
 ) -> PlannerReply:
     """The reply to one planning turn, from what the words asked for."""
     turn = _Turn(request, intent, {t.id: t for t in request.library}, provider)
-    if request.attached_segments and intent.action in ("mix", "revise"):
+    # Words that ask nothing of their own ("use my timeline", "thanks") send the attached
+    # timeline: the edit is the request.
+    if request.attached_segments and intent.action in ("mix", "revise", "chat"):
         return _with_attachment(turn)
     return _answer(turn, request.current_plan)
 
