@@ -10,6 +10,7 @@ with a worker thread executing runs from the database queue, as the embedded wor
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import threading
@@ -169,18 +170,31 @@ def _work(app: Flask, stop: threading.Event) -> None:
                     execute_delivery(app, delivery, "contract-worker", stop)
 
 
-@pytest.fixture
-def served(make_app) -> Iterator[tuple[Flask, str]]:
-    app = make_app(MAX_TRACK_SECONDS=60)
+@contextlib.contextmanager
+def _serving(app: Flask, *, worker: bool) -> Iterator[str]:
+    """The app on a real HTTP server; with `worker`, a thread executing its runs. The refresh
+    tests run none: their time travel freezes `time.monotonic` for every thread, which would
+    leave a worker's queue poll waiting for a deadline that never comes."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     stop = threading.Event()
-    worker = threading.Thread(target=_work, args=(app, stop), daemon=True)
-    worker.start()
-    yield app, f"http://127.0.0.1:{server.server_port}"
-    stop.set()
-    worker.join(timeout=60)
-    server.shutdown()
+    working = threading.Thread(target=_work, args=(app, stop), daemon=True)
+    if worker:
+        working.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        stop.set()
+        if worker:
+            working.join(timeout=60)
+        server.shutdown()
+
+
+@pytest.fixture
+def served(make_app) -> Iterator[tuple[Flask, str]]:
+    app = make_app(MAX_TRACK_SECONDS=60)
+    with _serving(app, worker=True) as base:
+        yield app, base
 
 
 def _register(client: IntelliMixClient) -> dict:
@@ -370,43 +384,41 @@ def test_a_file_refuses_an_access_token_of_another_person_or_a_refresh_token(ser
     assert owner.fetch_file(path)[0] == 401
 
 
-def test_three_concurrent_refreshes_with_one_token_all_succeed(served):
+def test_three_concurrent_refreshes_with_one_token_all_succeed(make_app):
     """Rotation on: three 401s at once each refresh with the same token (finding 15)."""
-    app, base = served
-    client = IntelliMixClient(base)
-    tokens = _register(client)
+    with _serving(make_app(), worker=False) as base:
+        client = IntelliMixClient(base)
+        tokens = _register(client)
 
-    def refresh(_: int) -> tuple[int, dict]:
-        status, _headers, data = client.raw(
-            "POST",
-            f"{API}/auth/refresh",
-            json.dumps({"refresh_token": tokens["refresh_token"]}).encode(),
-            {"Content-Type": "application/json"},
-        )
-        return status, json.loads(data)
+        def refresh(_: int) -> tuple[int, dict]:
+            status, _headers, data = client.raw(
+                "POST",
+                f"{API}/auth/refresh",
+                json.dumps({"refresh_token": tokens["refresh_token"]}).encode(),
+                {"Content-Type": "application/json"},
+            )
+            return status, json.loads(data)
 
-    with ThreadPoolExecutor(3) as pool:
-        answers = list(pool.map(refresh, range(3)))
-    assert [status for status, _ in answers] == [200, 200, 200]
-    successors = {body["refresh_token"] for _, body in answers}
-    assert len(successors) == 1 and tokens["refresh_token"] not in successors
-    for _, body in answers:
-        client.access_token = body["access_token"]
-        assert client.call("GET", "/auth/me", retry=False)["user"]["id"] == tokens["user"]["id"]
-    # Past the grace window the spent token is theft: the session ends.
-    with time_machine.travel(utcnow() + timedelta(seconds=31), tick=False):
-        assert refresh(0)[0] == 401
-        client.access_token = answers[0][1]["access_token"]
-        with pytest.raises(ClientError):
-            client.call("GET", "/auth/me", retry=False)
+        with ThreadPoolExecutor(3) as pool:
+            answers = list(pool.map(refresh, range(3)))
+        assert [status for status, _ in answers] == [200, 200, 200]
+        successors = {body["refresh_token"] for _, body in answers}
+        assert len(successors) == 1 and tokens["refresh_token"] not in successors
+        for _, body in answers:
+            client.access_token = body["access_token"]
+            me = client.call("GET", "/auth/me", retry=False)
+            assert me["user"]["id"] == tokens["user"]["id"]
+        # Past the grace window the spent token is theft: the session ends.
+        with time_machine.travel(utcnow() + timedelta(seconds=31), tick=False):
+            assert refresh(0)[0] == 401
+            client.access_token = answers[0][1]["access_token"]
+            with pytest.raises(ClientError):
+                client.call("GET", "/auth/me", retry=False)
 
 
 def test_rotation_off_two_refreshes_fifteen_minutes_apart_with_the_first_token(make_app):
-    app = make_app(JWT_REFRESH_ROTATION=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        client = IntelliMixClient(f"http://127.0.0.1:{server.server_port}")
+    with _serving(make_app(JWT_REFRESH_ROTATION=False), worker=False) as base:
+        client = IntelliMixClient(base)
         first_refresh = _register(client)["refresh_token"]
         start = utcnow()
         with time_machine.travel(start + timedelta(minutes=16), tick=False):
@@ -414,5 +426,3 @@ def test_rotation_off_two_refreshes_fifteen_minutes_apart_with_the_first_token(m
         with time_machine.travel(start + timedelta(minutes=32), tick=False):
             assert client.call("GET", "/auth/me")["user"]
         assert client.refreshes == 2 and client.refresh_token == first_refresh
-    finally:
-        server.shutdown()
