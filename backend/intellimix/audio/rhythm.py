@@ -479,10 +479,11 @@ def _choose_tempo(
     """
     candidates = tempo_candidates(tempograms, min_bpm=min_bpm, max_bpm=max_bpm)
     scores = np.array([tempo_features(tempograms, smoothed, c) @ TEMPO_WEIGHTS for c in candidates])
-    audible = np.array([_clarity(tempograms, c) >= MIN_PULSE_CLARITY for c in candidates])
-    if not audible[int(np.argmax(scores))] and audible.any():
-        candidates = [c for c, heard in zip(candidates, audible, strict=True) if heard]
-        scores = scores[audible]
+    if _clarity(tempograms, candidates[int(np.argmax(scores))]) < MIN_PULSE_CLARITY:
+        audible = np.array([_clarity(tempograms, c) >= MIN_PULSE_CLARITY for c in candidates])
+        if audible.any():
+            candidates = [c for c, heard in zip(candidates, audible, strict=True) if heard]
+            scores = scores[audible]
     shares = np.exp(scores - scores.max())
     shares /= shares.sum()
     order = np.argsort(-shares)

@@ -68,7 +68,7 @@ def select_tracks(
     )
     if narrowed:
         size = len(band)
-    chosen = matches if size >= len(matches) else _coherent(matches, size, wanted, energy)
+    chosen = matches if size >= len(matches) else _coherent(matches, band, size, wanted, energy)
     widened: list[LibraryTrack] = []
     if len(chosen) < minimum:
         widened = _closest(library, chosen, minimum - len(chosen))
@@ -196,9 +196,13 @@ def _set_size(
 
 
 def _coherent(
-    tracks: list[LibraryTrack], size: int, wanted: TrackSelection, energy: EnergyCurve | None
+    tracks: list[LibraryTrack],
+    band: list[LibraryTrack],
+    size: int,
+    wanted: TrackSelection,
+    energy: EnergyCurve | None,
 ) -> list[LibraryTrack]:
-    """`size` tracks that mix: the largest tempo band, then the best key path through it."""
+    """`size` tracks that mix: the largest tempo band (`band`), then the best key path."""
     if len(wanted.genres) > 1:
         # a journey through genres ("hip hop to house to techno") plays each of them
         per_genre = [[t for t in tracks if _genre_fits(t, [g])] for g in wanted.genres]
@@ -208,7 +212,6 @@ def _coherent(
             if group
         ][:size]
         return _in_library_order(tracks, _grown(firsts, tracks, size, energy))
-    band = _largest_band(tracks)
     pool = band if len(band) >= size else _nearest_in_tempo(tracks, band, size)
     if wanted.mood:
         calm = wanted.mood == "calm"

@@ -586,6 +586,10 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "cosy",
             "peaceful",
             "slow",
+            "rainy",
+            "rainy day",
+            "rainy afternoon",
+            "afternoon",
         ),
         "energetic": (
             "energetic",
@@ -642,6 +646,9 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "session",
             "megamix",
             "stuff",
+            "something together",
+            "put together",
+            "throw together",
         ),
     },
     "LENGTHQ": {

@@ -420,8 +420,9 @@ def _replace(clause: Span, conversation: Conversation, reading: Reading) -> None
         mood = "calm"
     if mood is None and any(t.lower_ in ("harder", "faster", "heavier", "bigger") for t in after):
         mood = "energetic"
-    if mood is None and _more_energy(after) is not None:
-        mood = "energetic" if _more_energy(after) else "calm"
+    more = _more_energy(after) if mood is None else None
+    if more is not None:
+        mood = "energetic" if more else "calm"
     if mood is not None:
         replacement = _by_mood(conversation, mood, exclude=conversation.playing)
         if replacement:
@@ -461,6 +462,8 @@ def _unknown_song(tokens: Sequence[Token]) -> str | None:
         words.append(token.text)
     while words and words[0].lower() in ("a", "the", "some"):
         words.pop(0)
+    while words and words[-1].lower() in ("at", "to", "on", "in", "the", "right"):
+        words.pop()  # "…by abba at the end": the place was cut off, its lead-in goes too
     return " ".join(words) or None
 
 
