@@ -153,9 +153,16 @@ def _energy(reply: PlannerReply, expected: str, library: dict[str, LibraryTrack]
 
 
 def _questions(reply: PlannerReply, expected: bool, library: dict[str, LibraryTrack]) -> bool:
-    """Questions were asked, and (about a track) offer library tracks as options."""
+    """The reply asks about a track: a question offering library tracks, or a song it names as
+    not in the library, which the chat looks up and offers to import (issue 14; when search is
+    unreachable the chat says so and plans with the library)."""
     about_tracks = any(o.id in library for q in reply.questions for o in q.options)
-    return (reply.kind in ASKING and about_tracks) == expected
+    return ((reply.kind in ASKING and about_tracks) or bool(reply.unresolved_songs)) == expected
+
+
+def _unresolved(reply: PlannerReply, expected: list[str], _: dict) -> bool:
+    """The songs named as not in the library, exactly (they become search queries)."""
+    return [n.casefold() for n in reply.unresolved_songs] == [n.casefold() for n in expected]
 
 
 def _generate(reply: PlannerReply, expected: bool, _: dict) -> bool:
@@ -178,6 +185,7 @@ CHECKS: dict[str, Check] = {
     "lufs": _lufs,
     "energy": _energy,
     "questions": _questions,
+    "unresolved": _unresolved,
     "generate": _generate,
     "genre": _genre,
 }

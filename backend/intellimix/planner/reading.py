@@ -235,20 +235,44 @@ def _is_name_word(word: str) -> bool:
     return word not in _NOT_NAMES and not _KEYLIKE_RE.match(word)
 
 
+def _title_words(text: _Text) -> set[int]:
+    """Token indexes of everyday words written with a capital inside a sentence, as titles are
+    ("put One More Time by Daft Punk …") in a message with lower-case words too.
+    Words that place or join songs ("Into", "Then", "Mix") stay out: they frame a title."""
+    tokens = text.tokens
+    capital = [text.raw[t.start : t.end].istitle() for t in tokens]  # "BPM", "DJ" are not
+    words = [i for i, t in enumerate(tokens) if t.text.isalpha()]
+    if all(capital[i] or tokens[i].text in _GLUE_WORDS for i in words):
+        return set()  # "Mix Bohemian Rhapsody Into Sunrise": capitals say nothing here
+    framing = _SONG_VERBS | _ORDER_WORDS | {"i", "im", "id", "ill", "ive"}
+    return {
+        i
+        for i in words
+        if capital[i]
+        and tokens[i].text not in framing
+        and text.raw[: tokens[i].start].rstrip()[-1:] not in ("", ".", "!", "?", ":", "\n")
+    }
+
+
 def _unknown_runs(text: _Text) -> list[tuple[int, int]]:
     """Runs of unread words (token indexes) that could be a song the library lacks."""
     tokens = text.tokens
+    titled = _title_words(text)
+
+    def name_word(index: int) -> bool:
+        return index in titled or _is_name_word(tokens[index].text)
+
     runs: list[tuple[int, int]] = []
     i = 0
     while i < len(tokens):
-        if not (text.is_free(tokens[i].start, tokens[i].end) and _is_name_word(tokens[i].text)):
+        if not (text.is_free(tokens[i].start, tokens[i].end) and name_word(i)):
             i += 1
             continue
         end = i + 1
         while end < len(tokens) and text.is_free(tokens[end].start, tokens[end].end):
-            word, following = tokens[end].text, tokens[end + 1 : end + 2]
-            glued = word in _GLUE_WORDS and bool(following) and _is_name_word(following[0].text)
-            if not (_is_name_word(word) or glued):
+            word = tokens[end].text
+            glued = word in _GLUE_WORDS and end + 1 < len(tokens) and name_word(end + 1)
+            if not (name_word(end) or glued):
                 break
             end += 1
         runs.append((i, end))

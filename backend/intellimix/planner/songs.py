@@ -36,6 +36,8 @@ MARGIN = 5.0  # how far the best track must lead the next for the name to be cer
 SHORT_NAME = 5  # names shorter than this ("Home") must be written exactly
 VERSION_PENALTY = 10.0  # "Sunrise" names "Sunrise (Extended Mix)" only when nothing fits better
 PREFIX_PENALTY = 5.0  # "Okoro" for "DJ Okoro"
+# Below this WRatio a name is another song, not a typo ("Take On Me" scores 60 against "Home").
+NEAR_NAME_SCORE = 65.0
 # Words that never start or end a name unless the name itself has them there.
 EDGE_WORDS = frozenset(
     ("the", "a", "an", "of", "by", "and", "into", "then", "to", "with", "from", "in", "on")
@@ -349,7 +351,11 @@ def match_song(query: str, library: Sequence[LibraryTrack]) -> SongMatch:
         return SongMatch(None)
     index = _index(library)
     ranked = process.extract(
-        words, [name.text for name in index.names], scorer=fuzz.WRatio, limit=8, score_cutoff=60
+        words,
+        [name.text for name in index.names],
+        scorer=fuzz.WRatio,
+        limit=8,
+        score_cutoff=NEAR_NAME_SCORE,
     )
     candidates = [t for _, _, n in ranked for t in index.names[n].track_ids]
     best = float(ranked[0][1]) if ranked else 0.0
