@@ -252,3 +252,43 @@ def test_a_failed_import_plans_on_without_it_and_says_why(chat_app, api, server)
     content = _plan_after(chat_app, client, who, started["content_json"]["run_id"])
     assert "could not be imported" in content["content_text"]
     assert _plan_titles(content) == [WAREHOUSE]
+
+
+def test_chat_imports_count_against_the_hourly_import_limit(chat_app, api, server):
+    """The chat's imports and POST /tracks/import share one bucket: after the route's import
+    the chat may not import another song this hour, and plans on with the library, saying so."""
+    chat_app.config["IMPORT_RATE_LIMIT"] = "1 per hour"
+    client = chat_app.test_client()
+    who = _person(chat_app, api)
+    imported = client.post(
+        "/api/v1/tracks/import", json={"url": server.url("/levitating.mp3")}, headers=who.headers
+    )
+    assert imported.status_code == 202
+    client.patch("/api/v1/mix-memory", json={"import_automatically": True}, headers=who.headers)
+    chat = thread(client, who)["thread"]
+    refused = say(
+        chat_app, client, who, chat["id"], {"content": "mix Levitating Live then Warehouse Sunrise"}
+    )
+    assert refused["content_json"]["kind"] == "chat", refused
+    assert "import limit (1 song per hour)" in refused["content_text"]
+    content = _plan_after(chat_app, client, who, refused["content_json"]["plan_run_id"])
+    assert content["content_json"]["kind"] == "planning_draft_ready", content
+    assert "could not be imported" in content["content_text"]
+    assert _plan_titles(content) == [WAREHOUSE]
+    assert server.requests == []  # the route's import run was never executed; the chat's refused
+    over = client.post(
+        "/api/v1/tracks/import", json={"url": server.url("/other.mp3")}, headers=who.headers
+    )
+    assert over.status_code == 429  # the chat's attempt and the route's import used the hour
+
+
+@pytest.mark.parametrize("option", ["c9", "c²", "c-1", "c", "0"])
+def test_an_answer_naming_no_offered_candidate_imports_nothing(chat_app, api, server, option):
+    client = chat_app.test_client()
+    who = _person(chat_app, api)
+    chat = thread(client, who)["thread"]
+    asked = say(chat_app, client, who, chat["id"], {"content": WORDS})
+    answered = _choose(chat_app, client, who, chat["id"], asked, option)
+    content = _plan_after(chat_app, client, who, answered["content_json"]["plan_run_id"])
+    assert _plan_titles(content) == [WAREHOUSE]
+    assert server.requests == []

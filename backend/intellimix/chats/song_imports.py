@@ -27,6 +27,7 @@ from intellimix.library import imports
 from intellimix.library.models import Track
 from intellimix.planner.builder import quoted_names
 from intellimix.planner.turns import PlannerReply, PlannerRequest
+from intellimix.runs import fair_use
 from intellimix.runs import service as runs
 from intellimix.runs.context import RunContext
 from intellimix.runs.errors import RunCancelled, RunFailure
@@ -39,6 +40,7 @@ SKIP = "skip"
 CANDIDATES = 3  # the best one and two alternatives
 MAX_SONGS = 4
 _LINK_RE = re.compile(r"https?://[^\s<>\"'“”]+", re.IGNORECASE)
+_CANDIDATE_OPTION_RE = re.compile(r"c([0-9])")  # the options _question offers: "c0", "c1", …
 _LINK_TAIL = ".,;:!?)]}'’"  # punctuation after a link ends the sentence, not the link
 
 
@@ -136,8 +138,9 @@ def answered(run: Run, draft: PlanDraft) -> dict[str, Any]:
         asked.append(str(question.get("song")))
         option = chosen.get(question.get("question_id"))
         candidates = question.get("import_candidates") or []
-        if option and option != SKIP and option.startswith("c") and option[1:].isdigit():
-            index = int(option[1:])
+        chosen_candidate = _CANDIDATE_OPTION_RE.fullmatch(option or "")
+        if chosen_candidate:
+            index = int(chosen_candidate.group(1))
             if index < len(candidates):
                 picks.append((str(question.get("song")), SourceMetadata(**candidates[index])))
     draft.status = "superseded"  # answered: the plan goes on from the words, not this draft
@@ -208,6 +211,15 @@ def _start_imports(
         outcomes.fill(
             run, "Planning with your library only.", {"kind": "chat", "plan_run_id": follow.id}
         )
+        return {"reply": "chat", "plan_run_id": follow.id}
+    try:  # a chat's imports count as the import route's do (the worker has no request)
+        fair_use.ensure_allowed(run.user_id, "import_songs")
+        imports.take_import_allowance(run.user_id, len(picks))
+    except ApiError as refused:
+        names = quoted_names([name for name, _ in picks])
+        note = f"{names} could not be imported ({refused.message.rstrip('.')})"
+        follow = _continue(run, words, plan_from=plan_from, settled=settled, notes=[note])
+        outcomes.fill(run, f"{note}.", {"kind": "chat", "plan_run_id": follow.id})
         return {"reply": "chat", "plan_run_id": follow.id}
     songs = [{"name": name, "url": c.url, "title": c.title} for name, c in picks]
     importing = runs.create_run(

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import importlib
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import current_app
+from limits import RateLimitItem, parse
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from intellimix.db_types import new_id
 from intellimix.errors import ApiError
-from intellimix.extensions import db
+from intellimix.extensions import db, limiter
 from intellimix.library import service
 from intellimix.library.models import Track
 from intellimix.library.tags import read_tags
@@ -27,6 +29,9 @@ from intellimix.sources.registry import Sources, fetch_audio
 from intellimix.storage import get_storage
 
 IMPORT_KIND = "import_track"
+# The bucket of the hourly import limit (IMPORT_RATE_LIMIT), shared by POST /tracks/import and
+# the imports a chat starts, keyed by the person as the route's limit is.
+IMPORT_LIMIT_SCOPE = "track-import"
 # How far along the run is when each stage starts (download 5–70 %, analysis 75–100 %).
 DOWNLOAD_SPAN = (5.0, 70.0)
 ANALYSIS_SPAN = (75.0, 100.0)
@@ -143,6 +148,49 @@ def start_import(
         thread_id=thread_id,
     )
     return track, run, True
+
+
+def rate_limit_key(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+def take_import_allowance(user_id: str, count: int) -> None:
+    """Count `count` songs a chat imports against the person's hourly import limit, the bucket
+    POST /tracks/import counts in (the chat starts its imports in a worker, outside any request,
+    where the route's limit cannot see them). 429 IMPORT_RATE_LIMITED when over.
+
+    When the limiter's storage is down the imports go ahead, as the route's in-process fallback
+    lets requests through."""
+    limit = parse(current_app.config["IMPORT_RATE_LIMIT"])
+    key = (current_app.config["RATELIMIT_KEY_PREFIX"], rate_limit_key(user_id), IMPORT_LIMIT_SCOPE)
+    strategy = limiter.limiter
+    try:
+        if strategy.hit(limit, *key, cost=count):
+            return
+        reset_at = strategy.get_window_stats(limit, *key).reset_time
+    except limiter.storage.base_exceptions:
+        current_app.logger.warning("import limit not counted: the rate-limit storage is down")
+        return
+    retry_after = max(1, math.ceil(reset_at - time.time()))
+    raise ApiError(
+        f"You have reached the import limit ({limit.amount} "
+        f"song{'' if limit.amount == 1 else 's'} per {_period(limit)}); "
+        f"try again in {_minutes(retry_after)}.",
+        code="IMPORT_RATE_LIMITED",
+        status=429,
+        details={"limit": str(limit), "retry_after_seconds": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def _period(limit: RateLimitItem) -> str:
+    name = limit.GRANULARITY.name
+    return name if limit.multiples == 1 else f"{limit.multiples} {name}s"
+
+
+def _minutes(seconds: int) -> str:
+    minutes = math.ceil(seconds / 60)
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
 
 
 def latest_import_run(track: Track) -> Run | None:

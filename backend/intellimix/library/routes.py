@@ -70,13 +70,15 @@ def upload_track() -> tuple[dict[str, Any], int]:
 
 def per_user() -> str:
     """Rate-limit key of a signed-in person (the limit sits inside `jwt_required`)."""
-    return f"user:{get_jwt_identity()}"
+    return imports.rate_limit_key(get_jwt_identity())
 
 
 @bp.post("/import")
 @jwt_required()
-@limiter.limit(
-    lambda: current_app.config["IMPORT_RATE_LIMIT"], key_func=per_user, scope="track-import"
+@limiter.shared_limit(  # shared with the imports a chat starts (imports.take_import_allowance)
+    lambda: current_app.config["IMPORT_RATE_LIMIT"],
+    scope=imports.IMPORT_LIMIT_SCOPE,
+    key_func=per_user,
 )
 def import_track() -> tuple[dict[str, Any], int]:
     """202 with a new `import_track` run; 200 with the track already imported from that link."""

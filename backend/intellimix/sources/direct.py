@@ -149,8 +149,9 @@ def _too_large(cap: int) -> SourceTooLarge:
 
 
 def _content_length(response: requests.Response) -> int | None:
-    raw = response.headers.get("Content-Length", "")
-    return int(raw) if raw.isdigit() else None
+    raw = response.headers.get("Content-Length", "").strip()
+    # ASCII digits only: "²" passes str.isdigit() and fails int().
+    return int(raw) if raw.isascii() and raw.isdigit() else None
 
 
 def _file_name(response: requests.Response) -> str | None:
