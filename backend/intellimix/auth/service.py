@@ -12,9 +12,9 @@ from flask_jwt_extended import create_access_token, create_refresh_token, decode
 from jwt import ExpiredSignatureError, InvalidTokenError
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from intellimix.auth.models import RefreshToken, RevokedAccessToken, TokenFamily, User
+from intellimix.auth.passwords import hash_password, password_matches
 from intellimix.auth.schemas import LoginRequest, RegisterRequest
 from intellimix.db_types import new_id, utcnow
 from intellimix.errors import Conflict, Unauthorized
@@ -38,9 +38,7 @@ def register(data: RegisterRequest) -> tuple[User, dict[str, str]]:
     user = User(
         name=data.name,
         email=data.email,
-        password_hash=generate_password_hash(
-            data.password, method=current_app.config["PASSWORD_HASH_METHOD"]
-        ),
+        password_hash=hash_password(data.password, current_app.config["PASSWORD_HASH_METHOD"]),
     )
     db.session.add(user)
     try:
@@ -60,7 +58,7 @@ def login(data: LoginRequest) -> tuple[User, dict[str, str]]:
     stored_hash = (
         user.password_hash if user else _dummy_hash(current_app.config["PASSWORD_HASH_METHOD"])
     )
-    password_ok = check_password_hash(stored_hash, data.password)
+    password_ok = password_matches(stored_hash, data.password)
     if user is None or not password_ok or not user.is_active:
         raise Unauthorized(BAD_CREDENTIALS, code="INVALID_CREDENTIALS")
     tokens = _start_session(user)
@@ -236,4 +234,4 @@ def _revoke_family(family: TokenFamily, *, reason: str) -> None:
 
 @cache
 def _dummy_hash(method: str) -> str:
-    return generate_password_hash("timing-equaliser", method=method)
+    return hash_password("timing-equaliser", method)
