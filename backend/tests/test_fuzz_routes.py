@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 
 from .conftest import Api
 
+pytestmark = pytest.mark.database
+
 # Field names the API reads, so generated bodies reach validation and services, not only 422.
 FIELDS = [
     "name", "email", "password", "refresh_token", "title", "artist", "initial_prompt",
@@ -75,32 +77,18 @@ def _routes(app: Flask) -> list[tuple[str, str]]:
     return sorted(found)
 
 
-@pytest.fixture(scope="module")
-def fuzz_app(tmp_path_factory) -> Flask:
-    """One app for the whole fuzz: a person, a thread, and generous limits."""
-    from .conftest import TEST_CONFIG, migrate_to_head
-
-    folder = tmp_path_factory.mktemp("fuzz")
-    url = f"sqlite:///{folder / 'fuzz.db'}"
-    migrate_to_head(url)
-    from intellimix import create_app
-
-    app = create_app(
-        {
-            **TEST_CONFIG,
-            "SQLALCHEMY_DATABASE_URI": url,
-            "INSTANCE_DIR": str(folder / "instance"),
-            "STORAGE_DIR": str(folder / "storage"),
-            "FAIR_USE_QUEUED_HEAVY_RUNS": 10_000,
-            "FAIR_USE_HEAVY_RUNS_PER_HOUR": 10_000,
-            "MIX_CHAT_SSE_MAX_SECONDS": 0.2,
-            "MIX_CHAT_SSE_HEARTBEAT_SECONDS": 0.1,
-            "TOOLS_WAIT_SECONDS": 0.2,
-        }
+@pytest.fixture
+def fuzz_app(app: Flask) -> Flask:
+    """The test's app (SQLite, then PostgreSQL: NUL characters and huge integers fail there
+    differently), with limits generous enough for a long run of requests."""
+    app.config.update(
+        FAIR_USE_QUEUED_HEAVY_RUNS=10_000,
+        FAIR_USE_HEAVY_RUNS_PER_HOUR=10_000,
+        MIX_CHAT_SSE_MAX_SECONDS=0.2,
+        MIX_CHAT_SSE_HEARTBEAT_SECONDS=0.1,
+        TOOLS_WAIT_SECONDS=0.2,
     )
-    app.config["TESTING"] = True
-    yield app
-    app.extensions["intellimix_event_hub"].close()
+    return app
 
 
 def _fill(rule: str, parts: list[str], real: str) -> str:
