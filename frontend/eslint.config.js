@@ -26,6 +26,25 @@ export default tseslint.config(
     linterOptions: { reportUnusedDisableDirectives: "error" },
   },
   {
+    // Features never import each other (the app layer composes them, as routes/studio.tsx does):
+    // no "@/features/…" and no relative path climbing out of the feature's own folder.
+    files: ["src/features/**/*.{ts,tsx}"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["@/features/*", "@/features/**"], message: "Features never import each other; compose them in src/app." },
+            {
+              group: ["../../*", "../../**"],
+              message: "Stay inside the feature: shared code lives in @/components, @/hooks or @/lib.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests stub fetch with async functions that answer at once and stringify what they are given;
     files: ["src/**/*.test.ts", "src/**/*.test.tsx"],
     // expect's asymmetric matchers (expect.any, expect.stringContaining) are typed any.
