@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from intellimix.chats import outcomes
@@ -765,6 +767,15 @@ def test_another_persons_ids_answer_404(app, api, tmp_path, method, path, body):
     assert stolen.status_code == 404 and stolen.get_json()["error"]["code"] == "DRAFT_NOT_FOUND"
 
 
+def _timeline_message(**second: Any) -> dict[str, Any]:
+    """A message attaching a two-segment timeline in MixPlan form, its second segment edited."""
+    segments = [
+        {"id": "s1", "track_id": "t1", "source_start_s": 0.0, "source_end_s": 30.0},
+        {"id": "s2", "track_id": "t2", "source_start_s": 0.0, "source_end_s": 30.0, **second},
+    ]
+    return {"content": "x", "attachments": [{"type": "timeline_snapshot", "segments": segments}]}
+
+
 BAD_MESSAGES = [
     ({"content": "hi", "planning_action": {"draft_id": "d", "action": "approve_plan"}}, "body"),
     ({}, "body"),
@@ -779,6 +790,12 @@ BAD_MESSAGES = [
     ),
     ({"content": "x", "timeline_resolution": "keep_attached_cuts"}, "body"),
     ({"content": "x", "attachments": [{"type": "photo", "segments": [{}]}]}, "attachments.0.type"),
+    # Tempo journeys: a tempo outside 40–250 BPM, a ramp longer than its overlap.
+    (_timeline_message(bpm=300.0), "attachments.0.segments.1.bpm"),
+    (
+        _timeline_message(transition_in={"type": "crossfade", "beats": 8, "ramp_beats": 16}),
+        "attachments.0.segments.1.transition_in.ramp_beats",
+    ),
 ]
 
 

@@ -46,3 +46,9 @@ class AudioTooLarge(AudioError):
     """More decoded samples than a heavy slot may hold (frames × channels)."""
 
     code, status = "AUDIO_TOO_LARGE", 422
+
+
+class MixPlanError(AudioError):
+    """The plan cannot be rendered with these tracks (unknown track, cut outside it, …)."""
+
+    code, status = "INVALID_MIX_PLAN", 422

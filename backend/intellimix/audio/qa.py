@@ -6,7 +6,9 @@ plan or from the master's report — then compares with `plan["target"]` and the
 - tempo: `analyze_rhythm` on the decoded mix within ±TEMPO_TOLERANCE_BPM of the plan's BPM.
   A reading at half or double the tempo also passes (the detail says so): the render
   stretches every segment by a ratio, so an exact octave is a beat-tracker's reading, not a
-  render error, and re-rendering would not change it.
+  render error, and re-rendering would not change it. A tempo journey (segments at their own
+  tempi, the timeline's `bpm`) is read segment by segment instead: each segment's solo part
+  (outside its overlaps, when at least MIN_TEMPO_WINDOW_S long) at that segment's tempo.
 - key (when the plan names one): `detect_key` on the decoded mix. It passes when the key
   heard is the plan's key or one a detector commonly reports for it and a listener hears as
   fitting — the relations `tonal.COMPATIBLE` names: same, relative major/minor, dominant,
@@ -25,7 +27,8 @@ plan or from the master's report — then compares with `plan["target"]` and the
 
 - transition alignment (when stems are given and the timeline has two lanes overlapping):
   in every overlap between two different lanes, the lag that best lines up their onset
-  envelopes (cross-correlation within ±a quarter beat, to a fraction of a 2.7 ms frame) is at
+  envelopes (cross-correlation within ±a quarter beat of the faster side's tempo, to a
+  fraction of a 2.7 ms frame) is at
   most MAX_ALIGNMENT_MS. Measured on the decoded stems, so it sees what was delivered; only
   the overlaps are read from the files.
 
@@ -74,6 +77,7 @@ SILENCE_WINDOW_S = 0.05
 MAX_SILENCE_S = 2.0
 STEMS_ERROR_DB = -60.0
 MAX_ALIGNMENT_MS = 10.0
+MIN_TEMPO_WINDOW_S = 4.0  # a journey's segment shorter than this alone is not read for tempo
 STEMS_BLOCK = 1 << 20  # frames summed at a time: 22 s at 48 kHz, 16 MB per float64 stereo block
 ALIGNMENT_HOP = 128  # onset frames: 2.7 ms at 48 kHz, 2.9 ms at 44.1 kHz
 ACCEPTED_KEY_RELATIONS = tonal.COMPATIBLE
@@ -99,9 +103,10 @@ def transition_offsets(
     """
     import librosa
 
-    beat = 60.0 / bpm
     found = []
     for before, after in zip(timeline, timeline[1:], strict=False):
+        # The faster side's beat: an off-beat of either must not pass for the match.
+        beat = 60.0 / max(before.get("bpm", bpm), after.get("bpm", bpm))
         start, end = float(after["start_s"]), float(before["end_s"])
         if end - start < beat or before["track_id"] == after["track_id"]:
             continue
@@ -216,7 +221,10 @@ def check_render(
         alignment_check = (
             pool.submit(_alignment, stems, timeline, target.bpm, measured, limit) if stems else None
         )
-        checks = [_tempo(mono, target.bpm, measured)]
+        journey = any(e.get("bpm", target.bpm) != target.bpm for e in timeline)
+        checks = [
+            _tempi(mono, timeline, measured) if journey else _tempo(mono, target.bpm, measured)
+        ]
         if target.key is not None:
             checks.append(_key(mono, target.key, measured))
         checks += [
@@ -292,6 +300,39 @@ def _tempo(mono: np.ndarray, bpm: float, measured: dict[str, Any]) -> Check:
             return _check("tempo", True, heard, expected, detail)
     detail = f"{heard:.2f} BPM is {heard - bpm:+.2f} off the plan's {bpm:g}."
     return _check("tempo", False, heard, expected, detail)
+
+
+def _tempi(
+    mono: np.ndarray, timeline: Sequence[Mapping[str, Any]], measured: dict[str, Any]
+) -> Check:
+    """A tempo journey: each segment's solo part (outside its overlaps) at its own tempo."""
+    heard: dict[str, float | None] = {}
+    wrong = []
+    for index, entry in enumerate(timeline):
+        following = timeline[index + 1]["start_s"] if index + 1 < len(timeline) else entry["end_s"]
+        start, stop = entry["start_s"] + entry.get("transition_in_s", 0.0), following
+        if stop - start < MIN_TEMPO_WINDOW_S:
+            continue  # too short to read a tempo from
+        window = mono[round(start * ANALYSIS_RATE) : round(stop * ANALYSIS_RATE)]
+        reading = analyze_rhythm(window, ANALYSIS_RATE)["bpm"]
+        heard[entry["segment_id"]] = reading
+        if reading is None or not _same_tempo(reading, float(entry["bpm"])):
+            wrong.append(f"{entry['segment_id']} {reading or 'no beat'} against {entry['bpm']:g}")
+    measured["segment_bpms"] = heard
+    expected = {
+        "bpm": {e["segment_id"]: e["bpm"] for e in timeline},
+        "tolerance_bpm": TEMPO_TOLERANCE_BPM,
+    }
+    detail = (
+        f"Off: {'; '.join(wrong)}."
+        if wrong
+        else f"{len(heard)} segments each at their own tempo (half or double time passes)."
+    )
+    return _check("tempo", not wrong, len(heard) - len(wrong), expected, detail)
+
+
+def _same_tempo(heard: float, bpm: float) -> bool:
+    return any(abs(heard - bpm * factor) <= TEMPO_TOLERANCE_BPM for factor in (1.0, 0.5, 2.0))
 
 
 def _key(mono: np.ndarray, key: str, measured: dict[str, Any]) -> Check:

@@ -35,14 +35,18 @@ import scipy.fft
 import scipy.ndimage
 import scipy.signal
 
-from intellimix.audio.errors import AudioError
+from intellimix.audio.errors import MixPlanError
 from intellimix.audio.lanes import Lanes, Piece
 from intellimix.audio.loudness import integrated_loudness
 from intellimix.audio.progress import Progress, silent
 from intellimix.audio.stopwatch import Stopwatch
+from intellimix.audio.tempo import HandOver, TimeMap, hand_over, stretch_ratio, timed_segments
+
+# Where the timeline used to be derived; its users still import these from here.
+from intellimix.audio.tempo import derive_timeline as derive_timeline
+from intellimix.audio.tempo import transition_seconds as transition_seconds
 
 TRANSITION_TYPES = ("cut", "crossfade", "bass_swap", "filter_sweep", "echo_out")
-STRETCH_TOLERANCE = 0.005  # DESIGN §5: no stretch when the tempi are within 0.5 %
 SNAP_TOLERANCE_S = 0.060  # cut points this close to a beat are meant to be on it
 PAD_S = 0.5  # source material kept either side of a segment: filter warm-up, declick overlap
 STRETCH_GUARD = 1024  # extra source frames, so the pre-roll survives Rubber Band's rounding
@@ -53,6 +57,9 @@ MAX_MATCH_GAIN_DB = 24.0  # a nearly silent segment is not dragged up to full le
 STRETCH_WORKERS = 2  # Rubber Band releases the GIL; two segments at once on two cores
 STRETCH_SPLIT_HZ = 400.0  # Rubber Band's bands (see rubber_band)
 LOW_BAND_DECIMATION = 8  # the band under 400 Hz is stretched at 6 kHz
+# A changing speed is held over blocks of this many input frames: Rubber Band takes a new
+# speed at most every 1024 frames, and the low band's 1024 are 8192 at the full rate.
+RATE_BLOCK = 1024 * LOW_BAND_DECIMATION
 ENVELOPE_DEADBAND = 1.4  # the low band within ±3 dB of its source's envelope is left alone
 MAX_ATTACK_BOOST = 2.0  # a flattened attack is lifted by at most 6 dB
 ENVELOPE_SMOOTH_S, GAIN_SMOOTH_S = 0.002, 0.003
@@ -73,12 +80,6 @@ SWEEP_N_FFT, SWEEP_HOP = 2048, 512
 ECHO_OUT_FEEDBACK, ECHO_OUT_LEVEL = 0.5, 0.5
 ECHO_OUT_TAIL_BEATS = 6.0  # ten repeats at feedback 0.5: the tail is under −50 dB when it ends
 ECHO_OUT_TAIL_FADE_BEATS = 2.0
-
-
-class MixPlanError(AudioError):
-    """The plan cannot be rendered with these tracks (unknown track, cut outside it, …)."""
-
-    code, status = "INVALID_MIX_PLAN", 422
 
 
 @dataclass(frozen=True)
@@ -112,13 +113,18 @@ class _Slot:
 
     segment: Mapping[str, Any]
     track_id: str
-    stretch: float
+    time_map: TimeMap  # source ↔ output seconds (its `stretch` is the body's)
+    bpm: float  # the segment's own tempo
     start: int
     end: int
 
     @property
     def length(self) -> int:
         return self.end - self.start
+
+    @property
+    def beat_s(self) -> float:
+        return 60.0 / self.bpm
 
 
 @dataclass(frozen=True)
@@ -129,61 +135,12 @@ class _Transition:
     start: int
     end: int
     beats: float
+    tempo: HandOver  # the tempo curve through the overlap
 
-
-# --- timeline ----------------------------------------------------------------------------
-
-
-def stretch_ratio(target_bpm: float, track_bpm: float | None) -> float:
-    """Rubber Band's speed factor target/track: exactly 1.0 within 0.5 % or without a tempo."""
-    if track_bpm is None:
-        return 1.0  # a beatless track (a pad, a spoken intro) has no grid to sync
-    for name, bpm in (("target", target_bpm), ("track", track_bpm)):
-        if not (isinstance(bpm, int | float) and math.isfinite(bpm) and bpm > 0):
-            raise MixPlanError(
-                f"The {name} tempo {bpm!r} is not a positive BPM.", code="INVALID_TEMPO"
-            )
-    ratio = target_bpm / track_bpm
-    return 1.0 if abs(ratio - 1.0) <= STRETCH_TOLERANCE else ratio
-
-
-def transition_seconds(transition: Mapping[str, Any] | None, target_bpm: float) -> float:
-    """Overlap of a transition on the output: its beats at the target tempo (0 for a cut)."""
-    if not transition or transition["type"] == "cut":
-        return 0.0
-    return float(transition["beats"]) * 60.0 / target_bpm
-
-
-def derive_timeline(
-    plan: Mapping[str, Any], track_bpms: Mapping[str, float | None]
-) -> list[dict[str, Any]]:
-    """Output positions of every segment: each starts where the previous one's transition begins."""
-    target_bpm = float(plan["target"]["bpm"])
-    timeline: list[dict[str, Any]] = []
-    end = 0.0
-    for index, segment in enumerate(plan["segments"]):
-        track_id = segment["track_id"]
-        if track_id not in track_bpms:
-            raise MixPlanError(
-                f"Segment {segment['id']} uses an unknown track.", code="UNKNOWN_TRACK"
-            )
-        stretch = stretch_ratio(target_bpm, track_bpms[track_id])
-        overlap = (
-            0.0 if index == 0 else transition_seconds(segment.get("transition_in"), target_bpm)
-        )
-        start = end - overlap
-        end = start + (segment["source_end_s"] - segment["source_start_s"]) / stretch
-        timeline.append(
-            {
-                "segment_id": segment["id"],
-                "track_id": track_id,
-                "start_s": start,
-                "end_s": end,
-                "stretch": stretch,
-                "transition_in_s": overlap,
-            }
-        )
-    return timeline
+    @property
+    def end_beat_s(self) -> float:
+        """A beat at the overlap's end: the tempo the outgoing segment's echo rings at."""
+        return 60.0 / self.tempo.to_bpm
 
 
 # --- the renderer --------------------------------------------------------------------------
@@ -206,8 +163,7 @@ def render_mix(
     """
     report = progress or silent
     clock = Stopwatch(timings)
-    sample_rate, target_bpm = _check_plan(plan, tracks)
-    beat_s = 60.0 / target_bpm
+    sample_rate = _check_plan(plan, tracks)
     pad = round(PAD_S * sample_rate)
 
     report("cut", 2, "Snapping cut points to the beat grid")
@@ -220,9 +176,11 @@ def render_mix(
             durations={t: np.shape(a.samples)[-1] / a.sample_rate for t, a in tracks.items()},
             nudges=nudges or {},
         )
-        timeline = derive_timeline({**plan, "segments": segments}, bpms)
-        slots = _slots(segments, timeline, sample_rate)
-        transitions = _transitions(segments, slots)
+        locked = {**plan, "segments": segments}
+        timed = timed_segments(locked, bpms)
+        timeline = [entry for entry, _ in timed]
+        slots = _slots(segments, timed, sample_rate)
+        transitions = _transitions(locked, slots)
         _check_fit(slots, transitions, tracks)
 
     report("stretch", 5, "Matching tempo and key")
@@ -248,7 +206,7 @@ def render_mix(
             bodies[index] = apply_effects(
                 apply_eq(bodies[index], sample_rate, **_eq_gains(slot.segment)),
                 sample_rate,
-                beat_s=beat_s,
+                beat_s=slot.beat_s,
                 **_effect_amounts(slot.segment),
             )
 
@@ -262,7 +220,6 @@ def render_mix(
                 incoming=transitions[index],
                 outgoing=transitions[index + 1] if index + 1 < len(slots) else None,
                 sample_rate=sample_rate,
-                beat_s=beat_s,
             )
 
     report("place", 92, "Placing segments on the timeline")
@@ -290,6 +247,7 @@ def render_mix(
                 "segment_id": entry["segment_id"],
                 "track_id": entry["track_id"],
                 "start_s": entry["start_s"],
+                "bpm": entry["bpm"],
                 "label": s.get("label") or entry["track_id"],
             }
             for entry, s in zip(timeline, segments, strict=True)
@@ -335,17 +293,18 @@ def _grid(analysis: Mapping[str, Any], *, bars: bool) -> np.ndarray:
 
 
 def phase_offset(
-    outgoing: Mapping[str, Any],
+    outgoing: Mapping[str, Any] | TimeMap,
     outgoing_analysis: Mapping[str, Any],
-    incoming: Mapping[str, Any],
+    incoming: Mapping[str, Any] | TimeMap,
     incoming_analysis: Mapping[str, Any],
     *,
     reference_s: float,
 ) -> float:
     """Seconds (output) to move the incoming segment so its grid meets the outgoing one's.
 
-    `outgoing` and `incoming` are timeline entries with `source_start_s` (the segment's) and
-    the derived `start_s` and `stretch`. Downbeats are matched when both tracks have bars,
+    `outgoing` and `incoming` are the segments' time maps, or timeline entries of one steady
+    tempo with `source_start_s` (the segment's), `start_s` and `stretch`. Downbeats are matched
+    when both tracks have bars,
     else beats; the incoming grid point nearest `reference_s` (the overlap's middle) goes to
     the outgoing grid point nearest it. 0.0 when either track has no grid.
     """
@@ -357,16 +316,19 @@ def phase_offset(
     if theirs.size < 2 or ours.size < 2:
         return 0.0
 
-    def on_output(grid: np.ndarray, entry: Mapping[str, Any]) -> np.ndarray:
-        return entry["start_s"] + (grid - entry["source_start_s"]) / entry["stretch"]
-
     # The outgoing grid runs on past the track's last beat at its own spacing (a cut at the end).
     spacing = float(np.median(np.diff(theirs)))
     extended = np.concatenate([theirs, theirs[-1] + spacing * np.arange(1, 64)])
-    out_times, in_times = on_output(extended, outgoing), on_output(ours, incoming)
+    out_times, in_times = _map(outgoing).to_output(extended), _map(incoming).to_output(ours)
     mine = in_times[int(np.argmin(np.abs(in_times - reference_s)))]
     target = out_times[int(np.argmin(np.abs(out_times - mine)))]
     return float(target - mine)
+
+
+def _map(placed: Mapping[str, Any] | TimeMap) -> TimeMap:
+    if isinstance(placed, TimeMap):
+        return placed
+    return TimeMap(placed["start_s"], placed["source_start_s"], placed["stretch"])
 
 
 def phase_lock(
@@ -378,27 +340,26 @@ def phase_lock(
 ) -> list[dict[str, Any]]:
     """The plan's segments with every incoming source span moved onto the outgoing grid."""
     bpms = {track_id: analysis.get("bpm") for track_id, analysis in analyses.items()}
-    target_bpm = float(plan["target"]["bpm"])
     locked: list[dict[str, Any]] = [dict(plan["segments"][0])]
     for segment in plan["segments"][1:]:
-        timeline = derive_timeline({**plan, "segments": [*locked, segment]}, bpms)
-        before, after = timeline[-2], timeline[-1]
-        before = {**before, "source_start_s": locked[-1]["source_start_s"]}
-        after = {**after, "source_start_s": segment["source_start_s"]}
-        overlap = transition_seconds(segment.get("transition_in"), target_bpm)
+        (_, before), (entry, after) = timed_segments(
+            {**plan, "segments": [*locked, segment]}, bpms
+        )[-2:]
+        reference = entry["start_s"] + entry["transition_in_s"] / 2
         shift = phase_offset(
             before,
             analyses[locked[-1]["track_id"]],
             after,
             analyses[segment["track_id"]],
-            reference_s=after["start_s"] + overlap / 2,
+            reference_s=reference,
         ) + float(nudges.get(segment["id"], 0.0))
         analysis = analyses[segment["track_id"]]
         grid = _grid(analysis, bars=len(_grid(analysis, bars=True)) > 1)
         unit = float(np.median(np.diff(grid))) if grid.size > 1 else 0.0
-        locked.append(
-            _moved(segment, shift * after["stretch"], unit, durations[segment["track_id"]])
-        )
+        # Moving the source moves the grid by the rate where they meet (the body's stretch
+        # when the tempo is steady there).
+        rate = float(after.rate_at(reference)) if after.varies else after.stretch
+        locked.append(_moved(segment, shift * rate, unit, durations[segment["track_id"]]))
     return locked
 
 
@@ -419,25 +380,27 @@ def _moved(
 
 
 def _slots(
-    segments: Sequence[Mapping[str, Any]], timeline: Sequence[Mapping[str, Any]], sample_rate: int
+    segments: Sequence[Mapping[str, Any]],
+    timed: Sequence[tuple[Mapping[str, Any], TimeMap]],
+    sample_rate: int,
 ) -> list[_Slot]:
     # Start and end are rounded independently, so neighbours agree on every shared boundary.
     return [
         _Slot(
             segment=segment,
             track_id=entry["track_id"],
-            stretch=entry["stretch"],
+            time_map=time_map,
+            bpm=entry["bpm"],
             start=round(entry["start_s"] * sample_rate),
             end=round(entry["end_s"] * sample_rate),
         )
-        for segment, entry in zip(segments, timeline, strict=True)
+        for segment, (entry, time_map) in zip(segments, timed, strict=True)
     ]
 
 
-def _transitions(
-    segments: Sequence[Mapping[str, Any]], slots: Sequence[_Slot]
-) -> list[_Transition | None]:
+def _transitions(plan: Mapping[str, Any], slots: Sequence[_Slot]) -> list[_Transition | None]:
     """The hand-over into each segment (None for the first), in output samples."""
+    segments = plan["segments"]
     result: list[_Transition | None] = [None]
     for index in range(1, len(slots)):
         spec = segments[index].get("transition_in") or {"type": "cut", "beats": 0}
@@ -447,7 +410,12 @@ def _transitions(
         start, end = slots[index].start, slots[index - 1].end
         if end <= start:
             kind = "cut"  # a hand-over with no overlap (0 beats) is a cut, whatever its name
-        result.append(_Transition(kind=kind, start=start, end=max(end, start), beats=spec["beats"]))
+        tempo = hand_over(spec, slots[index - 1].bpm, slots[index].bpm)
+        result.append(
+            _Transition(
+                kind=kind, start=start, end=max(end, start), beats=spec["beats"], tempo=tempo
+            )
+        )
     return result
 
 
@@ -476,10 +444,53 @@ def stretch_segment(
     return _window(stretched, round(source_pad / ratio) - pad, length + 2 * pad)
 
 
-def rubber_band(
-    samples: np.ndarray, sample_rate: int, *, ratio: float, semitones: float = 0.0
+def stretch_varying(
+    samples: np.ndarray,
+    sample_rate: int,
+    *,
+    time_map: TimeMap,
+    start: int,
+    length: int,
+    semitones: float,
+    pad: int,
 ) -> np.ndarray:
-    """Time-stretch and pitch-shift with Rubber Band R2, in two bands split at 400 Hz."""
+    """Output frames [start − pad, start + length + pad) of a segment whose rate changes.
+
+    One Rubber Band pass over the span, its speed changing every RATE_BLOCK input frames, so
+    phases run on through every change. Each block's rate is the time map's exact average over
+    it, so the stretched source meets the map at every block edge (under 0.1 ms between them
+    on a 16-beat ramp).
+    """
+    lo = math.floor(float(time_map.to_source((start - pad) / sample_rate)) * sample_rate)
+    hi = math.ceil(float(time_map.to_source((start + length + pad) / sample_rate)) * sample_rate)
+    first = lo - STRETCH_GUARD
+    chunk = _window(samples, first, hi - lo + 2 * STRETCH_GUARD)
+    edges = np.append(np.arange(0, chunk.shape[1], RATE_BLOCK), chunk.shape[1])
+    # Output seconds of every block edge, then each block's rate: its source over its output.
+    edge_out = np.asarray(time_map.to_output((first + edges) / sample_rate), dtype=np.float64)
+    block_rates = np.diff(edges) / (np.diff(edge_out) * sample_rate)
+    rates = np.repeat(block_rates, np.diff(edges))
+    stretched = rubber_band(chunk, sample_rate, ratio=rates, semitones=semitones)
+    # Where chunk frame k lands: the output frames of the frames before it, summed.
+    landed = np.concatenate([[0.0], np.cumsum(1.0 / rates)])
+    body = time_map.to_source((start - pad) / sample_rate) * sample_rate - first
+    return _window(
+        stretched, round(float(np.interp(body, np.arange(landed.size), landed))), length + 2 * pad
+    )
+
+
+def rubber_band(
+    samples: np.ndarray,
+    sample_rate: int,
+    *,
+    ratio: float | np.ndarray,
+    semitones: float = 0.0,
+) -> np.ndarray:
+    """Time-stretch and pitch-shift with Rubber Band R2, in two bands split at 400 Hz.
+
+    `ratio` is one speed, or a speed per input frame that changes at most every RATE_BLOCK
+    frames on the block grid, so both bands change speed at the same moments.
+    """
     # Measured on pedalboard 0.9 (Rubber Band 3): R2's crisp and mixed modes reset phases at
     # every drum hit in the bins under 150 Hz, so a sustained bass follows the input's phase —
     # it comes out detuned by the stretch ratio and ignores pitch shifts. Smooth mode keeps it in
@@ -494,22 +505,36 @@ def rubber_band(
         axis=-1,
     ).astype(np.float32)
     high = samples - _upsampled(low, samples.shape[1])  # exact complement: low + high == input
-    stretched_low = _time_stretch(low, low_rate, ratio=ratio, semitones=semitones, mode="smooth")
-    stretched_low = restore_envelope(stretched_low, low, low_rate, ratio=ratio)
+    low_ratio = _decimated(ratio, low.shape[1]) if isinstance(ratio, np.ndarray) else ratio
+    stretched_low = _time_stretch(
+        low, low_rate, ratio=low_ratio, semitones=semitones, mode="smooth"
+    )
+    stretched_low = restore_envelope(stretched_low, low, low_rate, ratio=low_ratio)
     stretched_high = _time_stretch(
         high, sample_rate, ratio=ratio, semitones=semitones, mode="mixed"
     )
     return stretched_high + _upsampled(stretched_low, stretched_high.shape[1])
 
 
+def _decimated(ratio: np.ndarray, length: int) -> np.ndarray:
+    """A per-frame speed at an eighth of the rate (its blocks stay whole: 1024 frames each)."""
+    low = ratio[::LOW_BAND_DECIMATION][:length]
+    return np.pad(low, (0, length - low.size), mode="edge")
+
+
 def _time_stretch(
-    samples: np.ndarray, sample_rate: float, *, ratio: float, semitones: float, mode: str
+    samples: np.ndarray,
+    sample_rate: float,
+    *,
+    ratio: float | np.ndarray,
+    semitones: float,
+    mode: str,
 ) -> np.ndarray:
     """One Rubber Band R2 pass in the given transient mode."""
     return pedalboard.time_stretch(
         samples,
         float(sample_rate),
-        stretch_factor=ratio,
+        stretch_factor=ratio.astype(np.float64) if isinstance(ratio, np.ndarray) else ratio,
         pitch_shift_in_semitones=float(semitones),
         high_quality=False,
         transient_mode=mode,
@@ -518,7 +543,7 @@ def _time_stretch(
 
 
 def restore_envelope(
-    stretched: np.ndarray, source: np.ndarray, sample_rate: float, *, ratio: float
+    stretched: np.ndarray, source: np.ndarray, sample_rate: float, *, ratio: float | np.ndarray
 ) -> np.ndarray:
     """Pull a stretched signal's envelope back to its source's: no pre-echo, sharp attacks."""
     # Without phase resets a kick's energy leaks up to half an FFT window ahead of it and its
@@ -526,7 +551,12 @@ def restore_envelope(
     # each moment should be; within ±3 dB nothing is touched, so sustained notes stay as they are.
     before = _envelope(source, sample_rate)
     after = _envelope(stretched, sample_rate)
-    expected = np.interp(np.arange(after.size) * ratio, np.arange(before.size), before)
+    if isinstance(ratio, np.ndarray):
+        # Input frame k lands on the output frames of the frames before it, summed.
+        landed = np.concatenate([[0.0], np.cumsum(1.0 / ratio)])[: before.size]
+        expected = np.interp(np.arange(after.size), landed, before)
+    else:
+        expected = np.interp(np.arange(after.size) * ratio, np.arange(before.size), before)
     excess = expected / np.maximum(after, 1e-9)
     gain = np.where(
         excess < 1 / ENVELOPE_DEADBAND,
@@ -576,12 +606,22 @@ def _stretch_all(
 
     def one(slot: _Slot) -> np.ndarray:
         track = tracks[slot.track_id]
+        if slot.time_map.varies:
+            return stretch_varying(
+                _stereo(track.samples),
+                track.sample_rate,
+                time_map=slot.time_map,
+                start=slot.start,
+                length=slot.length,
+                semitones=float(slot.segment.get("pitch_semitones") or 0.0),
+                pad=pad,
+            )
         return stretch_segment(
             _stereo(track.samples),
             track.sample_rate,
             source_start_s=slot.segment["source_start_s"],
             length=slot.length,
-            ratio=slot.stretch,
+            ratio=slot.time_map.stretch,
             semitones=float(slot.segment.get("pitch_semitones") or 0.0),
             pad=pad,
         )
@@ -686,13 +726,12 @@ def shape_transitions(
     incoming: _Transition | None,
     outgoing: _Transition | None,
     sample_rate: int,
-    beat_s: float,
 ) -> np.ndarray:
     """Fade one segment in and out by its transitions; `offset` is the output frame of sample 0."""
     y = samples
     if outgoing is not None and outgoing.kind == "echo_out":
         # The echo tail rings on past the segment's end, over the incoming one.
-        tail_end = outgoing.end + round(ECHO_OUT_TAIL_BEATS * beat_s * sample_rate)
+        tail_end = outgoing.end + round(ECHO_OUT_TAIL_BEATS * outgoing.end_beat_s * sample_rate)
         y = np.pad(y, ((0, 0), (0, max(0, tail_end - offset - y.shape[1]))))
     dry = y
     # Sweeps first, gains after: the gains then leave exact silence outside the segment.
@@ -722,7 +761,7 @@ def shape_transitions(
     out = _band_gains(y, g_low, g_high, sample_rate)
 
     if outgoing is not None and outgoing.kind == "echo_out":
-        out += _echo_tail(dry, outgoing, offset=offset, sample_rate=sample_rate, beat_s=beat_s)
+        out += _echo_tail(dry, outgoing, offset=offset, sample_rate=sample_rate)
     return out
 
 
@@ -778,6 +817,15 @@ def _swap_point(transition: _Transition) -> tuple[int, int]:
     beat = (transition.end - transition.start) / transition.beats
     # On a beat, so the incoming kick lands whole and the outgoing one is already gone.
     middle = math.floor(transition.beats / 2) if transition.beats >= 2 else transition.beats / 2
+    tempo = transition.tempo
+    if not tempo.steady:
+        # Beats are uneven on a ramp: the middle beat is where the tempo curve has counted it.
+        frames_per_s = (transition.end - transition.start) / tempo.seconds
+        at = tempo.seconds_at_beat(middle)
+        beat = 60.0 / tempo.bpm_at(at) * frames_per_s
+        return transition.start + round(at * frames_per_s), max(
+            1, round(BASS_SWAP_RAMP_BEATS * beat)
+        )
     return transition.start + round(middle * beat), max(1, round(BASS_SWAP_RAMP_BEATS * beat))
 
 
@@ -836,9 +884,10 @@ def _sweep(y: np.ndarray, *, start: int, stop: int, sample_rate: int, opening: b
 
 
 def _echo_tail(
-    dry: np.ndarray, transition: _Transition, *, offset: int, sample_rate: int, beat_s: float
+    dry: np.ndarray, transition: _Transition, *, offset: int, sample_rate: int
 ) -> np.ndarray:
     """echo_out's wet part: the overlap's last quarter through a tempo-synced feedback delay."""
+    beat_s = transition.end_beat_s
     start, end = transition.start - offset, transition.end - offset
     n = dry.shape[1]
     tail_end = min(end + round(ECHO_OUT_TAIL_BEATS * beat_s * sample_rate), n)
@@ -868,8 +917,8 @@ def _echo_tail(
 # --- checks and helpers ----------------------------------------------------------------------
 
 
-def _check_plan(plan: Mapping[str, Any], tracks: Mapping[str, TrackAudio]) -> tuple[int, float]:
-    """The render rate and tempo; refuses plans without segments or with missing tracks."""
+def _check_plan(plan: Mapping[str, Any], tracks: Mapping[str, TrackAudio]) -> int:
+    """The render rate; refuses plans without segments, with missing tracks or bad tempi."""
     sample_rate, target_bpm = plan["target"]["sample_rate"], plan["target"]["bpm"]
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or sample_rate < 8000:
         raise MixPlanError(f"Cannot render at {sample_rate!r} Hz.", code="BAD_SAMPLE_RATE")
@@ -882,13 +931,15 @@ def _check_plan(plan: Mapping[str, Any], tracks: Mapping[str, TrackAudio]) -> tu
             raise MixPlanError(
                 f"Segment {segment['id']} uses an unknown track.", code="UNKNOWN_TRACK"
             )
+        if segment.get("bpm") is not None:
+            stretch_ratio(segment["bpm"], segment["bpm"])  # refuses a tempo that is not a BPM
         if track.sample_rate != sample_rate:
             raise MixPlanError(
                 f"Track {segment['track_id']} is at {track.sample_rate} Hz; the mix renders at "
                 f"{sample_rate} Hz.",
                 code="SAMPLE_RATE_MISMATCH",
             )
-    return sample_rate, float(target_bpm)
+    return sample_rate
 
 
 def _check_fit(

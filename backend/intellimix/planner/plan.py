@@ -12,27 +12,65 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from intellimix.audio.render import stretch_ratio
+from intellimix.audio.tempo import TRACK_BEATS_PER_BEAT, set_tempo_of, timed_segments
 from intellimix.audio.tonal import InvalidKey, normalize_key
 
 TransitionType = Literal["cut", "crossfade", "bass_swap", "filter_sweep", "echo_out"]
+BeatMap = Literal["same", "half_time", "double_time"]
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 MAX_SEGMENTS = 64  # a plan's segments at most (a long set, not a library dump)
+MIN_BPM, MAX_BPM = 40.0, 250.0  # a segment's own tempo
+# A segment on its own tempo is never stretched further than a CDJ's ±16 % tempo range: beyond
+# it Rubber Band's artefacts are plain on vocals and hats, and half or double time, a cut or
+# an echo-out is the better plan. (The planner keeps to ±8 %, a turntable's range.)
+MAX_STRETCH = 0.16
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Tempo-journey fields at these values are left out of a dumped plan, so a plan with one
+# global tempo is stored (and compared, and shown) exactly as before tempo journeys.
+_NEUTRAL = {"ramp_beats": 0, "bpm": None, "beat_map": "same"}
+
+
+def _without_neutral(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: v for k, v in data.items() if k not in _NEUTRAL or v != _NEUTRAL[k]}
+    return data
+
+
 class Transition(_Model):
     type: TransitionType
     beats: Annotated[int, Field(ge=0, le=64)]
+    # Beats over which the tempo moves from the outgoing segment's to the incoming one's,
+    # centred in the overlap: at most `beats`.
+    ramp_beats: Annotated[int, Field(ge=0, le=64)] = 0
+
+    @field_validator("ramp_beats")
+    @classmethod
+    def _ramp_inside_overlap(cls, ramp_beats: int, info: ValidationInfo) -> int:
+        beats = info.data.get("beats")
+        if beats is not None and ramp_beats > beats:
+            raise ValueError(f"a {ramp_beats}-beat ramp is longer than its {beats}-beat overlap")
+        return ramp_beats
 
     @model_validator(mode="after")
     def _length_fits_type(self) -> Transition:
@@ -41,6 +79,10 @@ class Transition(_Model):
         if self.type != "cut" and self.beats < 1:
             raise ValueError(f"a {self.type} lasts 1–64 beats")
         return self
+
+    @model_serializer(mode="wrap")
+    def serialize_without_neutral_tempo(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _without_neutral(handler(self))
 
 
 class Eq(_Model):
@@ -65,12 +107,21 @@ class Segment(_Model):
     eq: Eq = Field(default_factory=Eq)
     effects: Effects = Field(default_factory=Effects)
     transition_in: Transition | None = None
+    # The segment's own tempo on the set's grid (None: target.bpm) and how that grid meets the
+    # track's beats: half_time counts every other track beat (174 plays as 87), double_time
+    # two set beats per track beat (70 plays as 140).
+    bpm: Annotated[Finite, Field(ge=MIN_BPM, le=MAX_BPM)] | None = None
+    beat_map: BeatMap = "same"
 
     @model_validator(mode="after")
     def _positive_length(self) -> Segment:
         if self.source_end_s <= self.source_start_s:
             raise ValueError("source_end_s must be after source_start_s")
         return self
+
+    @model_serializer(mode="wrap")
+    def serialize_without_neutral_tempo(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _without_neutral(handler(self))
 
 
 class Target(_Model):
@@ -119,15 +170,12 @@ class TrackFacts:
     bpm: float | None
 
 
-def output_length_s(segment: Segment, target_bpm: float, track_bpm: float | None) -> float:
-    return (segment.source_end_s - segment.source_start_s) / stretch_ratio(target_bpm, track_bpm)
-
-
 def validate_plan(data: Any, tracks: Mapping[str, TrackFacts] | None = None) -> MixPlan:
     """Parse and check a plan against its tracks; raises pydantic.ValidationError with paths."""
     plan = MixPlan.model_validate(data)
     problems = list(_track_problems(plan, tracks)) if tracks is not None else []
     problems += _transition_problems(plan, tracks)
+    problems += _stretch_problems(plan, tracks) if tracks is not None else []
     if problems:
         raise ValidationError.from_exception_data(
             "MixPlan",
@@ -167,15 +215,16 @@ def _track_problems(plan: MixPlan, tracks: Mapping[str, TrackFacts]) -> list[Pro
 
 def _transition_problems(plan: MixPlan, tracks: Mapping[str, TrackFacts] | None) -> list[Problem]:
     """A transition never lasts longer than half of either neighbour (DESIGN §5)."""
-    beat_s = 60.0 / plan.target.bpm
-    lengths = [
-        output_length_s(segment, plan.target.bpm, _bpm(tracks, segment.track_id))
-        for segment in plan.segments
+    timeline = [
+        entry
+        for entry, _ in timed_segments(
+            plan.model_dump(), {s.track_id: _bpm(tracks, s.track_id) for s in plan.segments}
+        )
     ]
+    lengths = [entry["end_s"] - entry["start_s"] for entry in timeline]
     problems: list[Problem] = []
     for index in range(1, len(plan.segments)):
-        transition = plan.segments[index].transition_in
-        overlap = (transition.beats if transition else 0) * beat_s
+        overlap = timeline[index]["transition_in_s"]
         shorter = min(lengths[index - 1], lengths[index])
         if overlap > shorter / 2 + 1e-6:
             problems.append(
@@ -186,6 +235,56 @@ def _transition_problems(plan: MixPlan, tracks: Mapping[str, TrackFacts] | None)
                 )
             )
     return problems
+
+
+def _stretch_problems(plan: MixPlan, tracks: Mapping[str, TrackFacts]) -> list[Problem]:
+    """A segment on its own tempo stays within MAX_STRETCH of its track, overlaps included.
+
+    Segments on the plan's one target tempo are not limited: plans from before tempo journeys
+    stay valid, and a DJ may force one tempo on purpose (the planner warns beyond ±8 %).
+    """
+    problems: list[Problem] = []
+    segments = plan.segments
+    for index, segment in enumerate(segments):
+        track_bpm = _bpm(tracks, segment.track_id)
+        own = set_tempo_of(track_bpm, segment.beat_map)
+        if segment.bpm is None or own is None:
+            continue
+        # Through an overlap the segment follows its neighbour's tempo as well.
+        heard = [segment.bpm]
+        if index and segment.transition_in and segment.transition_in.beats:
+            heard.append(_tempo(plan, index - 1))
+        following = segments[index + 1] if index + 1 < len(segments) else None
+        if following and following.transition_in and following.transition_in.beats:
+            heard.append(_tempo(plan, index + 1))
+        worst = max(heard, key=lambda bpm: abs(bpm / own - 1))
+        if abs(worst / own - 1) > MAX_STRETCH + 1e-9:
+            where = "" if worst == segment.bpm else f" in an overlap at {worst:g} BPM"
+            problems.append(
+                (
+                    ("segments", index, "bpm"),
+                    f"its track ({own:g} BPM) would be stretched "
+                    f"{worst / own - 1:+.0%}{where}; the limit is ±{MAX_STRETCH:.0%}"
+                    + _closer_map(
+                        segment.bpm, own * TRACK_BEATS_PER_BEAT[segment.beat_map], segment.beat_map
+                    ),
+                )
+            )
+    return problems
+
+
+def _tempo(plan: MixPlan, index: int) -> float:
+    bpm = plan.segments[index].bpm
+    return plan.target.bpm if bpm is None else bpm
+
+
+def _closer_map(bpm: float, track_bpm: float, beat_map: BeatMap) -> str:
+    """A hint naming the beat map that would stretch least, when it is not the one chosen."""
+    change = {m: bpm * per_beat / track_bpm - 1 for m, per_beat in TRACK_BEATS_PER_BEAT.items()}
+    best = min(change, key=lambda m: abs(change[m]))
+    if best == beat_map:
+        return ""
+    return f" (as beat_map {best!r} it would be {change[best]:+.0%})"
 
 
 def _bpm(tracks: Mapping[str, TrackFacts] | None, track_id: str) -> float | None:

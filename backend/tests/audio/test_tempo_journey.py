@@ -1,0 +1,209 @@
+"""Tempo journeys (issue 15, part 4): segments at their own tempi, ramps across overlaps.
+
+Four synthetic four-on-the-floor tracks at 120, 128, 140 and 174 BPM with their exact grids.
+The journey plays them at 124 → 129 → 138 BPM (each within ±8 % of its own tempo, overlaps
+included) with tempo ramps across the first two hand-overs, then cuts to the 174 BPM track at
+half time (87 on the set's grid): 138 → 174 is too far to ramp. Rendered end to end (master,
+QA); kicks are found on the delivered stems.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from intellimix.audio import io, render
+from intellimix.audio.mixdown import TrackSource, render_plan
+from intellimix.audio.rhythm import analyze_rhythm
+from intellimix.audio.tempo import set_tempo_of
+from intellimix.planner.plan import TrackFacts, validate_plan
+
+from .drum_signals import synth_drum_track
+from .media import write_wav
+from .mix_signals import drum_track, mix_plan, segment
+
+RATE = 44_100
+NATIVE = {"a": 120.0, "b": 128.0, "c": 140.0, "d": 174.0}
+PLANNER_LIMIT = 0.08
+
+
+def _journey() -> dict:
+    return {
+        "title": "120 to 174",
+        "target": {"bpm": 128.0, "sample_rate": RATE},
+        "segments": [
+            {
+                "id": "s1",
+                "track_id": "a",
+                "source_start_s": 2.0,
+                "source_end_s": 18.0,
+                "bpm": 124.0,
+            },
+            {
+                "id": "s2",
+                "track_id": "b",
+                "source_start_s": 2.0,
+                "source_end_s": 26.0,
+                "bpm": 129.0,
+                "transition_in": {"type": "crossfade", "beats": 16, "ramp_beats": 16},
+            },
+            {
+                "id": "s3",
+                "track_id": "c",
+                "source_start_s": 2.0,
+                "source_end_s": 18.0,
+                "bpm": 138.0,
+                "transition_in": {"type": "bass_swap", "beats": 16, "ramp_beats": 8},
+            },
+            {
+                "id": "s4",
+                "track_id": "d",
+                "source_start_s": 4.0,
+                "source_end_s": 12.0,
+                "bpm": 87.0,
+                "beat_map": "half_time",
+                "transition_in": {"type": "cut", "beats": 0},
+            },
+        ],
+    }
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory) -> dict[str, TrackSource]:
+    folder = tmp_path_factory.mktemp("journey_tracks")
+    sources = {}
+    for track_id, bpm in NATIVE.items():
+        drums = synth_drum_track(
+            "house", bpm=bpm, duration_s=30.0, sample_rate=RATE, first_downbeat_s=0.37
+        )
+        path = write_wav(folder / f"{track_id}.wav", np.stack([drums.audio, drums.audio]), RATE)
+        # The exact grid: the renderer is tested against what the signal is.
+        analysis = {
+            "duration_s": 30.0,
+            "bpm": bpm,
+            "beats": drums.beats.tolist(),
+            "downbeats": drums.downbeats.tolist(),
+        }
+        sources[track_id] = TrackSource(path, analysis)
+    return sources
+
+
+@pytest.fixture(scope="module")
+def journey(library, tmp_path_factory):
+    facts = {t: TrackFacts(30.0, NATIVE[t]) for t in NATIVE}
+    plan = validate_plan(_journey(), facts).model_dump()
+    outcome = render_plan(plan, library, tmp_path_factory.mktemp("journey"))
+    return plan, outcome
+
+
+def _heard_bpm(path: Path, start_s: float, stop_s: float, native: float) -> float:
+    """The tempo a stem plays between two times, read by our beat tracker, in the track's beats."""
+    x = io.read_frames(path, round(start_s * RATE), round(stop_s * RATE)).mean(axis=0)
+    heard = analyze_rhythm(x, RATE)["bpm"]
+    assert heard is not None
+    # A reading at half or double time is the same tempo: count it in the track's own beats.
+    return min((heard * f for f in (0.5, 1.0, 2.0)), key=lambda bpm: abs(bpm / native - 1))
+
+
+def test_the_journey_passes_qa_with_every_overlap_in_phase(journey):
+    _, outcome = journey
+    report = outcome.qa["attempts"][-1]["qa"]
+    assert outcome.qa["passed"], [c for c in report["checks"] if not c["passed"]]
+    checks = {c["name"]: c for c in report["checks"]}
+    offsets = report["measured"]["transition_offsets_ms"]
+    assert set(offsets) == {"s2", "s3"}  # the cut into s4 is not an overlap
+    assert all(abs(ms) <= 10.0 for ms in offsets.values()), offsets
+    # Read segment by segment: the half-time segment's kicks at 174 count as its 87.
+    assert checks["tempo"]["passed"] and set(report["measured"]["segment_bpms"]) >= {"s2", "s3"}
+
+
+def test_every_segment_stays_within_eight_percent_of_its_track(journey):
+    plan, outcome = journey
+    segments, timeline = plan["segments"], outcome.timeline
+    for index, (seg, entry) in enumerate(zip(segments, timeline, strict=True)):
+        own = set_tempo_of(NATIVE[seg["track_id"]], seg.get("beat_map"))
+        # Planned: its own tempo, and its neighbours' wherever it overlaps them.
+        heard = [seg["bpm"]]
+        if index and timeline[index]["transition_in_s"] > 0:
+            heard.append(segments[index - 1]["bpm"])
+        if index + 1 < len(segments) and timeline[index + 1]["transition_in_s"] > 0:
+            heard.append(segments[index + 1]["bpm"])
+        assert max(abs(bpm / own - 1) for bpm in heard) <= PLANNER_LIMIT, seg["id"]
+        # Measured: the tempo of its solo part, on its stem.
+        solo_start = entry["start_s"] + entry["transition_in_s"]
+        solo_stop = timeline[index + 1]["start_s"] if index + 1 < len(timeline) else entry["end_s"]
+        native = NATIVE[seg["track_id"]]
+        played = _heard_bpm(outcome.stems[seg["track_id"]], solo_start, solo_stop, native)
+        assert abs(played / native - 1) <= PLANNER_LIMIT, (seg["id"], played)
+        np.testing.assert_allclose(played / native, entry["stretch"], atol=0.003, err_msg=seg["id"])
+
+
+def test_the_timeline_and_cue_sheet_carry_each_segments_tempo(journey):
+    plan, outcome = journey
+    cues = json.loads(outcome.cues_json.read_text())
+    assert [c["bpm"] for c in cues["cues"]] == [124.0, 129.0, 138.0, 87.0]
+    assert [e["bpm"] for e in cues["timeline"]] == [124.0, 129.0, 138.0, 87.0]
+    ramp = cues["timeline"][2]["tempo_in"]
+    assert (ramp["from_bpm"], ramp["to_bpm"]) == (129.0, 138.0)
+    overlap = cues["timeline"][2]["start_s"], cues["timeline"][1]["end_s"]
+    # An 8-beat ramp centred in a 16-beat overlap.
+    assert overlap[0] < ramp["ramp_start_s"] < ramp["ramp_end_s"] < overlap[1]
+    assert ramp["ramp_start_s"] - overlap[0] == pytest.approx(4 * 60 / 129.0)
+    assert "tempo_in" not in cues["timeline"][3]  # a cut: the tempo changes at the boundary
+
+
+# --- one global tempo, as before tempo journeys ------------------------------------------------
+
+
+def _single_tempo_plan() -> dict:
+    return mix_plan(
+        [
+            segment("s1", "a", 1.0, 9.0, pitch_semitones=1, effects={"reverb": 0.0, "echo": 0.3}),
+            segment("s2", "b", 2.0, 10.0, transition="bass_swap", beats=8),
+            segment("s3", "a", 10.0, 17.0, transition="echo_out", beats=4),
+        ],
+        bpm=124.0,
+        sample_rate=RATE,
+    )
+
+
+def _single_tempo_tracks() -> dict[str, render.TrackAudio]:
+    return {
+        "a": drum_track(bpm=120.0, duration_s=20.0, sample_rate=RATE),
+        "b": drum_track(bpm=128.0, duration_s=20.0, style="techno", seed=1, sample_rate=RATE),
+    }
+
+
+# The premaster of _single_tempo_plan as rendered on main before tempo journeys (da25ed0),
+# float32 bytes. A deliberate change to how mixes sound records a new digest.
+SINGLE_TEMPO_DIGEST = "fedfe9dae0cec3e3f21d38a378e063f6a44529c3524e9e809a3f36f9429d7df7"
+
+
+def test_a_single_tempo_plan_renders_exactly_as_before():
+    result = render.render_mix(_single_tempo_plan(), _single_tempo_tracks())
+    assert hashlib.sha256(result.mix.tobytes()).hexdigest() == SINGLE_TEMPO_DIGEST
+
+
+def test_neutral_tempo_fields_change_nothing():
+    plan, tracks = _single_tempo_plan(), _single_tempo_tracks()
+    spelled = json.loads(json.dumps(plan))
+    for seg in spelled["segments"]:
+        seg.update(bpm=124.0, beat_map="same")
+        if seg["transition_in"]:
+            seg["transition_in"]["ramp_beats"] = 0
+    plain, explicit = render.render_mix(plan, tracks), render.render_mix(spelled, tracks)
+    assert plain.timeline == explicit.timeline
+    np.testing.assert_array_equal(plain.mix, explicit.mix)
+    # Still the one-tempo arithmetic: each segment starts where the last one's overlap begins.
+    end = 0.0
+    for seg, entry in zip(plan["segments"], plain.timeline, strict=True):
+        beats = seg["transition_in"]["beats"] if seg["transition_in"] else 0
+        assert entry["start_s"] == end - float(beats) * 60.0 / 124.0
+        end = (
+            entry["start_s"] + (entry["source_end_s"] - entry["source_start_s"]) / entry["stretch"]
+        )
+        assert entry["end_s"] == end and entry["bpm"] == 124.0 and "tempo_in" not in entry
