@@ -1639,7 +1639,9 @@ def _read_answer(text: _Text, request: PlannerRequest) -> MixIntent | None:
 def read_settings(message: str) -> MixIntent:
     """Only what a message asks of the whole mix (tempo, key, length, loudness, energy curve),
     for a reader that has read its operations another way."""
-    settings = _settings(_Text(message), revising=True)
+    text = _Text(message)
+    _transitions(text, [])  # "a 3 second crossfade": a transition's length, not the mix's
+    settings = _settings(text, revising=True)
     return MixIntent(
         action="revise",
         bpm=settings.bpm,

@@ -344,7 +344,12 @@ def _set_section(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
 def _set_bpm(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     if op.number is None:
         return "A tempo change needs a BPM."
-    bpm = min(max(op.number, MIN_BPM), MAX_BPM)
+    asked = op.number
+    if op.relative == "add":
+        asked = draft.settings.bpm + op.number
+    elif op.relative == "scale":
+        asked = draft.settings.bpm * op.number
+    bpm = round(min(max(asked, MIN_BPM), MAX_BPM), 1)
     settings = replace(draft.settings, bpm=bpm)
     return replace(draft, settings=settings, changes=(*draft.changes, f"Tempo now {bpm:g} BPM."))
 

@@ -138,7 +138,8 @@ class EditOperation(_Model):
     number: Finite | None = None
     relative: Literal["add", "scale"] | None = Field(
         default=None,
-        description="For set_duration: add `number` seconds (negative shortens) or scale by it.",
+        description="For set_duration: add `number` seconds (negative shortens) or scale by "
+        "it; for set_bpm: add `number` BPM (negative slows) or scale the tempo by it.",
     )
     text: str | None = None
     transition: TransitionRequest | None = None

@@ -154,6 +154,23 @@ RULES: dict[str, list[Pattern]] = {
         [C("BIT"), GAP, W("longer", "shorter")],
         [W("longer", "shorter")],
     ],
+    # After "transition": "make the blend quicker" is a shorter transition, "quicker" a tempo.
+    "tempo": [
+        [W("faster", "quicker", "slower")],
+        [
+            W("speed", "slow"),
+            W("it", "things", "everything", "this", "that", op="?"),
+            W("up", "down"),
+        ],
+        [W("pick"), W("up"), W("the"), W("pace", "tempo")],
+        [W("pick"), W("the"), W("pace", "tempo"), W("up")],
+        [
+            W("raise", "increase", "bump", "push", "lower", "decrease", "reduce", "drop"),
+            W("the", op="?"),
+            W("tempo", "bpm", "speed", "pace"),
+        ],
+        [W("tempo", "bpm"), W("up", "down")],
+    ],
 }
 
 

@@ -15,6 +15,7 @@ from typing import Any, Literal, cast, get_args
 
 from spacy.tokens import Doc, Span, Token
 
+from intellimix.planner.changes import mix_length
 from intellimix.planner.compat import energy_of, tempo_fit
 from intellimix.planner.intent import find_key
 from intellimix.planner.plan import MixPlan, TransitionType
@@ -73,7 +74,24 @@ def clauses(doc: Doc) -> list[Span]:
             start = token.i + 1
     if start < len(doc):
         spans.append(doc[start:])
-    return spans
+    joined: list[Span] = []
+    for span in spans:
+        if joined and _only_a_length(span):
+            # "make it shorter, about 30 seconds", "make the blend longer, 8 seconds": the
+            # length belongs to the change before it
+            joined[-1] = doc[joined[-1].start : span.end]
+        else:
+            joined.append(span)
+    return joined
+
+
+def _only_a_length(span: Span) -> bool:
+    """A clause that says a length and asks nothing by itself ("about 30 seconds")."""
+    measured = any(
+        has(token, "UNIT") and token.i > span.start and has(span.doc[token.i - 1], "NUM")
+        for token in span
+    )
+    return measured and not frames_of(span)
 
 
 def _inside_pair(doc: Doc, token: Token) -> bool:
@@ -491,7 +509,7 @@ def _swap(clause: Span, conversation: Conversation, reading: Reading) -> None:
 
 def _transition(clause: Span, conversation: Conversation, reading: Reading) -> None:
     kind = _transition_type(clause)
-    beats, change = _beats(clause)
+    beats, change = _beats(clause, conversation.plan.target.bpm if conversation.plan else None)
     indexes = _boundaries(clause, conversation, kind)
     if kind is None and beats is None and change is None:
         return
@@ -536,7 +554,11 @@ def _type_word(clause: Span) -> str | None:
     return first_kind
 
 
-def _beats(clause: Span) -> tuple[int | None, Literal["longer", "shorter"] | None]:
+def _beats(
+    clause: Span, bpm: float | None
+) -> tuple[int | None, Literal["longer", "shorter"] | None]:
+    """The length a clause gives a transition: beats, bars or phrases as counted, seconds at the
+    mix's tempo ("a 3 second crossfade" at 120 BPM is 6 beats), or longer/shorter."""
     tokens = list(clause)
     for i, token in enumerate(tokens):
         unit = value(token, "UNIT")
@@ -544,6 +566,9 @@ def _beats(clause: Span) -> tuple[int | None, Literal["longer", "shorter"] | Non
             count = float(value(tokens[i - 1], "NUM") or 0)
             beats = count * {"beat": 1, "bar": 4, "phrase": 32}[unit]
             return max(0, min(int(beats), 64)), None
+        if unit == "second" and bpm and i > 0 and has(tokens[i - 1], "NUM"):
+            seconds = float(value(tokens[i - 1], "NUM") or 0)
+            return max(1, min(round(seconds * bpm / 60), 64)), None
     for token in tokens:
         length = value(token, "LEN")
         if length is None:
@@ -787,22 +812,78 @@ def _duration(clause: Span, conversation: Conversation, reading: Reading) -> Non
                 EditOperation(op="set_duration", number=float(scale), relative="scale")
             )
             return
-    seconds = None
+    seconds, number_at = None, 0
     for i, token in enumerate(tokens):
         unit = value(token, "UNIT")
         if unit in ("second", "minute") and i > 0 and has(tokens[i - 1], "NUM"):
             seconds = float(value(tokens[i - 1], "NUM") or 0) * (60 if unit == "minute" else 1)
+            number_at = i - 1
             break
     less = any(value(t, "MORE") == "less" for t in tokens)
     if seconds is not None:
-        reading.edits.append(
-            EditOperation(op="set_duration", number=-seconds if less else seconds, relative="add")
-        )
+        if _names_the_new_length(tokens, number_at, seconds, less, conversation):
+            reading.edits.append(EditOperation(op="set_duration", number=seconds))
+        else:
+            change = -seconds if less else seconds
+            reading.edits.append(EditOperation(op="set_duration", number=change, relative="add"))
         return
     bit = any(has(t, "BIT") for t in tokens)
     factor = (0.9 if bit else 0.8) if less else (1.1 if bit else 1.25)
     reading.edits.append(EditOperation(op="set_duration", number=factor, relative="scale"))
 
+
+def _names_the_new_length(
+    tokens: Sequence[Token], number_at: int, seconds: float, less: bool, conversation: Conversation
+) -> bool:
+    """'make it shorter, about 30 seconds' / 'longer, to 4 minutes' name the length the mix
+    should have; 'shorter by 30 seconds', '30 seconds longer' and 'add a minute' name a change.
+    The length must also go the asked way from the mix's length now."""
+    direction = next(
+        (i for i, t in enumerate(tokens[:number_at]) if t.lower_ in ("longer", "shorter")), None
+    )
+    if direction is None:
+        return False
+    between = {t.lower_ for t in tokens[direction + 1 : number_at]}
+    plan = conversation.plan
+    bpms = {t.id: t.bpm for t in conversation.library.values()}
+    now = mix_length(plan, bpms) if plan is not None else None
+    if "by" in between or any(has(t, "BIT") for t in tokens) or now is None:
+        return False  # "shorter by 30 seconds", "a tiny bit shorter, 10 sec": a change
+    if not (seconds < now if less else seconds > now):
+        return False
+    # "shorter, about 30 seconds" / "longer, to 4 minutes" say where to; a bare "longer, 4
+    # minutes" does too when as a change it would more than halve or double the mix
+    return bool(between & _NEW_LENGTH_LEADS) or ("," in between and seconds > now / 2)
+
+
+_NEW_LENGTH_LEADS = frozenset({"to", "about", "around", "roughly", "approximately", "like"})
+
+
+def _tempo(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    """'a bit faster', 'slow it down', 'speed it up by 4 bpm', '5% slower': the mix's tempo,
+    moved from where it is (a nudge of NUDGE_BPM, a small one of SMALL_NUDGE_BPM)."""
+    tokens = list(clause)
+    words = {t.lower_ for t in tokens}
+    sign = -1.0 if words & _SLOWER_WORDS else 1.0
+    for i, token in enumerate(tokens[:-1]):
+        if not has(token, "NUM"):
+            continue
+        amount = float(value(token, "NUM") or 0)
+        following = tokens[i + 1]
+        if following.text == "%" and 0 < amount < 100:
+            factor = 1 + sign * amount / 100
+            reading.edits.append(EditOperation(op="set_bpm", number=factor, relative="scale"))
+            return
+        if value(following, "UNIT") == "bpm" and 0 < amount <= MAX_TEMPO_NUDGE_BPM:
+            reading.edits.append(EditOperation(op="set_bpm", number=sign * amount, relative="add"))
+            return
+    nudge = SMALL_NUDGE_BPM if any(has(t, "BIT") for t in tokens) else NUDGE_BPM
+    reading.edits.append(EditOperation(op="set_bpm", number=sign * nudge, relative="add"))
+
+
+NUDGE_BPM, SMALL_NUDGE_BPM = 4.0, 2.0
+MAX_TEMPO_NUDGE_BPM = 40.0  # "40 bpm faster" is a change; "126 bpm" is a tempo, read elsewhere
+_SLOWER_WORDS = frozenset({"slower", "slow", "down", "lower", "decrease", "reduce", "drop"})
 
 _HANDLERS = {
     "secret": _secret,
@@ -822,6 +903,7 @@ _HANDLERS = {
     "move": _move,
     "section_edge": _section_edge,
     "duration": _duration,
+    "tempo": _tempo,
 }
 
 

@@ -36,6 +36,7 @@ _SPLIT_UNITS = re.compile(
 )
 _HYPHEN_NUMBER = re.compile(r"(?<=\d)-(?=[a-z])")
 _ARROWS = re.compile(r"\s*(?:->|→|=>|>)\s*")
+_ORDINAL_TAG = re.compile(r"\|ORD=[^|]*")
 _NUMBER_WORD_RE = re.compile(
     r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b"
 )
@@ -110,6 +111,12 @@ def tag(message: str, library: Sequence[LibraryTrack]) -> Doc:
     for token in doc:
         if _is_number(token.text):
             token._.tags += "|NUM=" + token.text.replace(",", ".")
+    for token in doc[:-1]:
+        if token.lower_ in ("a", "an") and value(doc[token.i + 1], "UNIT"):
+            token._.tags += "|NUM=1"  # "add a minute", "an 8 bar blend" keeps its own number
+    for token in doc[1:]:
+        if value(token, "UNIT") and value(doc[token.i - 1], "NUM"):
+            token._.tags = _ORDINAL_TAG.sub("", token._.tags)  # "3 second": a unit, not "2nd"
     return doc
 
 
