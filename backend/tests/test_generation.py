@@ -13,6 +13,7 @@ from intellimix.audio.errors import AudioError
 from intellimix.extensions import db
 from intellimix.history.models import Job
 from intellimix.library.models import Track
+from intellimix.library.serializers import WAVEFORM_FIELDS
 from intellimix.runs import service as runs
 from intellimix.runs.models import Run
 from intellimix.runs.queue import Delivery
@@ -77,7 +78,7 @@ def test_generate_end_to_end(app, api, user, tmp_path):
     )
     assert track["title"] == "House in A minor · 124 BPM"
     assert track["original_filename"] == "track.wav"
-    assert set(track["analysis"]) == (set(ANALYSIS_FIELDS) - {"peaks"}) | {"uncertain"}
+    assert set(track["analysis"]) == (set(ANALYSIS_FIELDS) - WAVEFORM_FIELDS) | {"uncertain"}
     assert track["analysis"]["bpm"] > 0 and track["analysis"]["key"]
     assert api.client.get(track["audio_url"]).status_code == 200
 

@@ -14,6 +14,7 @@ from flask import Flask
 
 from intellimix.extensions import db
 from intellimix.library.models import Track
+from intellimix.library.serializers import WAVEFORM_FIELDS
 from intellimix.runs.queue import Delivery
 from intellimix.runs.worker import execute_delivery
 
@@ -68,10 +69,15 @@ def test_upload_analyse_and_read_back(app, client, user, beat_wav):
     assert finished["result"]["track_id"] == track["id"]
     detail = client.get(f"/api/v1/tracks/{track['id']}", headers=headers).get_json()["track"]
     assert detail["status"] == "ready"
-    assert set(detail["analysis"]) == (set(ANALYSIS_FIELDS) - {"peaks"}) | {"uncertain"}
+    assert set(detail["analysis"]) == (set(ANALYSIS_FIELDS) - WAVEFORM_FIELDS) | {"uncertain"}
     assert abs(detail["analysis"]["bpm"] - 124.0) < 0.5
     peaks = client.get(f"/api/v1/tracks/{track['id']}/peaks", headers=headers).get_json()
     assert len(peaks["peaks"]) == 1000 and len(peaks["peaks"][0]) == 2
+    assert {name: len(levels) for name, levels in peaks["bands"].items()} == {
+        "low": 4000,
+        "mid": 4000,
+        "high": 4000,
+    }
     listed = client.get("/api/v1/tracks", headers=headers).get_json()
     assert (
         listed["total"] == 1 and listed["items"][0]["analysis"]["bpm"] == detail["analysis"]["bpm"]
@@ -234,6 +240,29 @@ def test_peaks_before_analysis_is_a_conflict(client, user, tmp_path):
     ).get_json()["track"]["id"]
     response = client.get(f"/api/v1/tracks/{track_id}/peaks", headers=headers)
     assert response.status_code == 409 and response.get_json()["error"]["code"] == "TRACK_NOT_READY"
+
+
+def test_waveform_bands_are_measured_once_for_a_track_analysed_without_them(
+    app, client, user, tmp_path
+):
+    """Tracks analysed before band peaks existed get them from their audio on first request."""
+    _, headers = user
+    bass = tone(seconds=3, channels=1, frequency=60.0)
+    body = _upload(client, headers, write_wav(tmp_path / "bass.wav", bass, 44100)).get_json()
+    _analyse(app, body["run"]["id"])
+    track_id = body["track"]["id"]
+    with app.app_context():
+        track = db.session.get(Track, track_id)
+        track.analysis = {k: v for k, v in track.analysis.items() if k != "band_peaks"}
+        db.session.commit()
+    bands = client.get(f"/api/v1/tracks/{track_id}/peaks", headers=headers).get_json()["bands"]
+    # A 60 Hz tone at −6 dBFS: the low band carries it (within 10 %), the highs stay silent.
+    # 4000 slices of 3 s are shorter than its period, so each 40 slices (30 ms) are compared.
+    low = np.array(bands["low"][400:3600]).reshape(-1, 40).max(axis=1)
+    np.testing.assert_allclose(low, 0.5, rtol=0.1)
+    assert max(bands["high"][400:3600]) < 0.02
+    with app.app_context():
+        assert db.session.get(Track, track_id).analysis["band_peaks"] == bands
 
 
 def test_audio_with_range_bearer_and_signed_url(make_app, db_backend, tmp_path):

@@ -63,8 +63,8 @@ try {
   page.on("console", (message) => message.type() === "error" && recordConsoleError(message));
   page.on("pageerror", (error) => consoleErrors.push(`uncaught: ${error.message}`));
 
-  await scenario(page);
-  await narrowScreen(context);
+  const threadUrl = await scenario(page);
+  await narrowScreen(context, threadUrl);
   if (consoleErrors.length) throw new Error(`browser console errors:\n${consoleErrors.join("\n")}`);
   log("passed");
 } catch (error) {
@@ -239,18 +239,99 @@ async function scenario(page) {
     }
   });
 
-  await step(page, "edit-timeline", async () => {
+  const threadUrl = page.url();
+  const tracksSeen = recordTrackDetails(page);
+  const editor = page.getByTestId("timeline-editor");
+  const arrangement = editor.getByTestId("arrangement");
+
+  await step(page, "arrangement-1440", async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
     await page
       .getByTestId("mix-card")
       .first()
       .getByRole("button", { name: /edit timeline/i })
       .click();
-    const editor = page.getByTestId("timeline-editor");
-    await editor.waitFor();
+    await arrangement.waitFor();
+    await arrangement.getByRole("slider", { name: "Out point of Warehouse Sunrise" }).waitFor();
+    await arrangement.getByRole("slider", { name: "Transition into Night Runner" }).waitFor();
+    await expectWaveformsDrawn(page);
+    await expectLabelledControls(page, "the arrangement");
+  });
+
+  await step(page, "arrangement-drag-cut", async () => {
+    // The cut between the two tracks: Warehouse Sunrise's out point, dragged two seconds of the
+    // view earlier and snapped to a beat of its track; the mix gets shorter.
+    const handle = arrangement.getByRole("slider", { name: "Out point of Warehouse Sunrise" });
+    const before = Number(await handle.getAttribute("aria-valuenow"));
+    const total = await editor.getByTestId("timeline-total").textContent();
+    await dragBy(page, handle, -2 * (await pixelsPerSecond(handle)));
+    const after = Number(await handle.getAttribute("aria-valuenow"));
+    const beats = tracksSeen["Warehouse Sunrise"]?.analysis?.beats ?? [];
+    if (!(after < before - 1) || !beats.some((beat) => Math.abs(beat - after) < 0.002)) {
+      throw new Error(`the dragged cut went from ${before} to ${after} s, not earlier onto a beat`);
+    }
+    await page.waitForFunction(
+      ([element, old]) => element.textContent !== old,
+      [await editor.getByTestId("timeline-total").elementHandle(), total],
+    );
+  });
+
+  await step(page, "arrangement-drag-transition", async () => {
+    // The crossfade's start dragged earlier: it lengthens, in whole beats.
+    const edge = arrangement.getByRole("slider", { name: "Transition into Night Runner" });
+    const beatsOf = async () => Number(/(\d+) beats/.exec(await edge.getAttribute("aria-valuetext"))?.[1]);
+    const before = await beatsOf();
+    await dragBy(page, edge, -3 * (await pixelsPerSecond(edge)));
+    const after = await beatsOf();
+    if (!(after >= before + 4)) throw new Error(`the transition went from ${before} to ${after} beats`);
+  });
+
+  await step(page, "arrangement-keyboard", async () => {
+    const handle = arrangement.getByRole("slider", { name: "In point of Night Runner" });
+    await handle.focus();
+    const before = Number(await handle.getAttribute("aria-valuenow"));
+    await page.keyboard.press("ArrowRight");
+    const beat = Number(await handle.getAttribute("aria-valuenow"));
+    await page.keyboard.press("Shift+ArrowRight");
+    const bar = Number(await handle.getAttribute("aria-valuenow"));
+    // A beat at the track's tempo is 0.4–0.6 s for the demo set; a bar is four of them.
+    if (!(beat - before > 0.3 && beat - before < 0.7 && bar - beat > 0.3 && bar - beat <= 2.5)) {
+      throw new Error(`keys moved the in point ${before} → ${beat} → ${bar} s`);
+    }
+    await page.keyboard.press("ArrowLeft");
+    if (Number(await handle.getAttribute("aria-valuenow")) >= bar) throw new Error("ArrowLeft did not move the in point back");
+  });
+
+  await step(page, "arrangement-playhead", async () => {
+    await arrangement.getByRole("button", { name: /play mix/i }).click();
+    const playhead = arrangement.getByTestId("arrangement-playhead");
+    await playhead.waitFor();
+    const at = async () => Number(await playhead.getAttribute("data-seconds"));
+    await page.waitForFunction((element) => Number(element?.getAttribute("data-seconds")) > 0.5, await playhead.elementHandle(), {
+      timeout: 15_000,
+    });
+    const first = await at();
+    const x1 = (await playhead.boundingBox()).x;
+    await page.waitForFunction(
+      ([element, from]) => Number(element?.getAttribute("data-seconds")) > from + 1,
+      [await playhead.elementHandle(), first],
+      { timeout: 15_000 },
+    );
+    const x2 = (await playhead.boundingBox()).x;
+    if (!(x2 > x1)) throw new Error(`the playhead did not move on screen (${x1} → ${x2})`);
+  });
+
+  await step(page, "edit-timeline", async () => {
+    await arrangement.getByRole("button", { name: /pause mix/i }).click();
+    // The form editing lives on in the details.
+    await editor.getByTestId("timeline-details").locator("summary").click();
     await editor.getByTestId("timeline-lane").nth(1).waitFor();
     const length = editor.getByLabel(/transition length/i).first();
     await length.fill("8");
     await length.press("Tab");
+    await arrangement.getByRole("slider", { name: "Transition into Night Runner" }).waitFor();
+    const text = await arrangement.getByRole("slider", { name: "Transition into Night Runner" }).getAttribute("aria-valuetext");
+    if (!/ 8 beats/.test(text)) throw new Error(`the arrangement did not follow the form: ${text}`);
     await expectLabelledControls(page, "the timeline editor");
   });
 
@@ -418,6 +499,60 @@ async function scenario(page) {
     await page.getByRole("dialog").getByRole("button", { name: "Delete track" }).click();
     await page.getByTestId("library-page").waitFor();
   });
+  return threadUrl;
+}
+
+/** Pixels per second of the arrangement around `handle`: its content is the mix's length wide at that zoom. */
+async function pixelsPerSecond(handle) {
+  return handle.evaluate((element) => {
+    const content = element.closest(".arr-content");
+    const handles = [...content.querySelectorAll('[role="slider"][aria-label^="Out point"]')];
+    const last = handles.at(-1);
+    const clock = document.querySelector('[data-testid="timeline-total"]').textContent;
+    const [minutes, seconds] = clock.split(":").map(Number);
+    return parseFloat(last.style.left) / (minutes * 60 + seconds);
+  });
+}
+
+/** Press on the middle of `handle`, move `dx` pixels in steps, let go. */
+async function dragBy(page, handle, dx) {
+  await handle.scrollIntoViewIfNeeded();
+  const box = await handle.boundingBox();
+  const x = box.x + box.width / 2;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + dx, y, { steps: 8 });
+  await page.mouse.up();
+}
+
+/** Every track detail the studio reads (GET /tracks/<id>), by title: the editor loads its plan's tracks so. */
+function recordTrackDetails(page) {
+  const byTitle = {};
+  page.on("response", async (response) => {
+    if (!/\/api\/v1\/tracks\/[\w-]+$/.test(new URL(response.url()).pathname) || response.request().method() !== "GET") return;
+    const body = await response.json().catch(() => null);
+    if (body?.track) byTitle[body.track.title] = body.track;
+  });
+  return byTitle;
+}
+
+/** The arrangement's canvas holds coloured waveform pixels (the three bands), not just the grid. */
+async function expectWaveformsDrawn(page) {
+  await page.waitForFunction(() => {
+    const canvas = document.querySelector(".arr-canvas");
+    const context = canvas?.getContext("2d");
+    if (!context || canvas.width === 0) return false;
+    const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+    let blue = 0;
+    let amber = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (b > 200 && r < 100) blue += 1;
+      if (r > 200 && g > 130 && b < 60) amber += 1;
+    }
+    return blue > 500 && amber > 500;
+  });
 }
 
 /** The themed player inside `scope` shows a length before anything played (metadata preloaded). */
@@ -488,7 +623,7 @@ function toneWav(seconds, rate = 22050) {
   return Buffer.concat([header, data]);
 }
 
-async function narrowScreen(context) {
+async function narrowScreen(context, threadUrl) {
   const page = await context.newPage();
   page.on("console", (message) => message.type() === "error" && recordConsoleError(message, " (narrow)"));
   await page.setViewportSize({ width: 390, height: 844 });
@@ -500,6 +635,23 @@ async function narrowScreen(context) {
     await page.getByTestId("thread-sidebar").waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 1) throw new Error(`the studio is ${overflow}px wider than a 390px screen`);
+  });
+  await step(page, "narrow-arrangement", async () => {
+    // On a phone the arrangement scrolls inside its box; the page itself stays 390 px wide.
+    await page.goto(threadUrl);
+    await page
+      .getByTestId("mix-card")
+      .first()
+      .getByRole("button", { name: /edit timeline/i })
+      .click();
+    const arrangement = page.getByTestId("arrangement");
+    await arrangement.getByRole("slider", { name: "Transition into Night Runner" }).waitFor();
+    await expectWaveformsDrawn(page);
+    await arrangement.getByRole("button", { name: "Zoom in" }).click();
+    await arrangement.getByRole("button", { name: "Zoom in" }).click();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 1) throw new Error(`the arrangement is ${overflow}px wider than a 390px screen`);
+    await expectLabelledControls(page, "the arrangement on a phone");
   });
   await step(page, "narrow-library", async () => {
     await page.goto("/library");

@@ -31,6 +31,9 @@ ANALYSIS_SAMPLE_RATE = 22_050
 MAX_MEASURED_SAMPLE_RATE = 48_000
 MIN_ANALYSIS_SECONDS = 2.0  # a beat needs a couple of seconds to show
 PEAK_POINTS = 1000
+# Finer than the overview peaks: the arrangement view zooms in to single beats (75 ms a point
+# over five minutes).
+BAND_PEAK_POINTS = 4000
 
 
 def analyze_file(
@@ -120,6 +123,7 @@ def _analyze(
             duration_s=duration_s,
         )
         peaks = structure.waveform_peaks(samples, points=PEAK_POINTS)
+        bands = structure.band_peaks(mono, ANALYSIS_SAMPLE_RATE, points=BAND_PEAK_POINTS)
     report("done", 98, "Analysis complete")
     return {
         "duration_s": round(duration_s, 3),
@@ -133,7 +137,17 @@ def _analyze(
         "sections": sections,
         "energy_curve": energy,
         "peaks": peaks,
+        "band_peaks": bands,
     }
+
+
+def waveform_bands(
+    path: Path, *, max_samples: int = DEFAULT_MAX_DECODED_SAMPLES
+) -> dict[str, list[float]]:
+    """`band_peaks` of a file, as the analysis stores them (for tracks analysed before it did)."""
+    decoded = decode(path, max_samples=max_samples)
+    mono = resample(to_mono(decoded.samples), decoded.sample_rate, ANALYSIS_SAMPLE_RATE)
+    return structure.band_peaks(mono, ANALYSIS_SAMPLE_RATE, points=BAND_PEAK_POINTS)
 
 
 def warm_up() -> None:

@@ -13,6 +13,9 @@ Units, chosen for charts and for the planner:
   over `ENERGY_RANGE_DB`: 1 = loudest, 0.5 = 20 dB down, 0 = 40 dB or more down. A dB scale
   keeps quiet intros and breaks visible when drawn.
 - peaks: [min, max] of the mono mix per bucket, clipped to −1..1, rounded to 0.0001.
+- band peaks: the largest |sample| per bucket of the low (< 200 Hz), mid (200 Hz–2 kHz) and
+  high (≥ 2 kHz) bands, clipped to 0..1, rounded to 0.0001 — what a DJ waveform colours by
+  (rekordbox's three-band view splits about there).
 
 Sections: cut at the rhythm analysis's phrase starts (else at bar-grid boundaries from
 clustering beat-synchronous MFCC, chroma and level); neighbours that sound alike at a similar
@@ -70,6 +73,10 @@ CHAIN_RISE_DB: Final = 1.0  # an earlier span joins a build when it too climbs t
 DROP_LOW_JUMP_DB: Final = 6.0  # the band under 150 Hz jumps this much into a drop...
 DROP_LOW_EXCESS_DB: Final = 2.0  # ...and this much more than the overall level does
 LOW_EDGE_HZ: Final = 150.0
+# The three-band waveform's crossovers (Hz): kick and bass below, vocals and most instruments
+# between, hats and air above.
+WAVEFORM_CROSSOVERS_HZ: Final = (200.0, 2000.0)
+WAVEFORM_FILTER_ORDER: Final = 4
 
 
 class Section(TypedDict):
@@ -263,6 +270,40 @@ def waveform_peaks(samples: FloatArray, *, points: int = 1000) -> list[list[floa
     pairs = np.stack([np.minimum.reduceat(mono, starts), np.maximum.reduceat(mono, starts)], 1)
     # float64 before rounding, or float32's nearest value prints as 0.08240000158548355.
     return np.round(np.clip(pairs.astype(np.float64), -1.0, 1.0), 4).tolist()
+
+
+def band_peaks(mono: FloatArray, sample_rate: int, *, points: int = 1000) -> dict[str, list[float]]:
+    """Per bucket, the peak level of the low, mid and high band of a mono signal (0..1).
+
+    Butterworth crossovers run once over the signal (causal filters: their phase shift moves a
+    peak by a millisecond or so, far less than a bucket), then each bucket keeps its largest
+    |sample|, as `waveform_peaks` does.
+    """
+    y = _as_mono(mono)
+    sr = _check_rate(sample_rate)
+    if isinstance(points, bool) or not isinstance(points, (int, np.integer)) or points < 1:
+        raise _invalid(f"points must be a positive integer, got {points!r}.")
+    low_hz, high_hz = WAVEFORM_CROSSOVERS_HZ
+    nyquist = sr / 2
+    filters = {
+        "low": scipy.signal.butter(WAVEFORM_FILTER_ORDER, low_hz, "lowpass", fs=sr, output="sos"),
+        "mid": scipy.signal.butter(
+            WAVEFORM_FILTER_ORDER // 2,
+            [low_hz, min(high_hz, 0.99 * nyquist)],
+            "bandpass",
+            fs=sr,
+            output="sos",
+        ),
+        "high": scipy.signal.butter(
+            WAVEFORM_FILTER_ORDER, min(high_hz, 0.99 * nyquist), "highpass", fs=sr, output="sos"
+        ),
+    }
+    starts = (np.arange(points, dtype=np.int64) * y.size) // points
+    bands: dict[str, list[float]] = {}
+    for name, sos in filters.items():
+        level = np.abs(scipy.signal.sosfilt(sos, y.astype(np.float64, copy=False)))
+        bands[name] = np.round(np.clip(np.maximum.reduceat(level, starts), 0.0, 1.0), 4).tolist()
+    return bands
 
 
 # --- sections -------------------------------------------------------------------------------

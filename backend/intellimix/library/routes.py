@@ -146,7 +146,7 @@ def delete_track(track_id: str) -> Response:
 @jwt_required()
 def track_peaks(track_id: str) -> dict[str, Any]:
     track = service.get_owned_track(track_id, get_jwt_identity())
-    return {"track_id": track.id, "duration_s": track.duration_s, "peaks": service.peaks(track)}
+    return {"track_id": track.id, "duration_s": track.duration_s, **service.waveform(track)}
 
 
 @bp.get(f"{TRACK}/audio")

@@ -12,6 +12,7 @@ from intellimix.web.file_tokens import sign_file
 
 # What a list row shows of the analysis; detail shows all of it but the waveform peaks,
 # which have their own endpoint.
+WAVEFORM_FIELDS = frozenset({"peaks", "band_peaks"})
 SUMMARY_FIELDS = (
     "bpm",
     "bpm_confidence",
@@ -45,7 +46,7 @@ def uncertainty(analysis: dict[str, Any]) -> dict[str, bool]:
 def track_to_dict(track: Track, *, detail: bool = False) -> dict[str, Any]:
     analysis = track.analysis or {}
     shown = (
-        {k: v for k, v in analysis.items() if k != "peaks"}
+        {k: v for k, v in analysis.items() if k not in WAVEFORM_FIELDS}
         if detail
         else {k: analysis[k] for k in SUMMARY_FIELDS if k in analysis}
     )

@@ -396,7 +396,12 @@ def delete(track: Track) -> None:
         get_storage().delete_tree(folder)
 
 
-def peaks(track: Track) -> list[list[float]]:
+def waveform(track: Track) -> dict[str, Any]:
+    """The track's waveform: [min, max] peaks and the three-band peaks a DJ view colours by.
+
+    Tracks analysed before the analysis kept band peaks get them here, once: measured from the
+    stored audio and kept with the analysis.
+    """
     analysis = track.analysis or {}
     if track.status != "ready" or "peaks" not in analysis:
         raise ApiError(
@@ -404,4 +409,14 @@ def peaks(track: Track) -> list[list[float]]:
             code="TRACK_NOT_READY",
             status=409,
         )
-    return list(analysis["peaks"])
+    bands = analysis.get("band_peaks")
+    if bands is None and track.media_file:
+        from intellimix.audio.analysis import waveform_bands
+
+        bands = waveform_bands(
+            get_storage().path(track.media_file),
+            max_samples=current_app.config["MAX_DECODED_SAMPLES"],
+        )
+        track.analysis = {**analysis, "band_peaks": bands}  # a new dict: the JSON column sees it
+        db.session.commit()
+    return {"peaks": list(analysis["peaks"]), "bands": bands}

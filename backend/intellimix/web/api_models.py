@@ -174,10 +174,19 @@ class DemoTracks(BaseModel):
     runs: list[Run]
 
 
+class WaveformBands(BaseModel):
+    low: list[float] = Field(description="Peak level under 200 Hz per point, 0..1.")
+    mid: list[float] = Field(description="Peak level from 200 Hz to 2 kHz per point, 0..1.")
+    high: list[float] = Field(description="Peak level above 2 kHz per point, 0..1.")
+
+
 class Peaks(BaseModel):
     track_id: str
     duration_s: float | None
     peaks: list[list[float]]
+    bands: WaveformBands | None = Field(
+        None, description="Three-band peaks (4000 points); null without stored audio."
+    )
 
 
 class JobFile(BaseModel):

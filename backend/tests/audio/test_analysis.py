@@ -40,6 +40,7 @@ FIELDS = [
     "sections",
     "energy_curve",
     "peaks",
+    "band_peaks",
 ]
 
 

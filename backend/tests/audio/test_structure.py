@@ -13,6 +13,7 @@ from intellimix.audio.errors import AudioError, EmptyAudio, TooManyChannels
 from intellimix.audio.structure import (
     BANDS,
     Section,
+    band_peaks,
     energy_curve,
     sections,
     spectral_balance,
@@ -471,3 +472,36 @@ def test_peaks_of_silence_are_zero_and_points_are_checked() -> None:
     assert error.value.code == "INVALID_ARGUMENT"
     with pytest.raises(EmptyAudio):
         waveform_peaks(np.zeros((2, 0), np.float32))
+
+
+@pytest.mark.parametrize(
+    "freq, loud_band",
+    [(60.0, "low"), (800.0, "mid"), (6000.0, "high")],
+)
+def test_band_peaks_put_a_sine_in_its_band(freq: float, loud_band: str) -> None:
+    bands = band_peaks(_sine(freq, 2.0, amp=0.5), SR, points=20)
+    assert list(bands) == ["low", "mid", "high"]
+    assert all(len(levels) == 20 for levels in bands.values())
+    # Past the filters' first bucket (their start-up), the sine's own band holds its full peak
+    # (within 10 %: a Butterworth passband ripples none, its edges lose a little) and the others
+    # at least 20 dB less.
+    levels = {name: np.array(values[1:]) for name, values in bands.items()}
+    assert_allclose(levels[loud_band], 0.5, rtol=0.1)
+    for name, values in levels.items():
+        if name != loud_band:
+            assert values.max() < 0.05, (name, values.max())
+
+
+def test_band_peaks_follow_where_the_sound_is() -> None:
+    quiet_then_kick = np.concatenate([np.zeros(SR, np.float32), _sine(60.0, 1.0, amp=0.8)])
+    low = band_peaks(quiet_then_kick, SR, points=10)["low"]
+    assert_allclose(low[:5], 0.0, atol=1e-4)
+    assert_allclose(low[6:], 0.8, rtol=0.1)
+
+
+def test_band_peaks_check_their_input() -> None:
+    with pytest.raises(AudioError) as error:
+        band_peaks(_sine(440.0, 1.0), SR, points=0)
+    assert error.value.code == "INVALID_ARGUMENT"
+    with pytest.raises(EmptyAudio):
+        band_peaks(np.zeros(0, np.float32), SR)

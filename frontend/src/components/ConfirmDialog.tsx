@@ -14,6 +14,8 @@ export interface ConfirmOptions {
 interface ConfirmDialogProps extends ConfirmOptions {
   onConfirm: () => void;
   onCancel: () => void;
+  /** Where it renders: document.body, or the modal <dialog> it was asked from (the rest of the page is inert). */
+  container?: Element;
 }
 
 const FOCUSABLE =
@@ -32,6 +34,7 @@ export function ConfirmDialog({
   tone = "default",
   onConfirm,
   onCancel,
+  container = document.body,
 }: ConfirmDialogProps) {
   const titleId = useId();
   const messageId = useId();
@@ -95,7 +98,7 @@ export function ConfirmDialog({
         </div>
       </div>
     </div>,
-    document.body,
+    container,
   );
 }
 
@@ -104,12 +107,15 @@ export function ConfirmDialog({
  * confirms; render `dialog` once where the component renders.
  */
 export function useConfirm() {
-  const [asked, setAsked] = useState<(ConfirmOptions & { resolve: (answer: boolean) => void }) | null>(null);
+  const [asked, setAsked] = useState<(ConfirmOptions & { resolve: (answer: boolean) => void; container: Element }) | null>(null);
 
   const confirm = useCallback(
     (options: ConfirmOptions) =>
       new Promise<boolean>((resolve) => {
-        setAsked({ ...options, resolve });
+        // Asked from inside a modal <dialog> (the timeline editor), the question must render
+        // inside it: everything outside a modal dialog is inert.
+        const container = document.activeElement?.closest("dialog[open]") ?? document.body;
+        setAsked({ ...options, resolve, container });
       }),
     [],
   );

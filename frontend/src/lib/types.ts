@@ -143,10 +143,19 @@ export interface Track {
   updated_at: IsoTime;
 }
 
+/** Peak levels (0..1) of a track's low (< 200 Hz), mid and high (≥ 2 kHz) bands over equal slices. */
+export interface WaveformBands {
+  low: number[];
+  mid: number[];
+  high: number[];
+}
+
 export interface Peaks {
   track_id: Id;
   duration_s: number;
   peaks: [number, number][];
+  /** null for a track without stored audio. */
+  bands?: WaveformBands | null;
 }
 
 // --- MixPlan (DESIGN §5) ---------------------------------------------------------------
@@ -541,6 +550,8 @@ export interface TimelineEditorProps {
   plan: MixPlan;
   /** Every track the plan uses, with its analysis (bpm, downbeats, sections). */
   tracks: Record<Id, Track>;
+  /** The rendered mix of this plan, when there is one: the arrangement plays it under its playhead. */
+  mixAudioUrl?: string | null;
   actions: TimelineEditorAction[];
   onCancel: () => void;
 }

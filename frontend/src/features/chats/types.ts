@@ -66,7 +66,10 @@ export interface DraftSummary {
 }
 
 /** What the timeline editor is opened on. */
-export type EditorTarget = { kind: "draft"; draftId: Id; plan: MixPlan } | { kind: "version"; versionId: Id; plan: MixPlan };
+export type EditorTarget =
+  | { kind: "draft"; draftId: Id; plan: MixPlan }
+  /** `mixAudioUrl`: the version's rendered mix, which the editor's arrangement can play. */
+  | { kind: "version"; versionId: Id; plan: MixPlan; mixAudioUrl: string | null };
 
 /** The composer's revise mode: words become a `revise_plan` of this draft. */
 export interface RevisionTarget {

@@ -117,7 +117,7 @@ export function MixCard({ message, content }: { message: Message; content: MixPr
           type="button"
           className="button"
           disabled={!plan || !versionId}
-          onClick={() => plan && versionId && openEditor({ kind: "version", versionId, plan })}
+          onClick={() => plan && versionId && openEditor({ kind: "version", versionId, plan, mixAudioUrl: source })}
         >
           Edit timeline
         </button>

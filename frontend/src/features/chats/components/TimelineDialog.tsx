@@ -101,7 +101,13 @@ export function TimelineDialog({ threadId, target, TimelineEditor, onAttach, onC
           Loading the tracks of this plan…
         </p>
       ) : (
-        <TimelineEditor plan={target.plan} tracks={tracks} actions={actions} onCancel={onClose} />
+        <TimelineEditor
+          plan={target.plan}
+          tracks={tracks}
+          actions={actions}
+          onCancel={onClose}
+          mixAudioUrl={target.kind === "version" ? target.mixAudioUrl : null}
+        />
       )}
     </dialog>
   );

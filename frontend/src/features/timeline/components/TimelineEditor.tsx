@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 
+import { useConfirm } from "@/components/ConfirmDialog";
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { formatClock } from "@/lib/format";
 import type { Segment, TimelineEditorProps, TransitionType } from "@/lib/types";
 
+import { useMixPlayback } from "../hooks/use-mix-playback";
 import { useTransitionPreview } from "../hooks/use-transition-preview";
 import { previewWindow } from "../lib/preview";
 import {
@@ -22,6 +24,7 @@ import {
   type TransitionFit,
 } from "../lib/timeline-math";
 import type { TrimEdge } from "../types";
+import { ArrangementView } from "./ArrangementView";
 import { BoundaryControl } from "./BoundaryControl";
 import { SegmentLane, type LaneDragHandlers } from "./SegmentLane";
 import "../timeline.css";
@@ -33,11 +36,13 @@ function copySegments(segments: readonly Segment[]): Segment[] {
 type Focus = { segmentId: string; target: "grip" | "up" | "down" } | { segmentId: null; target: "heading" };
 
 /**
- * The timeline editor: a lane per segment, with its waveform, bar-snapped trims, order, and
- * the transition at each boundary; the edited segments go to the caller's actions in MixPlan
- * form. Starts from `plan.segments`; remount it (a `key`) to start over from another plan.
+ * The timeline editor: the arrangement (every segment on one time axis, cut points and
+ * transitions dragged or moved by keys) above the details — a card per segment with its
+ * waveform, cut points in seconds, order, and the transition at each boundary. The edited
+ * segments go to the caller's actions in MixPlan form. Starts from `plan.segments`; remount it
+ * (a `key`) to start over from another plan.
  */
-export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEditorProps) {
+export function TimelineEditor({ plan, tracks, actions, onCancel, mixAudioUrl }: TimelineEditorProps) {
   const [segments, setSegments] = useState<Segment[]>(() => copySegments(plan.segments));
   const [announcement, setAnnouncement] = useState("");
   const [pending, setPending] = useState<number | null>(null);
@@ -47,6 +52,10 @@ export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEdit
   const lanes = useRef(new Map<string, HTMLElement>());
   const pendingFocus = useRef<Focus | null>(null);
   const preview = useTransitionPreview();
+  const mix = useMixPlayback(mixAudioUrl);
+  const { confirm, dialog } = useConfirm();
+  const [detailsOpen, setDetailsOpen] = useState(false);
+  const [reveal, setReveal] = useState<{ segmentId: string } | null>(null);
 
   const targetBpm = plan.target.bpm;
   const bpms = useMemo(() => trackBpmsOf(tracks), [tracks]);
@@ -91,6 +100,14 @@ export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEdit
     (wanted ?? lane?.querySelector<HTMLButtonElement>('[data-focus="grip"]') ?? heading.current)?.focus();
   }, [segments]);
 
+  // The arrangement's "details" of a segment: its card, opened, scrolled to and focused.
+  useEffect(() => {
+    if (!reveal) return;
+    const lane = lanes.current.get(reveal.segmentId);
+    lane?.scrollIntoView?.({ block: "nearest", behavior: "smooth" });
+    lane?.querySelector<HTMLButtonElement>('[data-focus="grip"]')?.focus();
+  }, [reveal]);
+
   const update = (index: number, next: Segment) =>
     setSegments((current) => current.map((segment, i) => (i === index ? next : segment)));
 
@@ -109,10 +126,16 @@ export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEdit
     setAnnouncement(`${titleOf(segment)} moved to position ${to + 1} of ${segments.length}.`);
   };
 
-  const remove = (index: number) => {
+  const remove = async (index: number) => {
     const segment = segments[index];
     if (!segment || segments.length <= 1) return;
-    if (!window.confirm(`Remove “${titleOf(segment)}” from the timeline?`)) return;
+    const sure = await confirm({
+      title: "Remove this segment?",
+      message: `“${titleOf(segment)}” leaves the timeline; Reset brings it back.`,
+      confirmLabel: "Remove",
+      tone: "danger",
+    });
+    if (!sure) return;
     const neighbour = segments[index + 1] ?? segments[index - 1];
     pendingFocus.current = neighbour ? { segmentId: neighbour.id, target: "grip" } : { segmentId: null, target: "heading" };
     setSegments(removeSegment(segments, index, fit));
@@ -137,6 +160,23 @@ export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEdit
     const win = timeline && segment ? previewWindow(segments, timeline, index, targetBpm) : null;
     if (!segment || !outgoing || !incoming || !win) return;
     preview.start(segment.id, win, outgoing, incoming);
+  };
+
+  const canPreviewAt = (index: number) => {
+    const previous = segments[index - 1];
+    const segment = segments[index];
+    return Boolean(timeline && previous && segment && tracks[previous.track_id] && tracks[segment.track_id]);
+  };
+  const maxBeatsAt = (index: number) => {
+    const previous = segments[index - 1];
+    const segment = segments[index];
+    return previous && segment ? maxTransitionBeats(fit.lengthOf(previous), fit.lengthOf(segment), targetBpm) : 0;
+  };
+  const showDetails = (index: number) => {
+    const segment = segments[index];
+    if (!segment) return;
+    setDetailsOpen(true);
+    setReveal({ segmentId: segment.id });
   };
 
   // --- reorder by dragging a lane's grip (pointer events: mouse, pen and touch alike) ---------
@@ -190,10 +230,20 @@ export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEdit
   };
 
   // --- leaving ----------------------------------------------------------------------------
-  const cancel = () => {
+  const cancel = async () => {
     if (pending !== null) return;
-    if (dirty && !window.confirm("Discard your changes to the timeline?")) return;
+    if (dirty) {
+      const sure = await confirm({
+        title: "Discard your changes?",
+        message: "The edits you made to this timeline are lost.",
+        confirmLabel: "Discard changes",
+        cancelLabel: "Keep editing",
+        tone: "danger",
+      });
+      if (!sure) return;
+    }
     preview.stop();
+    mix.pause();
     onCancel();
   };
   const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
@@ -203,12 +253,13 @@ export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEdit
       return;
     }
     event.preventDefault();
-    cancel();
+    void cancel();
   };
   const submit = async (index: number) => {
     const action = actions[index];
     if (!action || invalid || pending !== null) return;
     preview.stop();
+    mix.pause();
     setPending(index);
     setActionError(null);
     try {
@@ -219,14 +270,18 @@ export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEdit
       setPending(null);
     }
   };
-  const reset = () => {
-    if (!window.confirm("Undo every change since the editor opened?")) return;
+  const reset = async () => {
+    const sure = await confirm({
+      title: "Undo every change?",
+      message: "The timeline goes back to how it was when the editor opened.",
+      confirmLabel: "Reset",
+    });
+    if (!sure) return;
     setSegments(copySegments(plan.segments));
     setAnnouncement("Timeline reset.");
   };
 
   const problemsAt = (index: number) => problems.filter((problem) => problem.index === index).map((p) => p.message);
-  const span = total && total > 0 ? total : 1;
 
   return (
     <section
@@ -255,19 +310,32 @@ export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEdit
         </dl>
       </header>
 
-      {timeline && timeline.length > 0 && (
-        <div className="tl-overview" aria-hidden="true">
-          {timeline.map((entry, i) => (
-            <div
-              key={entry.segment_id}
-              className={`tl-overview-block${i % 2 ? " is-odd" : ""}`}
-              style={{ left: `${(entry.start_s / span) * 100}%`, width: `${((entry.end_s - entry.start_s) / span) * 100}%` }}
-              title={`${i + 1}. ${formatClock(entry.start_s)}–${formatClock(entry.end_s)}`}
-            >
-              {i + 1}
-            </div>
-          ))}
-        </div>
+      {timeline && timeline.length > 0 ? (
+        <ArrangementView
+          segments={segments}
+          timeline={timeline}
+          tracks={tracks}
+          targetBpm={targetBpm}
+          titleOf={titleOf}
+          maxBeatsAt={maxBeatsAt}
+          onSegmentChange={update}
+          onTransitionBeats={(index, beats) => {
+            const type = segments[index]?.transition_in?.type;
+            if (type && type !== "cut") setTransition(index, type, beats);
+          }}
+          onShowDetails={showDetails}
+          announce={setAnnouncement}
+          preview={preview.state}
+          canPreviewAt={canPreviewAt}
+          onPreview={startPreview}
+          onStopPreview={preview.stop}
+          mix={mix}
+          mixOutOfDate={dirty}
+        />
+      ) : (
+        segments.length > 0 && (
+          <p className="muted">The arrangement shows once every track of this plan is in your library with its tempo.</p>
+        )
       )}
 
       <p className="visually-hidden" aria-live="polite">
@@ -277,52 +345,60 @@ export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEdit
       {segments.length === 0 ? (
         <p className="empty-state muted">This plan has no segments.</p>
       ) : (
-        <ol className="tl-lanes">
-          {segments.map((segment, index) => {
-            const previous = segments[index - 1];
-            const title = titleOf(segment);
-            return (
-              <li key={segment.id} className="tl-item">
-                {previous && (
-                  <BoundaryControl
-                    boundaryKey={segment.id}
-                    incomingTitle={title}
-                    transition={segment.transition_in}
-                    maxBeats={maxTransitionBeats(fit.lengthOf(previous), fit.lengthOf(segment), targetBpm)}
+        <details
+          className="tl-details"
+          open={detailsOpen}
+          onToggle={(event) => setDetailsOpen(event.currentTarget.open)}
+          data-testid="timeline-details"
+        >
+          <summary>Segment details: cut points in seconds, order, transitions, remove</summary>
+          <ol className="tl-lanes">
+            {segments.map((segment, index) => {
+              const previous = segments[index - 1];
+              const title = titleOf(segment);
+              return (
+                <li key={segment.id} className="tl-item">
+                  {previous && (
+                    <BoundaryControl
+                      boundaryKey={segment.id}
+                      incomingTitle={title}
+                      transition={segment.transition_in}
+                      maxBeats={maxBeatsAt(index)}
+                      targetBpm={targetBpm}
+                      preview={preview.state}
+                      canPreview={canPreviewAt(index)}
+                      onChange={(type, beats) => setTransition(index, type, beats)}
+                      onPreview={() => startPreview(index)}
+                      onStop={preview.stop}
+                    />
+                  )}
+                  <SegmentLane
+                    segment={segment}
+                    index={index}
+                    count={segments.length}
+                    track={tracks[segment.track_id]}
+                    title={title}
+                    grid={trackGridOf(tracks[segment.track_id])}
+                    entry={timeline?.[index]}
                     targetBpm={targetBpm}
-                    preview={preview.state}
-                    canPreview={Boolean(timeline && tracks[previous.track_id] && tracks[segment.track_id])}
-                    onChange={(type, beats) => setTransition(index, type, beats)}
-                    onPreview={() => startPreview(index)}
-                    onStop={preview.stop}
+                    problems={problemsAt(index)}
+                    dropIndicator={indicatorFor(index)}
+                    dragging={drag?.from === index}
+                    laneRef={(element) => {
+                      if (element) lanes.current.set(segment.id, element);
+                      else lanes.current.delete(segment.id);
+                    }}
+                    drag={dragHandlers(index)}
+                    onChange={(next) => update(index, next)}
+                    onTrim={(edge, seconds) => trim(index, edge, seconds)}
+                    onMove={(to, from) => move(index, to, from)}
+                    onRemove={() => void remove(index)}
                   />
-                )}
-                <SegmentLane
-                  segment={segment}
-                  index={index}
-                  count={segments.length}
-                  track={tracks[segment.track_id]}
-                  title={title}
-                  grid={trackGridOf(tracks[segment.track_id])}
-                  entry={timeline?.[index]}
-                  targetBpm={targetBpm}
-                  problems={problemsAt(index)}
-                  dropIndicator={indicatorFor(index)}
-                  dragging={drag?.from === index}
-                  laneRef={(element) => {
-                    if (element) lanes.current.set(segment.id, element);
-                    else lanes.current.delete(segment.id);
-                  }}
-                  drag={dragHandlers(index)}
-                  onChange={(next) => update(index, next)}
-                  onTrim={(edge, seconds) => trim(index, edge, seconds)}
-                  onMove={(to, from) => move(index, to, from)}
-                  onRemove={() => remove(index)}
-                />
-              </li>
-            );
-          })}
-        </ol>
+                </li>
+              );
+            })}
+          </ol>
+        </details>
       )}
 
       <div className="tl-problems" aria-live="polite" data-testid="timeline-problems">
@@ -341,6 +417,8 @@ export function TimelineEditor({ plan, tracks, actions, onCancel }: TimelineEdit
       </div>
 
       <ErrorNotice error={actionError} />
+
+      {dialog}
 
       <footer className="tl-actions">
         <button type="button" className="button ghost" onClick={reset} disabled={!dirty || pending !== null}>

@@ -4,10 +4,20 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import type { Track } from "@/lib/types";
 
 import { freshAudioUrl } from "../api/tracks";
-import { startTransitionPreview, type PreviewWindow } from "../lib/preview";
+import { PREVIEW_START_DELAY_MS, startTransitionPreview, type PreviewWindow } from "../lib/preview";
 
 export type PreviewState =
-  { status: "idle" } | { status: "loading" | "playing"; key: string } | { status: "error"; key: string; message: string };
+  | { status: "idle" }
+  | { status: "loading"; key: string }
+  /** `from`–`until`: the mix seconds played; `startedAt`: performance.now() when `from` sounded. */
+  | { status: "playing"; key: string; from: number; until: number; startedAt: number }
+  | { status: "error"; key: string; message: string };
+
+/** Where in the mix a playing preview is now (seconds), or null when none plays. */
+export function previewPosition(state: PreviewState, now: number): number | null {
+  if (state.status !== "playing") return null;
+  return Math.min(state.until, state.from + Math.max(0, now - state.startedAt) / 1000);
+}
 
 /**
  * One transition preview at a time: `start` (from a click) stops any other, `stop` ends it,
@@ -37,7 +47,15 @@ export function useTransitionPreview() {
       );
       try {
         stopCurrent.current = startTransitionPreview(win, sources, {
-          onPlaying: () => current() && setState({ status: "playing", key }),
+          onPlaying: () =>
+            current() &&
+            setState({
+              status: "playing",
+              key,
+              from: win.windowStart,
+              until: win.windowStart + win.duration,
+              startedAt: performance.now() + PREVIEW_START_DELAY_MS,
+            }),
           onEnded: () => {
             if (!current()) return;
             stopCurrent.current = null;

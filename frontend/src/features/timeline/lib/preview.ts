@@ -37,6 +37,8 @@ export const ECHO_TAIL_FADE_BEATS = 2;
 const BUTTERWORTH_Q = [0.5412, 1.3066] as const;
 const CURVE_POINTS = 256;
 const LOAD_TIMEOUT_MS = 20_000;
+/** The graph starts this long after the outgoing element is told to play (its t0). */
+export const PREVIEW_START_DELAY_MS = 50;
 
 export interface PreviewSide {
   /** Source seconds the element plays from and to. */
@@ -364,7 +366,7 @@ export function startTransitionPreview(
 
     const master = new GainNode(context, { gain: 0.9 });
     master.connect(context.destination);
-    const t0 = context.currentTime + 0.05;
+    const t0 = context.currentTime + PREVIEW_START_DELAY_MS / 1000;
     const outSource = new MediaElementAudioSourceNode(context, { mediaElement: outgoing });
     const inSource = new MediaElementAudioSourceNode(context, { mediaElement: incoming });
     wireSide(context, outSource, win.outgoing, win, t0, master, false);
