@@ -152,7 +152,7 @@ def test_initial_prompt_plans_a_draft_with_pinned_fields(app, api):
 def test_questions_then_answers_make_a_draft_and_supersede(app, api):
     ada = person(app, api)
     thread_id = thread(api.client, ada)["thread"]["id"]
-    asked = say(app, api.client, ada, thread_id, {"content": "mix Foo Bar into Sunrise"})
+    asked = say(app, api.client, ada, thread_id, {"content": "mix Neon into Sunrise"})
     content = asked["content_json"]
     assert set(content) >= {"kind", "draft_id", "questions"}
     assert content["kind"] == "planning_questions"

@@ -250,7 +250,7 @@ def test_the_web_clients_walk_from_sign_up_to_logout(served, tmp_path):
     assert {"items", "page", "limit", "total", "pages"} <= set(listed)
     thread = client.call("POST", "/mix-chats", {})["thread"]
     prompt = {
-        "content": "mix Foo Bar into Day Break",
+        "content": "mix Nite Grove into Day Break",  # a near name: asked about
         "mode": "refine_last",
         "planning_target": "auto",
     }
