@@ -448,12 +448,13 @@ def _song_question(
     """Which track a song means: its candidates (the closest titles), else suggestions."""
     library = turn.library
     options = [c for c in candidates if c in library]
-    same_name = (
-        len(options) >= 2 and match_song(query, [library[c] for c in options]).score >= MIN_SCORE
-    )
+    # Tracks that each answer to the name ("Home" by two artists), not one that does and
+    # others that only look a little like it ("Iron": Iron Lung, Amen Horizon).
+    named = [c for c in options if match_song(query, [library[c]]).score >= MIN_SCORE]
+    same_name = len(named) >= 2
     if same_name and slot.startswith("songs"):
         # A mix may well want every track of that name ("mix Home" → "both").
-        shown = options[:QUESTION_OPTIONS]
+        shown = named[:QUESTION_OPTIONS]
         every = "Both" if len(shown) == 2 else f"All {len(shown)}"
         return Question(
             question_id=song_question_id(intent or turn.intent, slot),
@@ -466,6 +467,8 @@ def _song_question(
         )
     if same_name:
         text = f'Which "{query}" do you mean?'
+    elif len(options) == 1:
+        text = f'Did you mean "{library[options[0]].title}" for "{query}"?'
     elif options:
         text = f'Did you mean one of these for "{query}"?'
     else:
