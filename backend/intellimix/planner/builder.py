@@ -192,10 +192,18 @@ def _mix(turn: _Turn) -> PlannerReply:
     keyed, key_notes = with_key(ordered, key)
     playing = [s.track.id for s in keyed]
     asked, transition_notes = _asked_transitions(turn, songs, playing)
-    placed, assign_notes = assign_transitions(keyed, asked, default_transition(prefs))
+    fallback = default_transition(prefs)
+    placed, assign_notes = assign_transitions(keyed, asked, fallback)
     duration = intent.duration_s or (prefs.duration_s if prefs else None)
     lufs = intent.lufs if intent.lufs is not None else (prefs.lufs if prefs else None)
-    settings = Settings(bpm, key, duration, lufs if lufs is not None else DEFAULT_LUFS)
+    settings = Settings(
+        bpm,
+        key,
+        duration,
+        lufs if lufs is not None else DEFAULT_LUFS,
+        journey=intent.bpm is None,
+        default_transition=fallback,
+    )
     story = Story(order=order_reason, tempo=tempo_reason, use_case=intent.use_case)
     plan, compose_notes = compose(placed, settings, story, refit=duration is not None)
     notes += key_notes + transition_notes + assign_notes + compose_notes

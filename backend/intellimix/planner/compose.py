@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from pydantic import ValidationError
+
+from intellimix.audio.tempo import TRACK_BEATS_PER_BEAT, derive_timeline
 from intellimix.planner.arrange import (
+    DURATION_TOLERANCE,
     Slot,
     beats_of,
     fit_duration,
@@ -21,7 +25,16 @@ from intellimix.planner.arrange import (
     shape,
 )
 from intellimix.planner.compat import key_fit, pair_score, shifted_key, tempo_ratio
-from intellimix.planner.plan import MixPlan, Segment, Target, TrackFacts, validate_plan
+from intellimix.planner.journey import needs_journey, tempo_journey
+from intellimix.planner.plan import (
+    MAX_STRETCH,
+    MixPlan,
+    Segment,
+    Target,
+    TrackFacts,
+    Transition,
+    validate_plan,
+)
 from intellimix.planner.turns import LibraryTrack, TransitionCompatibility
 
 DEFAULT_LUFS = -14.0  # streaming loudness
@@ -39,6 +52,8 @@ class Settings:
     duration_s: float | None = None
     lufs: float = DEFAULT_LUFS
     kept: Target | None = None  # an earlier target: its true peak, sample rate and depth stay
+    journey: bool = False  # the tempo was not asked for: far-apart tracks may keep their own
+    default_transition: Transition | None = None  # the one a journey may turn into a cut
 
 
 @dataclass(frozen=True)
@@ -95,7 +110,73 @@ def compose(
         segments=segments,
     )
     tracks = {slot.track.id: slot.track for slot in fitted}
-    return validate_plan(plan.model_dump(), track_facts(tracks.values())), notes
+    facts = track_facts(tracks.values())
+    journey = _journey(plan, fitted, tracks, settings, length) if settings.journey else None
+    if journey is not None:
+        journeyed, journey_notes = journey
+        return journeyed, notes + journey_notes
+    return validate_plan(plan.model_dump(), facts), notes
+
+
+def _journey(
+    plan: MixPlan,
+    slots: Sequence[Slot],
+    tracks: Mapping[str, LibraryTrack],
+    settings: Settings,
+    length: float,
+) -> tuple[MixPlan, list[str]] | None:
+    """The plan as a tempo journey, when one tempo stretches a track past ±8 % and it helps.
+
+    One tempo stays when the journey would cut a blend that one tempo keeps within the ±16 %
+    a plan allows (a stretched blend beats a cut), when the journey breaks the plan's rules
+    (segments too short for an asked blend's ramp), or when it misses an asked length that
+    one tempo meets.
+    """
+    bpms = {t.id: t.bpm for t in tracks.values()}
+    if not needs_journey(list(bpms.values()), plan.target.bpm):
+        return None
+    segments, notes = tempo_journey(
+        plan.segments,
+        bpms,
+        names={t.id: t.title for t in tracks.values()},
+        replaceable=settings.default_transition,
+    )
+    cuts = any(
+        _blends(before) and not _blends(after)
+        for before, after in zip(plan.segments, segments, strict=True)
+    )
+    if cuts and not needs_journey(list(bpms.values()), plan.target.bpm, limit=MAX_STRETCH):
+        return None
+    try:
+        journeyed = validate_plan(
+            plan.model_copy(update={"segments": segments}).model_dump(),
+            track_facts(tracks.values()),
+        )
+    except ValidationError:
+        return None
+    journey_length = _mix_end(journeyed, tracks)
+    wanted = settings.duration_s
+    if wanted and abs(journey_length - wanted) > max(
+        abs(length - wanted), DURATION_TOLERANCE * wanted
+    ):
+        return None
+    rationale = " ".join([journeyed.rationale, _journey_sentence(journeyed), *notes])
+    words = {
+        "summary": _summary(slots, journeyed, journey_length)[:2000],
+        "rationale": rationale[:4000],
+    }
+    return journeyed.model_copy(update=words), notes
+
+
+def _blends(segment: Segment) -> bool:
+    return segment.transition_in is not None and segment.transition_in.beats > 0
+
+
+def _mix_end(plan: MixPlan, tracks: Mapping[str, LibraryTrack]) -> float:
+    """Where the plan's last segment ends on the output."""
+    return float(
+        derive_timeline(plan.model_dump(), {t.id: t.bpm for t in tracks.values()})[-1]["end_s"]
+    )
 
 
 def track_facts(tracks: Iterable[LibraryTrack]) -> dict[str, TrackFacts]:
@@ -108,7 +189,10 @@ def _segments(slots: Sequence[Slot]) -> list[Segment]:
     fresh = (f"s{n}" for n in range(1, 10_000) if f"s{n}" not in taken)
     segments = []
     for index, slot in enumerate(slots):
-        base = slot.base.model_dump() if slot.base else {"id": next(fresh)}
+        # Tempi are chosen afresh for every plan (tempo_journey), never kept from the last one.
+        base = (
+            slot.base.model_dump(exclude={"bpm", "beat_map"}) if slot.base else {"id": next(fresh)}
+        )
         segments.append(
             Segment.model_validate(
                 {
@@ -118,7 +202,7 @@ def _segments(slots: Sequence[Slot]) -> list[Segment]:
                     "source_start_s": round(slot.start_s, 3),
                     "source_end_s": round(min(slot.end_s, slot.track.duration_s), 3),
                     "pitch_semitones": slot.pitch,
-                    "transition_in": slot.transition.model_dump()
+                    "transition_in": slot.transition.model_dump(exclude={"ramp_beats"})
                     if index and slot.transition
                     else None,
                 }
@@ -147,12 +231,31 @@ def _title(slots: Sequence[Slot], use_case: str | None) -> str:
     return f"{use_case.strip().capitalize()} mix: {span}" if use_case else span
 
 
-def _summary(slots: Sequence[Slot], target: Target, length: float) -> str:
+def _summary(slots: Sequence[Slot], plan: MixPlan | Target, length: float) -> str:
+    target = plan.target if isinstance(plan, MixPlan) else plan
     count = len({slot.track.id for slot in slots})
     key = f" in {target.key}" if target.key else ""
+    tempi = [s.bpm for s in plan.segments if s.bpm] if isinstance(plan, MixPlan) else []
+    tempo = (
+        f"at {min(tempi):g}–{max(tempi):g} BPM (a tempo journey)"
+        if tempi
+        else f"at {target.bpm:g} BPM"
+    )
     return (
-        f"{count} track{'s' if count != 1 else ''}, {mmss(length)} at {target.bpm:g} BPM{key}, "
+        f"{count} track{'s' if count != 1 else ''}, {mmss(length)} {tempo}{key}, "
         f"mastered to {target.lufs:g} LUFS."
+    )
+
+
+def _journey_sentence(plan: MixPlan) -> str:
+    steps = " → ".join(
+        f"{s.bpm:g}" + (f" ({s.beat_map.replace('_', ' ')})" if s.beat_map != "same" else "")
+        for s in plan.segments
+        if s.bpm
+    )
+    return (
+        f"A tempo journey ({steps} BPM): each track within ±8 % of its own tempo, the tempo "
+        "ramping through each blend."
     )
 
 
@@ -239,14 +342,18 @@ def warnings(plan: MixPlan, library: Mapping[str, LibraryTrack]) -> list[str]:
                 f"move ({relation['relation']}); shifting {track_b.title} {shift:+d} "
                 "semitone(s) would fit."
             )
-    for track_id in dict.fromkeys(s.track_id for s in plan.segments):
-        track = library[track_id]
-        change = plan.target.bpm / track.bpm - 1 if track.bpm else 0.0
-        if abs(change) > STRETCH_WARNING:
-            found.append(
+    stretched = {}
+    for segment in plan.segments:
+        track = library[segment.track_id]
+        bpm = segment.bpm if segment.bpm is not None else plan.target.bpm
+        played = bpm * TRACK_BEATS_PER_BEAT[segment.beat_map]  # in the track's own beats
+        change = played / track.bpm - 1 if track.bpm else 0.0
+        if abs(change) > STRETCH_WARNING and segment.track_id not in stretched:
+            stretched[segment.track_id] = (
                 f"{track.title} is stretched {change:+.0%} ({track.bpm:g} → "
-                f"{plan.target.bpm:g} BPM), which may sound processed."
+                f"{played:g} BPM), which may sound processed."
             )
+    found += stretched.values()
     for segment in plan.segments:
         if abs(segment.pitch_semitones) > PITCH_WARNING_SEMITONES:
             found.append(

@@ -192,10 +192,20 @@ def apply_edits(
     tracks = library if isinstance(library, Mapping) else {t.id: t for t in library}
     slots, notes = plan_slots(plan, tracks)
     target = plan.target
+    fallback = default_transition(preferences)
     draft = _Draft(
         tuple(slots),
-        Settings(target.bpm, target.key, target.duration_s, target.lufs, kept=target),
-        default_transition(preferences),
+        Settings(
+            target.bpm,
+            target.key,
+            target.duration_s,
+            target.lufs,
+            kept=target,
+            # A journey stays one (tempi chosen afresh for the revised tracks).
+            journey=any(segment.bpm is not None for segment in plan.segments),
+            default_transition=fallback,
+        ),
+        fallback,
     )
     applied = []
     for op in edits:
@@ -350,7 +360,7 @@ def _set_bpm(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     elif op.relative == "scale":
         asked = draft.settings.bpm * op.number
     bpm = round(min(max(asked, MIN_BPM), MAX_BPM), 1)
-    settings = replace(draft.settings, bpm=bpm)
+    settings = replace(draft.settings, bpm=bpm, journey=False)  # one tempo, as asked
     return replace(draft, settings=settings, changes=(*draft.changes, f"Tempo now {bpm:g} BPM."))
 
 

@@ -9,17 +9,19 @@ QA); kicks are found on the delivered stems.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from pathlib import Path
 
+import librosa
 import numpy as np
 import pytest
 
 from intellimix.audio import io, render
 from intellimix.audio.mixdown import TrackSource, render_plan
 from intellimix.audio.rhythm import analyze_rhythm
-from intellimix.audio.tempo import set_tempo_of
+from intellimix.audio.tempo import set_tempo_of, time_maps
 from intellimix.planner.plan import TrackFacts, validate_plan
 
 from .drum_signals import synth_drum_track
@@ -140,6 +142,46 @@ def test_every_segment_stays_within_eight_percent_of_its_track(journey):
         played = _heard_bpm(outcome.stems[seg["track_id"]], solo_start, solo_stop, native)
         assert abs(played / native - 1) <= PLANNER_LIMIT, (seg["id"], played)
         np.testing.assert_allclose(played / native, entry["stretch"], atol=0.003, err_msg=seg["id"])
+
+
+def _onsets_near(path: Path, expected: np.ndarray, start_s: float, stop_s: float) -> np.ndarray:
+    """The onset (seconds) nearest each expected beat: the onset envelope's peak within 60 ms."""
+    x = io.read_frames(path, round((start_s - 0.2) * RATE), round((stop_s + 0.2) * RATE))
+    envelope = librosa.onset.onset_strength(y=x.mean(axis=0), sr=RATE, hop_length=64)
+    times = start_s - 0.2 + np.arange(envelope.size) * 64 / RATE
+    found = []
+    for beat in expected:
+        near = np.abs(times - beat) < 0.06
+        found.append(times[near][np.argmax(envelope[near])])
+    return np.asarray(found)
+
+
+@pytest.mark.parametrize("index", [1, 2])
+def test_both_sides_of_a_ramp_follow_one_rising_tempo_beat_by_beat(journey, library, index):
+    plan, outcome = journey
+    entry = outcome.timeline[index]
+    start, stop = entry["start_s"], entry["start_s"] + entry["transition_in_s"]
+    locked = copy.deepcopy(plan)  # the plan with the cuts the render locked
+    for seg, placed in zip(locked["segments"], outcome.timeline, strict=True):
+        seg.update(source_start_s=placed["source_start_s"], source_end_s=placed["source_end_s"])
+    maps = time_maps(locked, NATIVE)
+    spans = []
+    for side in (index - 1, index):
+        track_id = plan["segments"][side]["track_id"]
+        beats = maps[side].to_output(np.asarray(library[track_id].analysis["beats"]))
+        # Inside the overlap, leaving out a beat at each end where one side is all but silent.
+        beats = beats[(beats > start + 0.4) & (beats < stop - 0.4)]
+        onsets = _onsets_near(outcome.stems[track_id], beats, start, stop)
+        lag = onsets - beats
+        # Every kick where the ramp puts it, beat by beat, within QA's 10 ms (the median is
+        # the onset detector's own delay).
+        assert np.max(np.abs(lag - np.median(lag))) <= 0.010, np.round(lag * 1000, 1)
+        # The tempo heard over each bar, against the ramp's over the same beats.
+        spans.append((240.0 / np.diff(onsets[::4]), 240.0 / np.diff(beats[::4])))
+    for heard, planned in spans:
+        assert len(heard) >= 3 and np.all(np.diff(planned) > 0)
+        assert np.all(np.diff(heard) >= -0.5), np.round(heard, 2)  # rising, never back
+        np.testing.assert_allclose(heard, planned, atol=1.0)
 
 
 def test_the_timeline_and_cue_sheet_carry_each_segments_tempo(journey):

@@ -166,7 +166,12 @@ export const TRANSITION_TYPES: readonly TransitionType[] = ["cut", "crossfade", 
 export interface Transition {
   type: TransitionType;
   beats: number;
+  /** Beats over which the tempo moves from the outgoing segment's to this one's (absent: 0). */
+  ramp_beats?: number;
 }
+
+/** How the set's beats meet a track's: `half_time` plays a 174 BPM track as 87. */
+export type BeatMap = "same" | "half_time" | "double_time";
 
 export interface Segment {
   id: string;
@@ -179,6 +184,9 @@ export interface Segment {
   eq: { low_db: number; mid_db: number; high_db: number };
   effects: { reverb: number; echo: number };
   transition_in: Transition | null;
+  /** The segment's own tempo (a tempo journey); absent: the plan's `target.bpm`. */
+  bpm?: number | null;
+  beat_map?: BeatMap;
 }
 
 export interface PlanTarget {
@@ -207,6 +215,10 @@ export interface TimelineEntry {
   end_s: number;
   stretch: number;
   transition_in_s: number;
+  /** The segment's tempo (its own, else the plan's). */
+  bpm?: number;
+  /** Where the tempo changes in the overlap into this segment (a ramp, or a step when equal). */
+  tempo_in?: { from_bpm: number; to_bpm: number; ramp_start_s: number; ramp_end_s: number };
 }
 
 export interface Compatibility {

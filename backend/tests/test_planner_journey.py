@@ -1,0 +1,108 @@
+"""Tempo journeys the local planner proposes (issue 15, part 4).
+
+When one tempo would stretch a track past ±8 %, each segment plays near its own track's tempo
+(at half or double time where closer), ramps carry the tempo through each blend, and tracks
+too far apart to ramp are handed over with a cut.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from intellimix.audio.tempo import TRACK_BEATS_PER_BEAT, derive_timeline
+from intellimix.planner.builder import build_reply
+from intellimix.planner.compose import track_facts
+from intellimix.planner.journey import JOURNEY_STRETCH
+from intellimix.planner.plan import MixPlan, validate_plan
+from intellimix.planner.revisions import apply_edits
+from intellimix.planner.turns import EditOperation, LibraryTrack, MixIntent, PlannerRequest
+
+
+def _track(track_id: str, bpm: float) -> LibraryTrack:
+    return LibraryTrack(
+        id=track_id, title=track_id.title(), duration_s=240.0, bpm=bpm, key="A minor", energy=0.5
+    )
+
+
+def _mix(tempi: dict[str, float], **intent: Any) -> tuple[MixPlan, list[LibraryTrack]]:
+    library = [_track(track_id, bpm) for track_id, bpm in tempi.items()]
+    songs = [{"query": t.title, "track_id": t.id} for t in library]
+    answer = build_reply(
+        PlannerRequest.model_validate({"message": "…", "library": library}),
+        MixIntent.model_validate({"action": "mix", "songs": songs, "order_fixed": True, **intent}),
+    )
+    assert answer.plan is not None, answer.text
+    validate_plan(answer.plan.model_dump(), track_facts(library))  # the builder's promise
+    return answer.plan, library
+
+
+def _stretches(plan: MixPlan, library: list[LibraryTrack]) -> list[float]:
+    """Every segment's largest stretch: its own tempo, and its neighbours' where they overlap."""
+    bpms = {t.id: t.bpm for t in library}
+    timeline = derive_timeline(plan.model_dump(), bpms)
+    worst = []
+    for index, segment in enumerate(plan.segments):
+        own = bpms[segment.track_id] / TRACK_BEATS_PER_BEAT[segment.beat_map]
+        heard = [segment.bpm or plan.target.bpm]
+        if index and timeline[index]["transition_in_s"]:
+            heard.append(plan.segments[index - 1].bpm or plan.target.bpm)
+        if index + 1 < len(plan.segments) and timeline[index + 1]["transition_in_s"]:
+            heard.append(plan.segments[index + 1].bpm or plan.target.bpm)
+        worst.append(max(abs(bpm / own - 1) for bpm in heard))
+    return worst
+
+
+def test_a_journey_across_tempo_ranges_ramps_where_it_can_and_cuts_where_it_cannot():
+    plan, library = _mix({"warm": 120.0, "house": 128.0, "trance": 140.0, "dnb": 174.0})
+    assert all(stretch <= JOURNEY_STRETCH + 1e-9 for stretch in _stretches(plan, library))
+    transitions = [s.transition_in for s in plan.segments[1:]]
+    assert [t.type if t else None for t in transitions] == ["crossfade", "crossfade", "cut"]
+    # Each blend ramps over its whole overlap from one segment's tempo to the next one's.
+    assert [t.ramp_beats for t in transitions if t] == [16, 16, 0]
+    tempi = [s.bpm for s in plan.segments]
+    assert tempi[0] == 120.0 and tempi[-1] == 174.0 and tempi == sorted(tempi)
+    assert "Trance (140 BPM) → Dnb (174 BPM) is too far apart to ramp" in plan.rationale
+    assert "tempo journey" in plan.summary
+
+
+def test_half_time_where_it_is_closer():
+    plan, library = _mix({"hiphop": 90.0, "dnb": 174.0})
+    dnb = plan.segments[1]
+    assert (dnb.bpm, dnb.beat_map) == (87.0, "half_time")  # 174 counted every other beat
+    assert dnb.transition_in is not None and dnb.transition_in.type == "crossfade"
+    assert dnb.transition_in.ramp_beats == dnb.transition_in.beats
+    assert all(stretch <= JOURNEY_STRETCH + 1e-9 for stretch in _stretches(plan, library))
+
+
+@pytest.mark.parametrize(
+    ("tempi", "intent"),
+    [
+        ({"a": 124.0, "b": 126.0, "c": 128.0}, {}),  # one tempo stretches nothing past 8 %
+        ({"a": 120.0, "b": 174.0}, {"bpm": 128.0}),  # a tempo asked for is the mix's tempo
+        # A blend one tempo keeps within ±16 % (102 and 122 at 112) beats a cut.
+        ({"a": 102.0, "b": 122.0}, {}),
+    ],
+)
+def test_one_tempo_stays_when_it_should(tempi, intent):
+    plan, _ = _mix(tempi, **intent)
+    assert all(s.bpm is None and s.beat_map == "same" for s in plan.segments)
+    assert all(s.transition_in is None or s.transition_in.ramp_beats == 0 for s in plan.segments)
+
+
+def test_an_asked_blend_is_never_turned_into_a_cut():
+    # 140 → 174 is too far to ramp; the echo out asked for stays (at one tempo, as before).
+    asked = {"transitions": [{"into": "Dnb", "type": "echo_out", "beats": 8}]}
+    plan, _ = _mix({"trance": 140.0, "dnb": 174.0}, **asked)
+    assert plan.segments[1].transition_in is not None
+    assert plan.segments[1].transition_in.type == "echo_out"
+
+
+def test_setting_a_tempo_ends_the_journey_and_other_revisions_keep_it():
+    plan, library = _mix({"warm": 120.0, "house": 128.0, "trance": 140.0, "dnb": 174.0})
+    retitled = apply_edits(plan, [EditOperation(op="set_lufs", number=-12.0)], library)[0]
+    assert [s.bpm for s in retitled.segments] == [s.bpm for s in plan.segments]
+    one_tempo = apply_edits(plan, [EditOperation(op="set_bpm", number=130.0)], library)[0]
+    assert one_tempo.target.bpm == 130.0
+    assert all(s.bpm is None for s in one_tempo.segments)
