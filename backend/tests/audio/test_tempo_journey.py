@@ -18,7 +18,7 @@ import librosa
 import numpy as np
 import pytest
 
-from intellimix.audio import io, render
+from intellimix.audio import io, qa, render
 from intellimix.audio.mixdown import TrackSource, render_plan
 from intellimix.audio.rhythm import analyze_rhythm
 from intellimix.audio.tempo import set_tempo_of, time_maps
@@ -249,3 +249,35 @@ def test_neutral_tempo_fields_change_nothing():
             entry["start_s"] + (entry["source_end_s"] - entry["source_start_s"]) / entry["stretch"]
         )
         assert entry["end_s"] == end and entry["bpm"] == 124.0 and "tempo_in" not in entry
+
+
+@pytest.mark.parametrize(
+    ("outgoing", "incoming", "beat_map", "tempi"),
+    [
+        (90.0, 174.0, "half_time", (90.0, 87.0)),  # hip hop into drum & bass counted at 87
+        (140.0, 72.0, "double_time", (140.0, 144.0)),  # a 72 BPM track counted at 144
+    ],
+)
+def test_a_ramp_into_half_or_double_time_stays_locked(outgoing, incoming, beat_map, tempi):
+    tracks = {
+        "out": drum_track(bpm=outgoing, duration_s=20.0, sample_rate=RATE),
+        "in": drum_track(bpm=incoming, duration_s=20.0, sample_rate=RATE, first_downbeat_s=0.21),
+    }
+    plan = mix_plan(
+        [
+            {**segment("s1", "out", 1.0, 17.0), "bpm": tempi[0]},
+            {
+                **segment("s2", "in", 2.0, 18.0, transition="crossfade", beats=8),
+                "bpm": tempi[1],
+                "beat_map": beat_map,
+            },
+        ],
+        bpm=tempi[0],
+        sample_rate=RATE,
+    )
+    plan["segments"][1]["transition_in"]["ramp_beats"] = 8
+    result = render.render_mix(plan, tracks)
+    (offset,) = qa.transition_offsets(result.stems, RATE, result.timeline, tempi[0])
+    assert offset["offset_ms"] is not None and abs(offset["offset_ms"]) <= qa.MAX_ALIGNMENT_MS
+    per_beat = {"half_time": 2.0, "double_time": 0.5}[beat_map]
+    assert result.timeline[1]["stretch"] == pytest.approx(tempi[1] * per_beat / incoming)
