@@ -319,6 +319,8 @@ async function scenario(page) {
     );
     const x2 = (await playhead.boundingBox()).x;
     if (!(x2 > x1)) throw new Error(`the playhead did not move on screen (${x1} → ${x2})`);
+    const clock = await arrangement.getByTestId("arrangement-clock").textContent();
+    if (!/^0:0[1-9]\.\d \/ 1:\d\d\.\d$/.test(clock)) throw new Error(`the clock reads ${clock}`);
   });
 
   await step(page, "edit-timeline", async () => {

@@ -123,8 +123,10 @@ export function useDeleteTrack() {
           ? { ...page, items: page.items.filter((track) => track.id !== id), total: Math.max(0, page.total - 1) }
           : page,
       );
-      queryClient.removeQueries({ queryKey: trackKeys.detail(id) });
-      queryClient.removeQueries({ queryKey: trackKeys.peaks(id) });
+      // Only what no page shows any more: the track's own page is still mounted while it
+      // navigates away, and a removed query it still observes is fetched again (a 404).
+      queryClient.removeQueries({ queryKey: trackKeys.detail(id), type: "inactive" });
+      queryClient.removeQueries({ queryKey: trackKeys.peaks(id), type: "inactive" });
       void queryClient.invalidateQueries({ queryKey: ["tracks", "list"] });
     },
   });

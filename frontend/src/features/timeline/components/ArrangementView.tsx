@@ -33,7 +33,7 @@ import {
 import { formatPreciseClock, trackDuration, trackGridOf, transitionName } from "../lib/timeline-math";
 import type { TrimEdge } from "../types";
 import { EdgeHandle } from "./EdgeHandle";
-import { Playhead } from "./Playhead";
+import { Playhead, PlayheadClock } from "./Playhead";
 
 export interface ArrangementViewProps {
   segments: readonly Segment[];
@@ -54,6 +54,8 @@ export interface ArrangementViewProps {
   mix: MixPlayback;
   /** The segments were edited since the mix was rendered. */
   mixOutOfDate: boolean;
+  /** Segments play at their own tempi: the view, counting one tempo, is approximate. */
+  tempoJourney: boolean;
 }
 
 const ZOOM_STEP = 1.5;
@@ -90,6 +92,7 @@ export function ArrangementView({
   onStopPreview,
   mix,
   mixOutOfDate,
+  tempoJourney,
 }: ArrangementViewProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -388,6 +391,7 @@ export function ArrangementView({
             {mix.playing ? "❚❚ Pause mix" : "▶ Play mix"}
           </button>
         )}
+        <PlayheadClock read={readPlayhead} active={previewing || mix.playing} total={total} />
         <label className="arr-snap">
           <span>Snap to</span>
           <select value={snap} onChange={(event) => setSnap(event.target.value as SnapUnit)}>
@@ -432,7 +436,13 @@ export function ArrangementView({
       {mix.available && mixOutOfDate && (
         <p className="muted arr-note">The mix plays as it was rendered, before your edits; the lanes show your edits.</p>
       )}
-      <div className="arr-scroll" ref={scroller} onScroll={onScroll}>
+      {tempoJourney && (
+        <p className="arr-note muted">
+          This plan changes tempo along the way. The arrangement counts every segment at {Math.round(targetBpm * 10) / 10} BPM, so
+          its times are approximate; the render follows each segment’s own tempo.
+        </p>
+      )}
+      <div className="arr-scroll" ref={scroller} onScroll={onScroll} data-drag-scroller="">
         <div className="arr-content" style={{ width: contentWidth, height: ARRANGEMENT_HEIGHT }}>
           <canvas ref={canvas} className="arr-canvas" style={{ width, height: ARRANGEMENT_HEIGHT }} aria-hidden="true" />
           <div

@@ -27,6 +27,9 @@ interface EdgeHandleProps {
   onDragEnd: () => void;
 }
 
+const AUTO_SCROLL_EDGE_PX = 24;
+const AUTO_SCROLL_STEP_PX = 16;
+
 const KEYS: Record<string, { direction: -1 | 1; unit: SnapUnit } | undefined> = {
   ArrowLeft: { direction: -1, unit: "beat" },
   ArrowDown: { direction: -1, unit: "beat" },
@@ -38,7 +41,8 @@ const KEYS: Record<string, { direction: -1 | 1; unit: SnapUnit } | undefined> = 
 
 /**
  * A draggable edge in the arrangement (a cut point, a transition's start): a focusable slider
- * whose value is its place in time, moved by pointer (mouse, pen, touch) or keys.
+ * whose value is its place in time, moved by pointer (mouse, pen, touch) or keys. Dragging near
+ * the sides of the scrolling view (its `data-drag-scroller` ancestor) scrolls it.
  */
 export function EdgeHandle({
   className,
@@ -56,7 +60,7 @@ export function EdgeHandle({
   onDrag,
   onDragEnd,
 }: EdgeHandleProps) {
-  const press = useRef<{ pointerId: number; x: number } | null>(null);
+  const press = useRef<{ pointerId: number; x: number; scroller: Element | null; scrolled: number } | null>(null);
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     const move = KEYS[event.key];
@@ -92,13 +96,23 @@ export function EdgeHandle({
         event.preventDefault(); // no text selection, and keep the focus here
         event.currentTarget.focus();
         event.currentTarget.setPointerCapture(event.pointerId);
-        press.current = { pointerId: event.pointerId, x: event.clientX };
+        const scroller = event.currentTarget.closest("[data-drag-scroller]");
+        press.current = { pointerId: event.pointerId, x: event.clientX, scroller, scrolled: scroller?.scrollLeft ?? 0 };
         onDragStart();
       }}
       onPointerMove={(event) => {
         const pressed = press.current;
         if (!pressed || pressed.pointerId !== event.pointerId || !(pixelsPerSecond > 0)) return;
-        onDrag((event.clientX - pressed.x) / pixelsPerSecond);
+        const { scroller } = pressed;
+        if (scroller) {
+          // Near either side of the view the content scrolls under the pointer, which counts
+          // towards the drag.
+          const rect = scroller.getBoundingClientRect();
+          if (event.clientX < rect.left + AUTO_SCROLL_EDGE_PX) scroller.scrollLeft -= AUTO_SCROLL_STEP_PX;
+          else if (event.clientX > rect.right - AUTO_SCROLL_EDGE_PX) scroller.scrollLeft += AUTO_SCROLL_STEP_PX;
+        }
+        const scrolled = (scroller?.scrollLeft ?? 0) - pressed.scrolled;
+        onDrag((event.clientX - pressed.x + scrolled) / pixelsPerSecond);
       }}
       onPointerUp={end}
       onPointerCancel={end}

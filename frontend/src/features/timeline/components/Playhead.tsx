@@ -1,4 +1,5 @@
-import { useEffect, useState } from "react";
+import { formatPreciseClock } from "../lib/timeline-math";
+import { usePlaybackSeconds } from "../hooks/use-playback-seconds";
 
 interface PlayheadProps {
   /** Where playback is now (mix seconds), null when nothing has played. */
@@ -12,21 +13,7 @@ interface PlayheadProps {
 
 /** The line across the arrangement at the playing position (the rendered mix or a preview). */
 export function Playhead({ read, active, pixelsPerSecond, onFrame }: PlayheadProps) {
-  const [seconds, setSeconds] = useState<number | null>(null);
-
-  useEffect(() => {
-    let frame = 0;
-    const tick = () => {
-      const now = read();
-      setSeconds(now);
-      if (!active) return;
-      if (now !== null) onFrame(now);
-      frame = requestAnimationFrame(tick);
-    };
-    frame = requestAnimationFrame(tick);
-    return () => cancelAnimationFrame(frame);
-  }, [active, read, onFrame]);
-
+  const seconds = usePlaybackSeconds(read, active, onFrame);
   if (seconds === null) return null;
   return (
     <div
@@ -36,5 +23,15 @@ export function Playhead({ read, active, pixelsPerSecond, onFrame }: PlayheadPro
       style={{ transform: `translateX(${(seconds * pixelsPerSecond).toFixed(1)}px)` }}
       aria-hidden="true"
     />
+  );
+}
+
+/** The playing position as a clock, beside the transport ("0:12.3 / 1:10.0"). */
+export function PlayheadClock({ read, active, total }: { read: () => number | null; active: boolean; total: number }) {
+  const seconds = usePlaybackSeconds(read, active);
+  return (
+    <span className="arr-clock" data-testid="arrangement-clock">
+      {formatPreciseClock(seconds ?? 0)} / {formatPreciseClock(total)}
+    </span>
   );
 }

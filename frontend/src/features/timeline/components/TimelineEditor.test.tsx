@@ -21,11 +21,11 @@ const json = (body: unknown) =>
 let submitted: Segment[] | null = null;
 const onCancel = vi.fn();
 
-function renderEditor() {
+function renderEditor(editedPlan = PLAN) {
   submitted = null;
   return renderWithApp(
     <TimelineEditor
-      plan={PLAN}
+      plan={editedPlan}
       tracks={TRACKS}
       actions={[{ label: "Save", primary: true, onSubmit: (segments) => void (submitted = segments) }]}
       onCancel={onCancel}
@@ -117,6 +117,21 @@ describe("TimelineEditor's arrangement", () => {
     expect(screen.getByText("The transition into Track B stays 32 beats (the most that fits).")).toBeTruthy();
     const [, second] = await save();
     expect(second?.transition_in).toEqual({ type: "crossfade", beats: 32 });
+  });
+
+  it("keeps a tempo journey's ramp inside a transition it shortens, and says its times are approximate", async () => {
+    const user = userEvent.setup();
+    const journey = plan(120, [
+      seg("s1", "a", 0.25, 32.25),
+      { ...seg("s2", "b", 8.25, 40.25, { type: "crossfade", beats: 16, ramp_beats: 8 }), bpm: 126 },
+    ]);
+    renderEditor(journey);
+    expect(screen.getByText(/This plan changes tempo along the way/)).toBeTruthy();
+    screen.getByRole("slider", { name: "Transition into Track B" }).focus();
+    await user.keyboard("{Shift>}{ArrowRight}{ArrowRight}{ArrowRight}{/Shift}");
+    const [, second] = await save();
+    expect(second?.transition_in).toEqual({ type: "crossfade", beats: 4, ramp_beats: 4 });
+    expect(second?.bpm).toBe(126);
   });
 
   it("drags a cut point and a transition's start, snapping to the chosen unit", async () => {

@@ -12,6 +12,8 @@ import {
   clampTransitionBeats,
   DEFAULT_TRANSITION,
   findTimelineProblems,
+  isTempoJourney,
+  retimedTransition,
   maxTransitionBeats,
   moveSegment,
   outputLength,
@@ -149,7 +151,7 @@ export function TimelineEditor({ plan, tracks, actions, onCancel, mixAudioUrl }:
     const wasCut = (segment.transition_in?.type ?? "cut") === "cut";
     const wanted = type !== "cut" && wasCut ? DEFAULT_TRANSITION.beats : beats;
     const clamped = clampTransitionBeats(wanted, type, fit.lengthOf(previous), fit.lengthOf(segment), targetBpm);
-    update(index, { ...segment, transition_in: { type, beats: clamped } });
+    update(index, { ...segment, transition_in: retimedTransition(segment.transition_in, type, clamped) });
   };
 
   const startPreview = (index: number) => {
@@ -331,6 +333,7 @@ export function TimelineEditor({ plan, tracks, actions, onCancel, mixAudioUrl }:
           onStopPreview={preview.stop}
           mix={mix}
           mixOutOfDate={dirty}
+          tempoJourney={isTempoJourney(segments)}
         />
       ) : (
         segments.length > 0 && (

@@ -11,6 +11,8 @@ export interface MixPlayback {
   seek: (seconds: number) => void;
   /** Where the mix is now (seconds), or null before it was ever started. */
   position: () => number | null;
+  /** Counts the jumps (seeks): a paused playhead reads `position` again when it changes. */
+  jumps: number;
 }
 
 /**
@@ -21,6 +23,7 @@ export function useMixPlayback(url: string | null | undefined): MixPlayback {
   const element = useRef<HTMLAudioElement | null>(null);
   const [playing, setPlaying] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [jumps, setJumps] = useState(0);
 
   const audio = useCallback(() => {
     if (!url) return null;
@@ -31,6 +34,7 @@ export function useMixPlayback(url: string | null | undefined): MixPlayback {
       made.addEventListener("play", () => setPlaying(true));
       made.addEventListener("pause", () => setPlaying(false));
       made.addEventListener("ended", () => setPlaying(false));
+      made.addEventListener("seeked", () => setJumps((count) => count + 1));
       made.addEventListener("error", () => {
         setPlaying(false);
         setError("The rendered mix could not be played.");
@@ -77,7 +81,7 @@ export function useMixPlayback(url: string | null | undefined): MixPlayback {
 
   const available = Boolean(url);
   return useMemo(
-    () => ({ available, playing, error, toggle, pause, seek, position }),
-    [available, playing, error, toggle, pause, seek, position],
+    () => ({ available, playing, error, toggle, pause, seek, position, jumps }),
+    [available, playing, error, toggle, pause, seek, position, jumps],
   );
 }

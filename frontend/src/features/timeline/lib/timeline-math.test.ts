@@ -4,6 +4,8 @@ import type { Segment, TransitionType } from "@/lib/types";
 
 import { plan, seg, track } from "./test-fixtures";
 import {
+  isTempoJourney,
+  retimedTransition,
   DEFAULT_TRANSITION,
   TimelineError,
   barGrid,
@@ -455,5 +457,23 @@ describe("beatsPerBar", () => {
     const grid = trackGridOf({ ...waltz, analysis: { ...waltz.analysis, meter: "3/4" } });
     expect(grid.meter).toBe(3);
     expect(barSeconds(grid.bpm, grid.meter)).toBeCloseTo(1.5, 9);
+  });
+});
+
+describe("tempo-journey fields", () => {
+  it("keeps a transition's ramp when its length changes, shortened to fit the overlap", () => {
+    const ramped = { type: "crossfade", beats: 16, ramp_beats: 8 } as const;
+    expect(retimedTransition(ramped, "crossfade", 24)).toEqual({ type: "crossfade", beats: 24, ramp_beats: 8 });
+    expect(retimedTransition(ramped, "bass_swap", 4)).toEqual({ type: "bass_swap", beats: 4, ramp_beats: 4 });
+    expect(retimedTransition(ramped, "cut", 0)).toEqual({ type: "cut", beats: 0, ramp_beats: 0 });
+    expect(retimedTransition(null, "crossfade", 16)).toEqual({ type: "crossfade", beats: 16 });
+  });
+
+  it("tells a plan that changes tempo from one at a single tempo", () => {
+    expect(isTempoJourney([seg("a", "a", 0, 10), seg("b", "b", 0, 10, { type: "crossfade", beats: 8 })])).toBe(false);
+    expect(isTempoJourney([{ ...seg("a", "a", 0, 10), bpm: 128 }])).toBe(true);
+    expect(isTempoJourney([seg("a", "a", 0, 10), seg("b", "b", 0, 10, { type: "crossfade", beats: 8, ramp_beats: 4 })])).toBe(
+      true,
+    );
   });
 });

@@ -336,6 +336,21 @@ export function clampTransitionBeats(
   return clamp(wanted, MIN_TRANSITION_BEATS, max);
 }
 
+/**
+ * A transition of this type and length that keeps what else it had (a tempo journey's
+ * `ramp_beats`), the ramp shortened to fit inside the overlap (none for a cut).
+ */
+export function retimedTransition(transition: Transition | null, type: TransitionType, beats: number): Transition {
+  const next: Transition = { ...transition, type, beats };
+  if (next.ramp_beats !== undefined) next.ramp_beats = Math.min(next.ramp_beats, type === "cut" ? 0 : beats);
+  return next;
+}
+
+/** A plan that changes tempo along the way (segments at their own tempo, or ramps). */
+export function isTempoJourney(segments: readonly Segment[]): boolean {
+  return segments.some((segment) => segment.bpm != null || (segment.transition_in?.ramp_beats ?? 0) > 0);
+}
+
 // --- checks (validate_plan) -----------------------------------------------------------------
 
 /** 83.45 → "1:23.5": a time precise enough to tell two cut points apart. */
