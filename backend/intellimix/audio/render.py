@@ -51,6 +51,8 @@ SNAP_TOLERANCE_S = 0.060  # cut points this close to a beat are meant to be on i
 PAD_S = 0.5  # source material kept either side of a segment: filter warm-up, declick overlap
 STRETCH_GUARD = 1024  # extra source frames, so the pre-roll survives Rubber Band's rounding
 CUT_OVERSHOOT_S = 0.05  # a cut this far past the track's end is rounding, not an error
+# Where the tempo changes through an overlap, the lock is found in steps (at most 4, to 0.2 ms).
+LOCK_STEPS, LOCK_PRECISION_S = 4, 0.0002
 DECLICK_S = 0.005
 MATCH_LUFS = -18.0  # pre-master level: headroom for overlaps and EQ boosts in 24-bit stems
 MAX_MATCH_GAIN_DB = 24.0  # a nearly silent segment is not dragged up to full level
@@ -342,24 +344,34 @@ def phase_lock(
     bpms = {track_id: analysis.get("bpm") for track_id, analysis in analyses.items()}
     locked: list[dict[str, Any]] = [dict(plan["segments"][0])]
     for segment in plan["segments"][1:]:
-        (_, before), (entry, after) = timed_segments(
-            {**plan, "segments": [*locked, segment]}, bpms
-        )[-2:]
-        reference = entry["start_s"] + entry["transition_in_s"] / 2
-        shift = phase_offset(
-            before,
-            analyses[locked[-1]["track_id"]],
-            after,
-            analyses[segment["track_id"]],
-            reference_s=reference,
-        ) + float(nudges.get(segment["id"], 0.0))
         analysis = analyses[segment["track_id"]]
         grid = _grid(analysis, bars=len(_grid(analysis, bars=True)) > 1)
         unit = float(np.median(np.diff(grid))) if grid.size > 1 else 0.0
-        # Moving the source moves the grid by the rate where they meet (the body's stretch
-        # when the tempo is steady there).
-        rate = float(after.rate_at(reference)) if after.varies else after.stretch
-        locked.append(_moved(segment, shift * rate, unit, durations[segment["track_id"]]))
+        nudge = float(nudges.get(segment["id"], 0.0))
+        moved = dict(segment)
+        for _ in range(LOCK_STEPS):
+            (_, before), (entry, after) = timed_segments(
+                {**plan, "segments": [*locked, moved]}, bpms
+            )[-2:]
+            reference = entry["start_s"] + entry["transition_in_s"] / 2
+            # What is left to move: onto the grid, and then by the nudge.
+            shift = (
+                phase_offset(
+                    before,
+                    analyses[locked[-1]["track_id"]],
+                    after,
+                    analyses[segment["track_id"]],
+                    reference_s=reference,
+                )
+                + nudge
+            )
+            # Moving the source moves the grid by the rate where they meet: exact at one
+            # steady rate; where the tempo changes, the next step takes up what is left.
+            rate = float(after.rate_at(reference)) if after.varies else after.stretch
+            moved = _moved(moved, shift * rate, unit, durations[segment["track_id"]])
+            if not after.varies or abs(shift) < LOCK_PRECISION_S:
+                break
+        locked.append(moved)
     return locked
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from functools import cache
 from pathlib import Path
 
 import librosa
@@ -281,3 +282,52 @@ def test_a_ramp_into_half_or_double_time_stays_locked(outgoing, incoming, beat_m
     assert offset["offset_ms"] is not None and abs(offset["offset_ms"]) <= qa.MAX_ALIGNMENT_MS
     per_beat = {"half_time": 2.0, "double_time": 0.5}[beat_map]
     assert result.timeline[1]["stretch"] == pytest.approx(tempi[1] * per_beat / incoming)
+
+
+@cache
+def _analysed_tracks(rate: int) -> dict[str, render.TrackAudio]:
+    """Three house tracks at 120, 128 and 136 BPM, analysed by our own beat tracker."""
+    tracks = {}
+    for track_id, bpm, first in (("a", 120.0, 0.41), ("b", 128.0, 0.23), ("c", 136.0, 0.3)):
+        drums = synth_drum_track(
+            "house", bpm=bpm, duration_s=20.0, sample_rate=rate, first_downbeat_s=first
+        )
+        tracks[track_id] = render.TrackAudio(
+            np.stack([drums.audio, drums.audio]),
+            rate,
+            {"duration_s": 20.0, **analyze_rhythm(drums.audio, rate)},
+        )
+    return tracks
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_journeys_stay_locked_in_every_overlap(seed):
+    # Random cut seconds, tempi, transition types and ramps — steps (0 beats) to whole overlaps.
+    rng = np.random.default_rng(seed)
+    rate = 44_100 if seed % 2 else 48_000
+    kinds = ("crossfade", "bass_swap", "filter_sweep", "echo_out")
+    segments = []
+    for index, (track_id, low) in enumerate((("a", 120.0), ("b", 124.0), ("c", 130.0))):
+        start = float(rng.uniform(0.5, 6.0))
+        beats = int(rng.choice([4, 8]))
+        segments.append(
+            {
+                "id": f"s{index + 1}",
+                "track_id": track_id,
+                "source_start_s": start,
+                "source_end_s": start + float(rng.uniform(9.0, 11.0)),
+                "bpm": round(float(rng.uniform(low, low + 8.0)), 2),
+                "transition_in": None
+                if index == 0
+                else {
+                    "type": kinds[(seed + index) % len(kinds)],
+                    "beats": beats,
+                    "ramp_beats": int(rng.integers(0, beats + 1)),
+                },
+            }
+        )
+    plan = {"target": {"bpm": 128.0, "sample_rate": rate}, "segments": segments}
+    result = render.render_mix(plan, _analysed_tracks(rate))
+    offsets = qa.transition_offsets(result.stems, rate, result.timeline, 128.0)
+    assert len(offsets) == 2
+    assert all(abs(o["offset_ms"]) <= qa.MAX_ALIGNMENT_MS for o in offsets), offsets
