@@ -323,8 +323,33 @@ async function scenario(page) {
     if (!/^0:0[1-9]\.\d \/ 1:\d\d\.\d$/.test(clock)) throw new Error(`the clock reads ${clock}`);
   });
 
-  await step(page, "edit-timeline", async () => {
+  await step(page, "arrangement-preview-playhead", async () => {
+    // A transition's preview moves the playhead through its window: from a few seconds before
+    // the transition starts, onwards.
     await arrangement.getByRole("button", { name: /pause mix/i }).click();
+    const edge = arrangement.getByRole("slider", { name: "Transition into Night Runner" });
+    const start = Number(await edge.getAttribute("aria-valuenow"));
+    await arrangement.getByRole("button", { name: "Play the transition into Night Runner" }).click();
+    const playhead = arrangement.getByTestId("arrangement-playhead");
+    await page.waitForFunction(
+      ([element, from]) => {
+        const at = Number(element?.getAttribute("data-seconds"));
+        return element?.classList.contains("is-playing") && at > from - 4 && at < from + 30;
+      },
+      [await playhead.elementHandle(), start],
+      { timeout: 20_000 },
+    );
+    const first = Number(await playhead.getAttribute("data-seconds"));
+    await page.waitForFunction(
+      ([element, from]) => Number(element?.getAttribute("data-seconds")) > from + 0.5,
+      [await playhead.elementHandle(), first],
+      { timeout: 10_000 },
+    );
+  });
+
+  await step(page, "edit-timeline", async () => {
+    const stop = arrangement.getByRole("button", { name: "Stop the preview of the transition into Night Runner" });
+    if (await stop.isVisible()) await stop.click();
     // The form editing lives on in the details.
     await editor.getByTestId("timeline-details").locator("summary").click();
     await editor.getByTestId("timeline-lane").nth(1).waitFor();

@@ -78,4 +78,18 @@ describe("ConfirmDialog", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(screen.getByLabelText("answer").textContent).toBe("false");
   });
+
+  it("renders inside the modal <dialog> it is asked from, where it is not inert", async () => {
+    const user = userEvent.setup();
+    render(
+      <dialog open aria-label="Editor">
+        <Asker />
+      </dialog>,
+    );
+    await user.click(screen.getByRole("button", { name: "Delete" }));
+    const question = screen.getByRole("dialog", { name: "Delete this track?" });
+    expect(question.closest("dialog")).toBe(screen.getByRole("dialog", { name: "Editor" }));
+    await user.click(screen.getByRole("button", { name: "Delete track" }));
+    expect(screen.getByLabelText("answer").textContent).toBe("true");
+  });
 });

@@ -6,34 +6,12 @@ import type { Id, Segment, TimelineEntry, Track } from "@/lib/types";
 import { useTracksPeaks } from "../api/tracks";
 import type { MixPlayback } from "../hooks/use-mix-playback";
 import { previewPosition, type PreviewState } from "../hooks/use-transition-preview";
-import {
-  barNumberAt,
-  clampZoom,
-  fitZoom,
-  scrollForZoom,
-  SNAP_UNITS,
-  snapCut,
-  stepCut,
-  stepTransitionBeats,
-  trackBeatGrid,
-  transitionBeatsAt,
-  type BeatGrid,
-  type SnapUnit,
-} from "../lib/arrangement";
-import {
-  ARRANGEMENT_HEIGHT,
-  BAND_COLOURS,
-  drawArrangement,
-  laneTop,
-  LANE_COUNT,
-  LANE_HEIGHT,
-  RULER_HEIGHT,
-  STRIP_HEIGHT,
-} from "../lib/draw-arrangement";
-import { formatPreciseClock, trackDuration, trackGridOf, transitionName } from "../lib/timeline-math";
-import type { TrimEdge } from "../types";
-import { EdgeHandle } from "./EdgeHandle";
+import { clampZoom, fitZoom, scrollForZoom, SNAP_UNITS, trackBeatGrid, type BeatGrid, type SnapUnit } from "../lib/arrangement";
+import { ARRANGEMENT_HEIGHT, BAND_COLOURS, drawArrangement, laneTop, LANE_COUNT, RULER_HEIGHT } from "../lib/draw-arrangement";
+import { trackDuration, trackGridOf } from "../lib/timeline-math";
+import { CutHandle } from "./CutHandle";
 import { Playhead, PlayheadClock } from "./Playhead";
+import { TransitionRegion } from "./TransitionRegion";
 
 export interface ArrangementViewProps {
   segments: readonly Segment[];
@@ -64,10 +42,7 @@ const DEFAULT_WIDTH = 960;
 /** Room after the last segment, so its end handle can be grabbed and dragged later. */
 const END_ROOM_PX = 48;
 const SNAP_NAMES: Record<SnapUnit, string> = { beat: "Beat", bar: "Bar", phrase: "Phrase (8 bars)" };
-const EDGE_NAMES: Record<TrimEdge, string> = { start: "In point", end: "Out point" };
-
-type DragStart =
-  { kind: "cut"; segment: Segment; entry: TimelineEntry } | { kind: "transition"; edge: number; outgoingEnd: number };
+const NO_GRID: BeatGrid = { beats: [], bars: [], phrases: [] };
 
 /**
  * The arrangement: the mix on one time axis — a ruler of bars at the target tempo, a strip of
@@ -96,7 +71,6 @@ export function ArrangementView({
 }: ArrangementViewProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
-  const drag = useRef<DragStart | null>(null);
   const pendingScroll = useRef<number | null>(null);
   const hint = useId();
   const [width, setWidth] = useState(DEFAULT_WIDTH);
@@ -109,7 +83,6 @@ export function ArrangementView({
   const fit = fitZoom(total, width - END_ROOM_PX);
   const pps = zoom ?? fit;
   const contentWidth = Math.max(width, Math.ceil(total * pps) + END_ROOM_PX);
-  const beatS = targetBpm > 0 ? 60 / targetBpm : 0;
   const meter = 4; // the mix's grid counts 4/4 bars, as the planner's phrases do
 
   const trackIds = useMemo(() => [...new Set(segments.map((segment) => segment.track_id))], [segments]);
@@ -215,148 +188,56 @@ export function ArrangementView({
   };
 
   // --- edits ---------------------------------------------------------------------------------
-  const describeCut = (segment: Segment, edge: TrimEdge, entry: TimelineEntry) => {
-    const source = edge === "start" ? segment.source_start_s : segment.source_end_s;
-    const bar = barNumberAt(grids[segment.track_id] ?? { beats: [], bars: [], phrases: [] }, source);
-    const mixAt = edge === "start" ? entry.start_s : entry.end_s;
-    return (
-      `${formatPreciseClock(source)} into the track${bar !== null ? ` (bar ${bar})` : ""}, ` +
-      `${formatPreciseClock(mixAt)} in the mix`
-    );
-  };
-
-  const cutHandle = (segment: Segment, index: number, entry: TimelineEntry, edge: TrimEdge) => {
-    const title = titleOf(segment);
-    const grid = grids[segment.track_id] ?? { beats: [], bars: [], phrases: [] };
-    const trackGrid = trackGridOf(tracks[segment.track_id]);
-    const row = index % LANE_COUNT;
-    const at = edge === "start" ? entry.start_s : entry.end_s;
-    const apply = (next: Segment) => {
-      if (next === segment) return false;
-      onSegmentChange(index, next);
-      return true;
-    };
-    return (
-      <EdgeHandle
+  const cutHandles = (segment: Segment, index: number, entry: TimelineEntry) => {
+    const grid = grids[segment.track_id] ?? NO_GRID;
+    const trackGrid = { ...trackGridOf(tracks[segment.track_id]), duration_s: durations[segment.track_id] ?? 0 };
+    return (["start", "end"] as const).map((edge) => (
+      <CutHandle
         key={`${segment.id}-${edge}`}
-        className={`arr-cut is-${edge}`}
-        style={{ left: at * pps, top: laneTop(row), height: LANE_HEIGHT }}
-        label={`${EDGE_NAMES[edge]} of ${title}`}
-        valueNow={edge === "start" ? segment.source_start_s : segment.source_end_s}
-        valueMin={0}
-        valueMax={durations[segment.track_id] ?? 0}
-        valueText={describeCut(segment, edge, entry)}
-        describedBy={hint}
-        testId={`cut-${edge}-${index}`}
+        segment={segment}
+        index={index}
+        entry={entry}
+        edge={edge}
+        title={titleOf(segment)}
+        grid={grid}
+        trackGrid={trackGrid}
         pixelsPerSecond={pps}
-        onStep={(direction, unit) => {
-          const next = stepCut(segment, edge, direction, grid, unit, trackGrid);
-          if (!apply(next)) {
-            announce(`${EDGE_NAMES[edge]} of ${title} cannot move ${direction < 0 ? "earlier" : "later"}.`);
-            return;
-          }
-          const source = edge === "start" ? next.source_start_s : next.source_end_s;
-          const bar = barNumberAt(grid, source);
-          announce(`${EDGE_NAMES[edge]} of ${title}: ${formatPreciseClock(source)}${bar !== null ? `, bar ${bar}` : ""}.`);
-        }}
-        onDragStart={() => {
-          drag.current = { kind: "cut", segment, entry };
-          setActive(segment.id);
-        }}
-        onDrag={(delta) => {
-          const start = drag.current;
-          if (start?.kind !== "cut") return;
-          const origin = edge === "start" ? start.segment.source_start_s : start.segment.source_end_s;
-          apply(snapCut(segment, edge, origin + delta * start.entry.stretch, grid, snap, trackGrid));
-        }}
-        onDragEnd={() => {
-          drag.current = null;
-        }}
+        snap={snap}
+        describedBy={hint}
+        onChange={(next) => onSegmentChange(index, next)}
+        announce={announce}
+        onActive={() => setActive(segment.id)}
       />
-    );
+    ));
   };
 
-  const transitionStrip = (segment: Segment, index: number) => {
+  const transitionRegion = (segment: Segment, index: number) => {
     const here = timeline[index];
     const before = timeline[index - 1];
-    const transition = segment.transition_in;
-    if (!here || !before || !transition) return null;
-    const title = titleOf(segment);
-    const x = here.start_s * pps;
-    const regionWidth = Math.max(2, here.transition_in_s * pps);
-    const key = segment.id;
-    const playingHere = preview.status !== "idle" && preview.status !== "error" && preview.key === key;
-    const isCut = transition.type === "cut";
-    const max = Math.max(1, maxBeatsAt(index));
-    const setBeats = (wanted: number) => {
-      const beats = Math.min(max, Math.max(1, wanted));
-      if (beats !== transition.beats) onTransitionBeats(index, beats);
-      return beats;
-    };
-    const name = transitionName(transition.type);
+    if (!here || !before || !segment.transition_in) return null;
+    const playing = preview.status !== "idle" && preview.status !== "error" && preview.key === segment.id;
     return (
-      <div key={`transition-${key}`}>
-        <div
-          className={`arr-transition${isCut ? " is-cut" : ""}`}
-          style={{ left: x, width: isCut ? undefined : regionWidth, top: RULER_HEIGHT, height: STRIP_HEIGHT }}
-          data-testid={`transition-${index}`}
-        >
-          <span className="arr-transition-label" title={`${name} into ${title}`}>
-            {isCut
-              ? "cut"
-              : regionWidth >= 150
-                ? `${name} · ${transition.beats} beats`
-                : regionWidth >= 80
-                  ? `${transition.beats} beats`
-                  : `${transition.beats}`}
-          </span>
-          <button
-            type="button"
-            className="arr-transition-play"
-            disabled={!playingHere && !canPreviewAt(index)}
-            aria-label={playingHere ? `Stop the preview of the transition into ${title}` : `Play the transition into ${title}`}
-            onClick={() => (playingHere ? onStopPreview() : onPreview(index))}
-          >
-            <span aria-hidden="true">{playingHere ? "■" : "▶"}</span>
-          </button>
-        </div>
-        {!isCut && (
-          <EdgeHandle
-            className="arr-transition-edge"
-            style={{ left: x, top: RULER_HEIGHT, height: STRIP_HEIGHT }}
-            label={`Transition into ${title}`}
-            valueNow={here.start_s}
-            valueMin={Math.max(0, before.end_s - max * beatS)}
-            valueMax={before.end_s - beatS}
-            valueText={`${name}, ${transition.beats} beats (${here.transition_in_s.toFixed(1)} s), from ${formatPreciseClock(here.start_s)}`}
-            describedBy={hint}
-            testId={`transition-edge-${index}`}
-            pixelsPerSecond={pps}
-            onStep={(direction, unit) => {
-              // The edge moving earlier (left) lengthens the transition: it always ends where
-              // the outgoing segment ends.
-              const beats = setBeats(stepTransitionBeats(transition.beats, -direction, unit, meter));
-              announce(
-                beats === transition.beats
-                  ? `The transition into ${title} stays ${beats} beats (${beats === max ? "the most that fits" : "the shortest"}).`
-                  : `Transition into ${title}: ${beats} beats.`,
-              );
-            }}
-            onDragStart={() => {
-              drag.current = { kind: "transition", edge: here.start_s, outgoingEnd: before.end_s };
-              setActive(segment.id);
-            }}
-            onDrag={(delta) => {
-              const start = drag.current;
-              if (start?.kind !== "transition") return;
-              setBeats(transitionBeatsAt(start.edge + delta, start.outgoingEnd, targetBpm, snap, meter));
-            }}
-            onDragEnd={() => {
-              drag.current = null;
-            }}
-          />
-        )}
-      </div>
+      <TransitionRegion
+        key={`transition-${segment.id}`}
+        index={index}
+        transition={segment.transition_in}
+        here={here}
+        before={before}
+        incomingTitle={titleOf(segment)}
+        pixelsPerSecond={pps}
+        targetBpm={targetBpm}
+        meter={meter}
+        snap={snap}
+        maxBeats={maxBeatsAt(index)}
+        describedBy={hint}
+        playing={playing}
+        canPreview={canPreviewAt(index)}
+        onBeats={(beats) => onTransitionBeats(index, beats)}
+        onPreview={() => onPreview(index)}
+        onStopPreview={onStopPreview}
+        announce={announce}
+        onActive={() => setActive(segment.id)}
+      />
     );
   };
 
@@ -455,10 +336,10 @@ export function ArrangementView({
             const entry = timeline[index];
             return entry ? label(segment, index, entry) : null;
           })}
-          {segments.map((segment, index) => (index > 0 ? transitionStrip(segment, index) : null))}
+          {segments.map((segment, index) => (index > 0 ? transitionRegion(segment, index) : null))}
           {segments.map((segment, index) => {
             const entry = timeline[index];
-            return entry ? [cutHandle(segment, index, entry, "start"), cutHandle(segment, index, entry, "end")] : null;
+            return entry ? cutHandles(segment, index, entry) : null;
           })}
           <Playhead read={readPlayhead} active={previewing || mix.playing} pixelsPerSecond={pps} onFrame={follow} />
         </div>
