@@ -336,7 +336,7 @@ def test_loudness(message: str, lufs: float | None) -> None:
         ),
         (
             "blend the chorus of Night Drive into Sunrise with a long smooth transition",
-            ("sunrise", "crossfade", None),
+            ("sunrise", "crossfade", 32),  # "long": the long blend, 32 beats
         ),
     ],
 )

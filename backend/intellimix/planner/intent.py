@@ -607,10 +607,12 @@ _H = r"(?:hours?|hrs?|h)(?![a-z])"
 _M = r"(?:minutes?|mins?)(?![a-z])"
 _S = r"(?:seconds?|secs?)(?![a-z])"
 _AND = r"\s*(?:,\s*|and\s+)?"
+_HALF = r"(?:\s+and\s+a\s+half)?"  # "two and a half minutes", "a minute and a half"
 _DURATION_RE = re.compile(
     rf"(?<![\w.])(?:"
-    rf"(?P<h1>{_DNUM})\s*{_H}(?:{_AND}(?P<m1>{_DNUM})\s*{_M})?(?:{_AND}(?P<s1>{_DNUM})\s*{_S})?"
-    rf"|(?P<m2>{_DNUM})\s*{_M}(?:{_AND}(?P<s2>{_DNUM})\s*{_S})?"
+    rf"(?P<h1>{_DNUM})(?P<hh>{_HALF})\s*{_H}(?P<ht>{_HALF})"
+    rf"(?:{_AND}(?P<m1>{_DNUM})\s*{_M})?(?:{_AND}(?P<s1>{_DNUM})\s*{_S})?"
+    rf"|(?P<m2>{_DNUM})(?P<mh>{_HALF})\s*{_M}(?P<mt>{_HALF})(?:{_AND}(?P<s2>{_DNUM})\s*{_S})?"
     rf"|(?P<s3>{_DNUM})\s*{_S})"
 )
 _CLOCK_RE = re.compile(r"(?<![\w:.])(\d{1,2}):([0-5]\d)(?::([0-5]\d))?(?![\w:])")
@@ -626,8 +628,9 @@ def find_duration(text: str) -> tuple[float, str] | None:
     found: list[tuple[int, float, str]] = []
     for m in _DURATION_RE.finditer(text):
         g = m.groupdict()
-        hours = _number(g["h1"]) if g["h1"] else 0.0
+        hours = _number(g["h1"]) + (0.5 if g["hh"] or g["ht"] else 0.0) if g["h1"] else 0.0
         minutes = next((_number(g[k]) for k in ("m1", "m2") if g[k]), 0.0)
+        minutes += 0.5 if g["m2"] and (g["mh"] or g["mt"]) else 0.0
         seconds = next((_number(g[k]) for k in ("s1", "s2", "s3") if g[k]), 0.0)
         found.append((m.start(), hours * 3600 + minutes * 60 + seconds, _spelling(m)))
     for m in _CLOCK_RE.finditer(text):

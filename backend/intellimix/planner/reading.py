@@ -497,6 +497,9 @@ _TRANSITION_PATTERNS: tuple[tuple[TransitionType | None, re.Pattern[str]], ...] 
     ),
     (None, re.compile(r"\btransitions?\b|\bmix(?:ing)?\s+points?\b")),
 )
+_LONG_WORDS_RE = re.compile(r"\b(?:long|longer|slow|gradual|extended|drawn[\s-]out)\b")
+_SHORT_WORDS_RE = re.compile(r"\b(?:short|quick|fast|tight|snappy|brief)\b")
+LONG_BEATS, SHORT_BEATS = 32, 8
 _LENGTH_RE = re.compile(
     r"(?<![\w.:])(?P<n>\d+(?:\.\d+)?|one)[\s-]*(?P<unit>beats?|bars?|seconds?|secs?|s)\b"
     r"(?:\s+long\b)?"
@@ -614,8 +617,21 @@ def _group(text: _Text, pieces: list[_Piece]) -> list[_Transition]:
             if piece.kind == "length" and not nearest.has_length():
                 nearest.beats, nearest.seconds = piece.beats, piece.seconds
                 text.take(piece.start, piece.end)
+        for t in made:
+            if not t.has_length():
+                t.beats = _described_length(text.norm[max(0, t.start - 14) : t.end])
         transitions += made
     return _merge(transitions)
+
+
+def _described_length(words: str) -> float | None:
+    """'a long smooth transition' → 32 beats, 'a quick blend' → 8: the revision reader's long
+    and short (reader.operations LONG_BEATS, SHORT_BEATS)."""
+    if _LONG_WORDS_RE.search(words):
+        return LONG_BEATS
+    if _SHORT_WORDS_RE.search(words):
+        return SHORT_BEATS
+    return None
 
 
 def _merge(transitions: list[_Transition]) -> list[_Transition]:

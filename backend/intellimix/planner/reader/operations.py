@@ -21,6 +21,7 @@ from intellimix.planner.intent import find_key
 from intellimix.planner.plan import MixPlan, TransitionType
 from intellimix.planner.reader import grammar
 from intellimix.planner.reader.tagging import TRACK, TRACK_MAYBE, has, value
+from intellimix.planner.reading import LONG_BEATS, SHORT_BEATS
 from intellimix.planner.songs import fold
 from intellimix.planner.turns import (
     EditOperation,
@@ -33,7 +34,6 @@ from intellimix.planner.turns import (
 )
 
 SPECIFIC_TYPES = ("bass_swap", "filter_sweep", "echo_out", "cut")
-LONG_BEATS, SHORT_BEATS = 32, 8
 MAX_STEPS = 50
 CLAUSE_BREAKS = frozenset({",", ";", ".", "!", "?", "and", "then", "also", "plus", "&", "but"})
 
@@ -1026,16 +1026,19 @@ def _bpm_window(tokens: Sequence[Token], words: Sequence[str]) -> tuple[float | 
 
 
 def _track_count(tokens: Sequence[Token]) -> int | None:
+    """'3 tracks', '2 techno tunes', 'my 2 most energetic tracks', 'the 3 calmest songs'."""
     for i, token in enumerate(tokens[:-1]):
-        following = tokens[i + 1]
-        if (
-            has(token, "NUM")
-            and not has(token, "UNIT")
-            and (
-                has(following, "THING")
-                or has(following, "GENRE")
-                or following.lower_ in ("track", "tracks", "songs")
-            )
+        if not has(token, "NUM") or has(token, "UNIT"):
+            continue
+        # Describing words may stand between the number and the tracks.
+        following = next(
+            (t for t in tokens[i + 1 : i + 4] if not (has(t, "MOOD") or has(t, "GENRE"))), None
+        )
+        if following is not None and (
+            has(following, "THING")
+            or has(following, "GENRE")
+            or following.lower_ in ("track", "tracks", "songs")
+            or (following is not tokens[i + 1] and following.lower_ in ("ones", "tunes"))
         ):
             try:
                 count = int(float(value(token, "NUM") or 0))
