@@ -287,6 +287,8 @@ async function scenario(page) {
   });
 
   await step(page, "arrangement-keyboard", async () => {
+    // Zoomed in to beats: the focused in point is scrolled into view and kept there.
+    for (let i = 0; i < 4; i += 1) await arrangement.getByRole("button", { name: "Zoom in" }).click();
     const handle = arrangement.getByRole("slider", { name: "In point of Night Runner" });
     await handle.focus();
     const before = Number(await handle.getAttribute("aria-valuenow"));
@@ -300,9 +302,12 @@ async function scenario(page) {
     }
     await page.keyboard.press("ArrowLeft");
     if (Number(await handle.getAttribute("aria-valuenow")) >= bar) throw new Error("ArrowLeft did not move the in point back");
+    const [view, box] = [await arrangement.locator(".arr-scroll").boundingBox(), await handle.boundingBox()];
+    if (box.x < view.x || box.x + box.width > view.x + view.width) throw new Error("the moved in point is out of view");
   });
 
   await step(page, "arrangement-playhead", async () => {
+    await arrangement.getByRole("button", { name: "Fit" }).click();
     await arrangement.getByRole("button", { name: /play mix/i }).click();
     const playhead = arrangement.getByTestId("arrangement-playhead");
     await playhead.waitFor();

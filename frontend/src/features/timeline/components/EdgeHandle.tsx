@@ -68,6 +68,9 @@ export function EdgeHandle({
     event.preventDefault();
     const unit = move.unit === "beat" && event.shiftKey ? "bar" : move.unit;
     onStep(move.direction, unit);
+    // Zoomed in, a step can carry the edge out of view: keep it in sight once it has moved.
+    const handle = event.currentTarget;
+    requestAnimationFrame(() => handle.scrollIntoView?.({ block: "nearest", inline: "nearest" }));
   };
 
   const end = () => {

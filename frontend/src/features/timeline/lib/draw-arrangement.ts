@@ -12,6 +12,8 @@ export const STRIP_HEIGHT = 28;
 export const LANE_HEIGHT = 78;
 export const LANE_GAP = 6;
 export const LANE_COUNT = 2;
+/** A track's grid ticks closer than this (pixels) are left out. */
+const MIN_TICK_GAP_PX = 6;
 export const ARRANGEMENT_HEIGHT = RULER_HEIGHT + STRIP_HEIGHT + LANE_COUNT * LANE_HEIGHT + (LANE_COUNT - 1) * LANE_GAP;
 
 /** The top of lane `row` (0 or 1): consecutive segments alternate, like two decks. */
@@ -175,18 +177,34 @@ function drawSegment(
     }
   }
 
-  // The track's own bars (from its analysis), as ticks along the lane's foot: they line up
-  // with the mix's bar lines when the segment sits on the grid.
+  // The track's own grid (from its analysis) as ticks along the lane's foot — bars tall, beats
+  // short once there is room: they line up with the mix's lines when the segment is on the grid.
   const grid = scene.grids[segment.track_id];
-  const [firstBar = 0, secondBar = 0] = grid?.bars ?? [];
-  const barPx = ((secondBar - firstBar) / entry.stretch) * pps;
-  if (grid && barPx >= 6) {
-    context.fillStyle = "rgba(255,255,255,0.5)";
-    for (const bar of grid.bars) {
-      if (bar < segment.source_start_s || bar > segment.source_end_s) continue;
-      const x = (sourceToMix(segment, entry, bar) - from) * pps;
-      if (x >= 0 && x <= width) context.fillRect(Math.round(x), top + LANE_HEIGHT - 6, 1, 6);
-    }
+  if (grid) {
+    drawTicks(context, scene, segment, entry, top, grid.bars, 6, "rgba(255,255,255,0.55)");
+    drawTicks(context, scene, segment, entry, top, grid.beats, 3, "rgba(255,255,255,0.3)");
+  }
+}
+
+/** Ticks at source `times` inside the segment, `height` tall at its lane's foot, if not too dense. */
+function drawTicks(
+  context: CanvasRenderingContext2D,
+  scene: ArrangementScene,
+  segment: Segment,
+  entry: TimelineEntry,
+  top: number,
+  times: readonly number[],
+  height: number,
+  colour: string,
+) {
+  const { from, width, pixelsPerSecond: pps } = scene;
+  const [first = 0, second = 0] = times;
+  if (((second - first) / entry.stretch) * pps < MIN_TICK_GAP_PX) return;
+  context.fillStyle = colour;
+  for (const time of times) {
+    if (time < segment.source_start_s || time > segment.source_end_s) continue;
+    const x = (sourceToMix(segment, entry, time) - from) * pps;
+    if (x >= 0 && x <= width) context.fillRect(Math.round(x), top + LANE_HEIGHT - height, 1, height);
   }
 }
 
