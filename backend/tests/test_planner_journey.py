@@ -106,3 +106,32 @@ def test_setting_a_tempo_ends_the_journey_and_other_revisions_keep_it():
     one_tempo = apply_edits(plan, [EditOperation(op="set_bpm", number=130.0)], library)[0]
     assert one_tempo.target.bpm == 130.0
     assert all(s.bpm is None for s in one_tempo.segments)
+
+
+def test_counts_stay_near_each_tracks_own_tempo():
+    """Half or double time only where it makes a blend possible: the demo set's 90 → 174 →
+    124 → 100 → 140 counted 174 as 87, then (nearest each time) 124 as 62 and 100 as 50."""
+    plan, library = _mix(
+        {"lofi": 90.0, "dnb": 174.0, "house": 124.0, "synthwave": 100.0, "trap": 140.0}
+    )
+    counted = [(s.beat_map, s.bpm) for s in plan.segments]
+    assert counted[1] == ("half_time", 87.0)  # blends with 90 only when counted at half time
+    assert [beat_map for beat_map, _ in counted[2:]] == ["same", "same", "same"]
+    own = {t.id: t.bpm for t in library}
+    for segment in plan.segments:
+        heard = (segment.bpm or plan.target.bpm) * TRACK_BEATS_PER_BEAT[segment.beat_map]
+        assert abs(heard / own[segment.track_id] - 1) <= JOURNEY_STRETCH + 1e-9
+
+
+@pytest.mark.parametrize(
+    "nudge",
+    [
+        EditOperation(op="set_bpm", number=2.0, relative="add"),
+        EditOperation(op="set_bpm", number=0.95, relative="scale"),
+    ],
+)
+def test_a_relative_tempo_nudge_leaves_a_journey_and_says_why(nudge):
+    plan, library = _mix({"warm": 120.0, "house": 128.0, "trance": 140.0, "dnb": 174.0})
+    revised, applied, notes, _ = apply_edits(plan, [nudge], library)
+    assert (revised.segments, revised.target) == (plan.segments, plan.target) and not applied
+    assert "tempo journey" in notes[0] and "at 126 BPM" in notes[0]

@@ -114,24 +114,29 @@ def _name(segment: Segment, names: Mapping[str, str], played: _Played) -> str:
 def _beat_maps(
     segments: Sequence[Segment], track_bpms: Mapping[str, float | None]
 ) -> list[_Played]:
-    """Each segment's track on the set's grid: the first as it is, each next one at half or
-    double time where that is closer to the one before (174 after 90 plays as 87)."""
+    """Each segment's track on the set's grid: as it is, or at half or double time only where
+    that lets it blend with the one before and its own tempo would not (174 after 90 plays as
+    87). A track that blends either way, or neither way, is counted as it is: choosing the
+    nearer count each time would walk the set's numbers away from every track's own (124 after
+    87 counted as 62, then 100 as 50)."""
     played: list[_Played] = []
-    before: float | None = None
+    before: _Played | None = None
     for segment in segments:
         track_bpm = track_bpms.get(segment.track_id)
         if track_bpm is None:
             played.append(_Played(None, "same"))
             continue
-        options = [_Played(track_bpm / TRACK_BEATS_PER_BEAT[name], name) for name in BEAT_MAPS]
-        chosen = options[0]
-        if before is not None:
-            reference = before
-            chosen = min(
-                options, key=lambda p: (_ratio(p.bpm or reference, reference), p.beat_map != "same")
-            )
+        same, *other_counts = (
+            _Played(track_bpm / TRACK_BEATS_PER_BEAT[name], name) for name in BEAT_MAPS
+        )
+        chosen = same
+        if before is not None and before.bpm is not None and not _shareable(before, same):
+            blending = [p for p in other_counts if _shareable(before, p)]
+            reference = before.bpm
+            if blending:
+                chosen = min(blending, key=lambda p: _ratio(p.bpm or reference, reference))
         played.append(chosen)
-        before = chosen.bpm
+        before = chosen
     return played
 
 

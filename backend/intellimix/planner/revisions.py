@@ -355,6 +355,11 @@ def _set_bpm(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     if op.number is None:
         return "A tempo change needs a BPM."
     asked = op.number
+    if op.relative is not None and draft.settings.journey:
+        return (
+            "This mix is a tempo journey: each track plays near its own tempo, so there is no "
+            "one tempo to nudge. Say a tempo (\"at 126 BPM\") to play every track at it."
+        )
     if op.relative == "add":
         asked = draft.settings.bpm + op.number
     elif op.relative == "scale":

@@ -3,7 +3,7 @@ import { formatClock, formatNumber } from "@/lib/format";
 import type { Message, MixPlan, PlanningDraftReadyContent } from "@/lib/types";
 
 import { useDraft, usePostMessage } from "../hooks/use-chat";
-import { compatibilityView, draftStatus, timelineBlocks } from "../lib/planning";
+import { compatibilityView, draftStatus, tempoText, timelineBlocks } from "../lib/planning";
 import { useChat } from "./chat-context";
 import { PlanSegments } from "./PlanSegments";
 
@@ -65,7 +65,7 @@ export function PlanCard({ message, content }: { message: Message; content: Draf
       <dl className="facts">
         <div>
           <dt>Tempo</dt>
-          <dd>{target ? `${formatNumber(target.bpm, 0)} BPM` : "–"}</dd>
+          <dd>{plan ? tempoText(plan) : target ? `${formatNumber(target.bpm, 0)} BPM` : "–"}</dd>
         </div>
         <div>
           <dt>Key</dt>
