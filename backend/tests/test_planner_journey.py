@@ -2,7 +2,7 @@
 
 When one tempo would stretch a track past ±8 %, each segment plays near its own track's tempo
 (at half or double time where closer), ramps carry the tempo through each blend, and tracks
-too far apart to ramp are handed over with a cut.
+too far apart to ramp are handed over with a short echo-out, each keeping its own tempo.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from intellimix.audio.tempo import TRACK_BEATS_PER_BEAT, derive_timeline
 from intellimix.planner.builder import build_reply
 from intellimix.planner.compose import track_facts
 from intellimix.planner.journey import JOURNEY_STRETCH
-from intellimix.planner.plan import MixPlan, validate_plan
+from intellimix.planner.plan import MixPlan, Transition, validate_plan
 from intellimix.planner.revisions import apply_edits
 from intellimix.planner.turns import EditOperation, LibraryTrack, MixIntent, PlannerRequest
 
@@ -39,28 +39,34 @@ def _mix(tempi: dict[str, float], **intent: Any) -> tuple[MixPlan, list[LibraryT
 
 
 def _stretches(plan: MixPlan, library: list[LibraryTrack]) -> list[float]:
-    """Every segment's largest stretch: its own tempo, and its neighbours' where they overlap."""
+    """Every segment's largest stretch: its own tempo, and its neighbours' where both follow one
+    tempo through an overlap (not an echo-out between two tempi)."""
     bpms = {t.id: t.bpm for t in library}
     timeline = derive_timeline(plan.model_dump(), bpms)
     worst = []
     for index, segment in enumerate(plan.segments):
         own = bpms[segment.track_id] / TRACK_BEATS_PER_BEAT[segment.beat_map]
         heard = [segment.bpm or plan.target.bpm]
-        if index and timeline[index]["transition_in_s"]:
+        if index and _shared(timeline[index]):
             heard.append(plan.segments[index - 1].bpm or plan.target.bpm)
-        if index + 1 < len(plan.segments) and timeline[index + 1]["transition_in_s"]:
+        if index + 1 < len(plan.segments) and _shared(timeline[index + 1]):
             heard.append(plan.segments[index + 1].bpm or plan.target.bpm)
         worst.append(max(abs(bpm / own - 1) for bpm in heard))
     return worst
 
 
-def test_a_journey_across_tempo_ranges_ramps_where_it_can_and_cuts_where_it_cannot():
+def _shared(entry: dict[str, Any]) -> bool:
+    return entry["transition_in_s"] > 0 and entry.get("tempo_in", {}).get("locked", True)
+
+
+def test_a_journey_across_tempo_ranges_ramps_where_it_can_and_echoes_out_where_it_cannot():
     plan, library = _mix({"warm": 120.0, "house": 128.0, "trance": 140.0, "dnb": 174.0})
     assert all(stretch <= JOURNEY_STRETCH + 1e-9 for stretch in _stretches(plan, library))
     transitions = [s.transition_in for s in plan.segments[1:]]
-    assert [t.type if t else None for t in transitions] == ["crossfade", "crossfade", "cut"]
-    # Each blend ramps over its whole overlap from one segment's tempo to the next one's.
-    assert [t.ramp_beats for t in transitions if t] == [16, 16, 0]
+    assert [t.type if t else None for t in transitions] == ["crossfade", "crossfade", "echo_out"]
+    # Each blend ramps over its whole overlap from one segment's tempo to the next one's; the
+    # echo-out does not ramp: each side keeps its own tempo.
+    assert [(t.beats, t.ramp_beats) for t in transitions if t] == [(16, 16), (16, 16), (2, 0)]
     tempi = [s.bpm for s in plan.segments]
     assert tempi[0] == 120.0 and tempi[-1] == 174.0 and tempi == sorted(tempi)
     assert "Trance (140 BPM) → Dnb (174 BPM) is too far apart to ramp" in plan.rationale
@@ -81,7 +87,7 @@ def test_half_time_where_it_is_closer():
     [
         ({"a": 124.0, "b": 126.0, "c": 128.0}, {}),  # one tempo stretches nothing past 8 %
         ({"a": 120.0, "b": 174.0}, {"bpm": 128.0}),  # a tempo asked for is the mix's tempo
-        # A blend one tempo keeps within ±16 % (102 and 122 at 112) beats a cut.
+        # A blend one tempo keeps within ±16 % (102 and 122 at 112) beats an echo-out.
         ({"a": 102.0, "b": 122.0}, {}),
     ],
 )
@@ -91,12 +97,19 @@ def test_one_tempo_stays_when_it_should(tempi, intent):
     assert all(s.transition_in is None or s.transition_in.ramp_beats == 0 for s in plan.segments)
 
 
-def test_an_asked_blend_is_never_turned_into_a_cut():
-    # 140 → 174 is too far to ramp; the echo out asked for stays (at one tempo, as before).
-    asked = {"transitions": [{"into": "Dnb", "type": "echo_out", "beats": 8}]}
-    plan, _ = _mix({"trance": 140.0, "dnb": 174.0}, **asked)
-    assert plan.segments[1].transition_in is not None
-    assert plan.segments[1].transition_in.type == "echo_out"
+def test_an_asked_blend_is_never_replaced():
+    # 140 → 174 is too far to ramp: the 16-beat crossfade asked for keeps one tempo (a ramp
+    # through it would stretch past the ±16 % a plan allows); the echo-out asked for stays as
+    # asked, each track at its own tempo.
+    crossfade = {"transitions": [{"into": "Dnb", "type": "crossfade", "beats": 8}]}
+    plan, _ = _mix({"trance": 140.0, "dnb": 174.0}, **crossfade)
+    assert plan.segments[1].transition_in == Transition(type="crossfade", beats=8)
+    assert plan.segments[1].bpm is None
+    echo = {"transitions": [{"into": "Dnb", "type": "echo_out", "beats": 8}]}
+    plan, _ = _mix({"trance": 140.0, "dnb": 174.0}, **echo)
+    assert plan.segments[1].transition_in == Transition(type="echo_out", beats=8)
+    assert [s.bpm for s in plan.segments] == [140.0, 174.0]
+    assert "keeps the echo-out asked for" in plan.rationale
 
 
 def test_setting_a_tempo_ends_the_journey_and_other_revisions_keep_it():

@@ -30,7 +30,8 @@ plan or from the master's report — then compares with `plan["target"]` and the
   envelopes (cross-correlation within ±a quarter beat of the faster side's tempo, to a
   fraction of a 2.7 ms frame) is at
   most MAX_ALIGNMENT_MS. Measured on the decoded stems, so it sees what was delivered; only
-  the overlaps are read from the files.
+  the overlaps are read from the files. An echo-out between two tempi is not beat-matched
+  (the timeline's `tempo_in.locked` is false) and is not measured.
 
 The report is JSON-safe (no NaN or infinities: unmeasurable values are None).
 
@@ -110,6 +111,8 @@ def transition_offsets(
         start, end = float(after["start_s"]), float(before["end_s"])
         if end - start < beat or before["track_id"] == after["track_id"]:
             continue
+        if after.get("tempo_in", {}).get("locked") is False:
+            continue  # an echo-out between two tempi: each side keeps its own beat
         lo, hi = round(start * rate), round(end * rate)
         envelopes = []
         for lane in (before["track_id"], after["track_id"]):

@@ -142,7 +142,7 @@ class _Transition:
     @property
     def end_beat_s(self) -> float:
         """A beat at the overlap's end: the tempo the outgoing segment's echo rings at."""
-        return 60.0 / self.tempo.to_bpm
+        return 60.0 / (self.tempo.to_bpm if self.tempo.locked else self.tempo.from_bpm)
 
 
 # --- the renderer --------------------------------------------------------------------------
@@ -353,7 +353,10 @@ def phase_lock(
             (_, before), (entry, after) = timed_segments(
                 {**plan, "segments": [*locked, moved]}, bpms
             )[-2:]
-            reference = entry["start_s"] + entry["transition_in_s"] / 2
+            # Locked: matched at the overlap's middle; not locked (an echo-out between two
+            # tempi): the incoming beats continue the outgoing grid from the overlap's end.
+            matched = entry.get("tempo_in", {}).get("locked", True)
+            reference = entry["start_s"] + entry["transition_in_s"] / (2 if matched else 1)
             # What is left to move: onto the grid, and then by the nudge.
             shift = (
                 phase_offset(

@@ -10,7 +10,10 @@ stretched by `stretch_ratio(bpm, track_bpm / track_beats_per_set_beat)`.
 Inside an overlap both segments follow one tempo curve, so their beats stay locked: the
 outgoing segment's tempo, then — when the tempi differ — a linear ramp (in time) over the
 transition's `ramp_beats`, centred in the overlap, then the incoming segment's tempo. Without a
-ramp the tempo steps at the overlap's middle. Everywhere else a segment plays at its own tempo.
+ramp the tempo steps at the overlap's middle — except for an `echo_out`, the DJ's way out of a
+track whose tempo cannot be matched: there each segment keeps its own tempo (not locked), the
+overlap lasts its beats at the outgoing tempo, and the incoming segment's beats continue the
+outgoing grid from the overlap's end. Everywhere else a segment plays at its own tempo.
 
 A segment's output therefore has a piecewise rate (source seconds per output second): its body
 at `stretch`, the overlaps on the curve. `TimeMap` maps source seconds to output seconds and
@@ -84,19 +87,31 @@ class Piece:
 
 @dataclass(frozen=True)
 class HandOver:
-    """The tempo curve both segments follow through one overlap."""
+    """The tempo curve both segments follow through one overlap.
+
+    Not `locked`: an echo-out between two tempi without a ramp, where each segment keeps its
+    own tempo and the overlap counts the outgoing one's beats (see the module docstring).
+    """
 
     beats: float
     ramp_beats: float
     from_bpm: float
     to_bpm: float
+    locked: bool = True
 
     @property
     def steady(self) -> bool:
         return self.from_bpm == self.to_bpm
 
     @property
+    def changes(self) -> bool:
+        """Whether both segments play a changing tempo through the overlap."""
+        return self.locked and not self.steady and self.beats > 0
+
+    @property
     def pieces(self) -> list[Piece]:
+        if not self.locked:
+            return [Piece(float(self.beats) * 60.0 / self.from_bpm, self.from_bpm, self.from_bpm)]
         if self.steady or self.beats == 0:
             # The arithmetic of one global tempo (transition_seconds), so old plans time alike.
             return [Piece(float(self.beats) * 60.0 / self.to_bpm, self.to_bpm, self.to_bpm)]
@@ -144,7 +159,8 @@ def hand_over(transition: Mapping[str, Any] | None, from_bpm: float, to_bpm: flo
         return HandOver(0, 0, from_bpm, to_bpm)
     beats = transition["beats"]
     ramp = min(float(transition.get("ramp_beats") or 0), float(beats))
-    return HandOver(beats, ramp, from_bpm, to_bpm)
+    locked = not (transition["type"] == "echo_out" and ramp == 0 and from_bpm != to_bpm)
+    return HandOver(beats, ramp, from_bpm, to_bpm, locked)
 
 
 @dataclass(frozen=True)
@@ -261,8 +277,8 @@ def timed_segments(
         overlap = 0.0 if incoming is None else incoming.seconds
         start = end - overlap
         span = segment["source_end_s"] - segment["source_start_s"]
-        changing_in = incoming is not None and not incoming.steady and incoming.beats > 0
-        changing_out = outgoing is not None and not outgoing.steady and outgoing.beats > 0
+        changing_in = incoming is not None and incoming.changes
+        changing_out = outgoing is not None and outgoing.changes
         end = start + span / stretch
         # A changing overlap plays the source at other rates than the body: the segment's
         # beats are fixed by its source, so its length on the output moves by the difference.
@@ -280,7 +296,7 @@ def timed_segments(
             "transition_in_s": overlap,
             "bpm": tempo.tempi[index],
         }
-        if changing_in and incoming is not None:
+        if incoming is not None and not incoming.steady and incoming.beats > 0:
             entry["tempo_in"] = _tempo_in(incoming, start)
         time_map = TimeMap(start, segment["source_start_s"], stretch)
         if changing_in or changing_out:
@@ -295,8 +311,18 @@ def timed_segments(
     return result
 
 
-def _tempo_in(hand: HandOver, start: float) -> dict[str, float]:
-    """Where the tempo changes in an overlap: the ramp, or the middle for a step."""
+def _tempo_in(hand: HandOver, start: float) -> dict[str, Any]:
+    """Where the tempo changes in an overlap: the ramp, the middle for a step, or — not locked —
+    the overlap's end, where the outgoing segment's echo is all that is left of it."""
+    if not hand.locked:
+        end = start + hand.seconds
+        return {
+            "from_bpm": hand.from_bpm,
+            "to_bpm": hand.to_bpm,
+            "ramp_start_s": end,
+            "ramp_end_s": end,
+            "locked": False,
+        }
     before = sum(p.seconds for p in hand.pieces if p.from_bpm == p.to_bpm == hand.from_bpm)
     ramp = sum(p.seconds for p in hand.pieces if p.from_bpm != p.to_bpm)
     return {

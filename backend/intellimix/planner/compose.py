@@ -53,7 +53,7 @@ class Settings:
     lufs: float = DEFAULT_LUFS
     kept: Target | None = None  # an earlier target: its true peak, sample rate and depth stay
     journey: bool = False  # the tempo was not asked for: far-apart tracks may keep their own
-    default_transition: Transition | None = None  # the one a journey may turn into a cut
+    default_transition: Transition | None = None  # the one a journey may turn into an echo-out
 
 
 @dataclass(frozen=True)
@@ -127,10 +127,10 @@ def _journey(
 ) -> tuple[MixPlan, list[str]] | None:
     """The plan as a tempo journey, when one tempo stretches a track past ±8 % and it helps.
 
-    One tempo stays when the journey would cut a blend that one tempo keeps within the ±16 %
-    a plan allows (a stretched blend beats a cut), when the journey breaks the plan's rules
-    (segments too short for an asked blend's ramp), or when it misses an asked length that
-    one tempo meets.
+    One tempo stays when the journey would echo out of a blend that one tempo keeps within the
+    ±16 % a plan allows (a stretched blend beats an echo-out), when the journey breaks the
+    plan's rules (segments too short for an asked blend's ramp), or when it misses an asked
+    length that one tempo meets.
     """
     bpms = {t.id: t.bpm for t in tracks.values()}
     if not needs_journey(list(bpms.values()), plan.target.bpm):
@@ -141,11 +141,13 @@ def _journey(
         names={t.id: t.title for t in tracks.values()},
         replaceable=settings.default_transition,
     )
-    cuts = any(
-        _blends(before) and not _blends(after)
+    replaced = any(
+        before.transition_in is not None
+        and after.transition_in is not None
+        and before.transition_in.type != after.transition_in.type
         for before, after in zip(plan.segments, segments, strict=True)
     )
-    if cuts and not needs_journey(list(bpms.values()), plan.target.bpm, limit=MAX_STRETCH):
+    if replaced and not needs_journey(list(bpms.values()), plan.target.bpm, limit=MAX_STRETCH):
         return None
     try:
         journeyed = validate_plan(
@@ -166,10 +168,6 @@ def _journey(
         "rationale": rationale[:4000],
     }
     return journeyed.model_copy(update=words), notes
-
-
-def _blends(segment: Segment) -> bool:
-    return segment.transition_in is not None and segment.transition_in.beats > 0
 
 
 def _mix_end(plan: MixPlan, tracks: Mapping[str, LibraryTrack]) -> float:

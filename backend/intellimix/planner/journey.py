@@ -4,8 +4,9 @@ When every track plays within ±8 % of the plan's one tempo, the plan keeps that
 each segment plays near its own track's tempo — on the set's grid at half or double time when
 that is closer to the segment before — within ±8 % of it, overlaps included: through a blend both
 segments follow one tempo curve that ramps over the whole overlap from one tempo to the other,
-so each tempo must suit both tracks. Two tracks too far apart for that (more than 8 % from a
-tempo they share) are handed over with a cut: each keeps its own tempo.
+so each tempo must suit both tracks. Two tracks too far apart for that (no tempo within 8 % of
+both) are handed over with a short echo-out, each keeping its own tempo: the outgoing track
+rings out on its echo while the incoming one starts on its grid.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from intellimix.audio.tempo import TRACK_BEATS_PER_BEAT
 from intellimix.planner.plan import BeatMap, Segment, Transition
 
 JOURNEY_STRETCH = 0.08  # a turntable's ±8 %: beyond it vocals and hats sound processed
+# Two tracks too far apart to ramp: half a bar of overlap, its last beat echoing on.
+ECHO_OUT = Transition(type="echo_out", beats=2)
 BEAT_MAPS: tuple[BeatMap, ...] = ("same", "half_time", "double_time")
 
 
@@ -46,9 +49,10 @@ def tempo_journey(
     names: Mapping[str, str],
     replaceable: Transition | None,
 ) -> tuple[list[Segment], list[str]]:
-    """The segments with their own tempi, ramps and cuts, and a sentence on each change.
+    """The segments with their own tempi, ramps and echo-outs, and a sentence on each change.
 
-    Only a blend equal to `replaceable` (the plan's default transition) becomes a cut; a blend
+    Only a blend equal to `replaceable` (the plan's default transition) becomes an echo-out; a
+    blend
     the person asked for stays, its ramp stretching both sides beyond ±8 % inside it (the plan
     validation refuses it past ±16 %, and the caller keeps one tempo then).
     """
@@ -59,18 +63,13 @@ def tempo_journey(
     ]
     # Blends whose two tempi must suit both tracks: every blend but those too far apart.
     shared = [_blended(s) and not f for s, f in zip(segments, far, strict=True)]
-    cut = [f and segments[i].transition_in == replaceable for i, f in enumerate(far)]
+    echo = [f and segments[i].transition_in == replaceable for i, f in enumerate(far)]
     notes = []
     for index in range(1, len(segments)):
         if far[index]:
             pair = f"{_name(segments[index - 1], names, played[index - 1])} → "
             pair += _name(segments[index], names, played[index])
-            notes.append(
-                f"{pair} is too far apart to ramp within ±8 %, so that hand-over is a cut."
-                if cut[index]
-                else f"{pair} keeps the transition asked for; its tempo ramp stretches both "
-                "tracks beyond ±8 % inside it."
-            )
+            notes.append(_far_note(pair, segments[index], echo[index]))
     while True:
         windows = [_window(played, shared, index) for index in range(len(segments))]
         clash = next((i for i, w in enumerate(windows) if w is not None and w[0] > w[1]), None)
@@ -80,18 +79,20 @@ def tempo_journey(
         steps = [i for i in (clash, clash + 1) if i < len(shared) and shared[i]]
         wider = max(steps, key=lambda i: _step(played[i - 1], played[i]))
         shared[wider] = False
-        cut[wider] = segments[wider].transition_in == replaceable
-        if cut[wider]:
+        echo[wider] = segments[wider].transition_in == replaceable
+        if echo[wider]:
             notes.append(
-                f"The hand-over into {_name(segments[wider], names, played[wider])} is a cut: "
-                "no tempo suits the tracks either side of it within ±8 %."
+                f"The hand-over into {_name(segments[wider], names, played[wider])} is an "
+                "echo-out: no tempo suits the tracks either side of it within ±8 %."
             )
     tempi = [_tempo(p, w) for p, w in zip(played, windows, strict=True)]
     result = []
     for index, segment in enumerate(segments):
         transition = segment.transition_in
-        if index and transition is not None and cut[index]:
-            transition = Transition(type="cut", beats=0)
+        if index and transition is not None and echo[index]:
+            transition = ECHO_OUT
+        elif far[index] and transition is not None and transition.type == "echo_out":
+            pass  # an echo-out between two tempi: each side keeps its own, no ramp
         elif index and transition is not None and tempi[index] != tempi[index - 1]:
             transition = transition.model_copy(update={"ramp_beats": transition.beats})
         result.append(
@@ -104,6 +105,21 @@ def tempo_journey(
             )
         )
     return result, notes
+
+
+def _far_note(pair: str, segment: Segment, echoed: bool) -> str:
+    """What happens to a hand-over between two tracks too far apart to ramp."""
+    if echoed:
+        return (
+            f"{pair} is too far apart to ramp within ±8 %, so the first echoes out and the "
+            "second starts on its own tempo."
+        )
+    if segment.transition_in is not None and segment.transition_in.type == "echo_out":
+        return f"{pair} keeps the echo-out asked for, each track at its own tempo."
+    return (
+        f"{pair} keeps the transition asked for; its tempo ramp stretches both tracks beyond "
+        "±8 % inside it."
+    )
 
 
 def _name(segment: Segment, names: Mapping[str, str], played: _Played) -> str:

@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from intellimix.audio.tempo import TRACK_BEATS_PER_BEAT, set_tempo_of, timed_segments
+from intellimix.audio.tempo import TRACK_BEATS_PER_BEAT, hand_over, set_tempo_of, timed_segments
 from intellimix.audio.tonal import InvalidKey, normalize_key
 
 TransitionType = Literal["cut", "crossfade", "bass_swap", "filter_sweep", "echo_out"]
@@ -252,10 +252,9 @@ def _stretch_problems(plan: MixPlan, tracks: Mapping[str, TrackFacts]) -> list[P
             continue
         # Through an overlap the segment follows its neighbour's tempo as well.
         heard = [segment.bpm]
-        if index and segment.transition_in and segment.transition_in.beats:
+        if index and _follows_neighbour(plan, index):
             heard.append(_tempo(plan, index - 1))
-        following = segments[index + 1] if index + 1 < len(segments) else None
-        if following and following.transition_in and following.transition_in.beats:
+        if index + 1 < len(segments) and _follows_neighbour(plan, index + 1):
             heard.append(_tempo(plan, index + 1))
         worst = max(heard, key=lambda bpm: abs(bpm / own - 1))
         if abs(worst / own - 1) > MAX_STRETCH + 1e-9:
@@ -271,6 +270,15 @@ def _stretch_problems(plan: MixPlan, tracks: Mapping[str, TrackFacts]) -> list[P
                 )
             )
     return problems
+
+
+def _follows_neighbour(plan: MixPlan, index: int) -> bool:
+    """Whether the overlap into segment `index` makes both sides follow one tempo curve."""
+    transition = plan.segments[index].transition_in
+    if transition is None or not transition.beats:
+        return False
+    tempo = hand_over(transition.model_dump(), _tempo(plan, index - 1), _tempo(plan, index))
+    return tempo.locked
 
 
 def _tempo(plan: MixPlan, index: int) -> float:

@@ -2,8 +2,9 @@
 
 Four synthetic four-on-the-floor tracks at 120, 128, 140 and 174 BPM with their exact grids.
 The journey plays them at 124 → 129 → 138 BPM (each within ±8 % of its own tempo, overlaps
-included) with tempo ramps across the first two hand-overs, then cuts to the 174 BPM track at
-half time (87 on the set's grid): 138 → 174 is too far to ramp. Rendered end to end (master,
+included) with tempo ramps across the first two hand-overs, then echoes out into the 174 BPM
+track at half time (87 on the set's grid): 138 → 174 is too far to ramp, so each side of that
+echo-out keeps its own tempo. Rendered end to end (master,
 QA); kicks are found on the delivered stems.
 """
 
@@ -69,7 +70,7 @@ def _journey() -> dict:
                 "source_end_s": 12.0,
                 "bpm": 87.0,
                 "beat_map": "half_time",
-                "transition_in": {"type": "cut", "beats": 0},
+                "transition_in": {"type": "echo_out", "beats": 2},
             },
         ],
     }
@@ -118,10 +119,15 @@ def test_the_journey_passes_qa_with_every_overlap_in_phase(journey):
     assert outcome.qa["passed"], [c for c in report["checks"] if not c["passed"]]
     checks = {c["name"]: c for c in report["checks"]}
     offsets = report["measured"]["transition_offsets_ms"]
-    assert set(offsets) == {"s2", "s3"}  # the cut into s4 is not an overlap
+    assert set(offsets) == {"s2", "s3"}  # the echo-out into s4 is not beat-matched
     assert all(abs(ms) <= 10.0 for ms in offsets.values()), offsets
     # Read segment by segment: the half-time segment's kicks at 174 count as its 87.
     assert checks["tempo"]["passed"] and set(report["measured"]["segment_bpms"]) >= {"s2", "s3"}
+
+
+def _shared(entry: dict) -> bool:
+    """Whether both sides follow one tempo through the overlap into this entry."""
+    return entry["transition_in_s"] > 0 and entry.get("tempo_in", {}).get("locked", True)
 
 
 def test_every_segment_stays_within_eight_percent_of_its_track(journey):
@@ -131,9 +137,9 @@ def test_every_segment_stays_within_eight_percent_of_its_track(journey):
         own = set_tempo_of(NATIVE[seg["track_id"]], seg.get("beat_map"))
         # Planned: its own tempo, and its neighbours' wherever it overlaps them.
         heard = [seg["bpm"]]
-        if index and timeline[index]["transition_in_s"] > 0:
+        if index and _shared(timeline[index]):
             heard.append(segments[index - 1]["bpm"])
-        if index + 1 < len(segments) and timeline[index + 1]["transition_in_s"] > 0:
+        if index + 1 < len(segments) and _shared(timeline[index + 1]):
             heard.append(segments[index + 1]["bpm"])
         assert max(abs(bpm / own - 1) for bpm in heard) <= PLANNER_LIMIT, seg["id"]
         # Measured: the tempo of its solo part, on its stem.
@@ -196,7 +202,22 @@ def test_the_timeline_and_cue_sheet_carry_each_segments_tempo(journey):
     # An 8-beat ramp centred in a 16-beat overlap.
     assert overlap[0] < ramp["ramp_start_s"] < ramp["ramp_end_s"] < overlap[1]
     assert ramp["ramp_start_s"] - overlap[0] == pytest.approx(4 * 60 / 129.0)
-    assert "tempo_in" not in cues["timeline"][3]  # a cut: the tempo changes at the boundary
+    # The echo-out: each side at its own tempo; the tempo is the incoming one's from its end.
+    echo = cues["timeline"][3]
+    assert echo["tempo_in"]["locked"] is False
+    assert echo["tempo_in"]["ramp_start_s"] == pytest.approx(echo["start_s"] + 2 * 60 / 138.0)
+
+
+def test_after_the_echo_out_the_incoming_beats_continue_the_outgoing_grid(journey, library):
+    plan, outcome = journey
+    locked = copy.deepcopy(plan)
+    for seg, placed in zip(locked["segments"], outcome.timeline, strict=True):
+        seg.update(source_start_s=placed["source_start_s"], source_end_s=placed["source_end_s"])
+    maps = time_maps(locked, NATIVE)
+    end = outcome.timeline[3]["start_s"] + outcome.timeline[3]["transition_in_s"]
+    analyses = {t: library[t].analysis for t in ("c", "d")}
+    offset = render.phase_offset(maps[2], analyses["c"], maps[3], analyses["d"], reference_s=end)
+    assert abs(offset) <= 0.001
 
 
 # --- one global tempo, as before tempo journeys ------------------------------------------------

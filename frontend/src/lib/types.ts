@@ -217,8 +217,15 @@ export interface TimelineEntry {
   transition_in_s: number;
   /** The segment's tempo (its own, else the plan's). */
   bpm?: number;
-  /** Where the tempo changes in the overlap into this segment (a ramp, or a step when equal). */
-  tempo_in?: { from_bpm: number; to_bpm: number; ramp_start_s: number; ramp_end_s: number };
+  /** Where the tempo changes in the overlap into this segment (a ramp, or a step when equal);
+   * `locked: false` for an echo-out between two tempi, where each side keeps its own. */
+  tempo_in?: {
+    from_bpm: number;
+    to_bpm: number;
+    ramp_start_s: number;
+    ramp_end_s: number;
+    locked?: boolean;
+  };
 }
 
 export interface Compatibility {
