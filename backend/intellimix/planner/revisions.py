@@ -358,7 +358,7 @@ def _set_bpm(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     if op.relative is not None and draft.settings.journey:
         return (
             "This mix is a tempo journey: each track plays near its own tempo, so there is no "
-            "one tempo to nudge. Say a tempo (\"at 126 BPM\") to play every track at it."
+            'one tempo to nudge. Say a tempo ("at 126 BPM") to play every track at it.'
         )
     if op.relative == "add":
         asked = draft.settings.bpm + op.number
