@@ -1,7 +1,7 @@
 // The studio end to end in Debian's Chromium, against `intellimix serve` started here:
 // sign up → add demo tracks → prompt → answer or approve → progress → play → download →
-// edit the timeline → re-render → a second version. A screenshot per step lands in
-// e2e/screenshots/; any console error in the browser fails the run.
+// edit the timeline → re-render → a second version. A screenshot per step (1440 px, and the same
+// state at 390 px) lands in e2e/screenshots/; any console error in the browser fails the run.
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
@@ -38,11 +38,22 @@ function log(message) {
   console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}`);
 }
 
+const WIDE = { width: 1440, height: 900 };
+const PHONE = { width: 390, height: 844 };
+
 async function step(page, name, body) {
   log(name);
   await body();
   shot += 1;
-  await page.screenshot({ path: join(SHOTS, `${String(shot).padStart(2, "0")}-${name}.png`), fullPage: true });
+  const number = String(shot).padStart(2, "0");
+  await page.screenshot({ path: join(SHOTS, `${number}-${name}.png`), fullPage: true });
+  const size = page.viewportSize();
+  if (size && size.width > PHONE.width) {
+    // Every step is also looked at on a phone, in the same state, then the run goes on wide.
+    await page.setViewportSize(PHONE);
+    await page.screenshot({ path: join(SHOTS, `${number}-${name}-390.png`), fullPage: true });
+    await page.setViewportSize(size);
+  }
 }
 
 const server = await startServer({ logDir: ARTIFACTS });
@@ -54,7 +65,7 @@ const browser = await chromium.launch({
 let failed = false;
 try {
   const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
+    viewport: WIDE,
     acceptDownloads: true,
     baseURL: server.base,
   });
@@ -245,7 +256,6 @@ async function scenario(page) {
   const arrangement = editor.getByTestId("arrangement");
 
   await step(page, "arrangement-1440", async () => {
-    await page.setViewportSize({ width: 1440, height: 900 });
     await page
       .getByTestId("mix-card")
       .first()
@@ -658,7 +668,7 @@ function toneWav(seconds, rate = 22050) {
 async function narrowScreen(context, threadUrl) {
   const page = await context.newPage();
   page.on("console", (message) => message.type() === "error" && recordConsoleError(message, " (narrow)"));
-  await page.setViewportSize({ width: 390, height: 844 });
+  await page.setViewportSize(PHONE);
   await step(page, "narrow-studio", async () => {
     await page.goto("/studio");
     await page.getByTestId("composer").waitFor();
