@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import TypeAdapter
 
 from intellimix.audio.render import ECHO_DELAY_BEATS, transition_seconds
+from intellimix.audio.tempo import segment_bpm
 from intellimix.planner.plan import MixPlan, Segment, Transition
 
 FALLBACK_BPM = 120.0  # only to turn crossfade seconds into beats when no plan gives a tempo
@@ -25,6 +26,16 @@ _SEGMENTS = TypeAdapter(list[Segment])
 def track_order(plan: MixPlan) -> list[str]:
     """The plan's tracks in order of first use: what the client's `track_index` counts."""
     return list(dict.fromkeys(segment.track_id for segment in plan.segments))
+
+
+def overlap_bpm(before: Mapping[str, Any] | None, after: Mapping[str, Any], target: float) -> float:
+    """The tempo a transition's beats are counted at, to say its length in seconds: the
+    outgoing segment's (a tempo journey gives segments their own), the middle of a ramp's two."""
+    outgoing = segment_bpm(before or {}, target)
+    transition = after.get("transition_in") or {}
+    if transition.get("ramp_beats"):
+        return (outgoing + segment_bpm(after, target)) / 2
+    return outgoing
 
 
 def to_client_segments(plan: MixPlan, titles: Mapping[str, str]) -> list[dict[str, Any]]:
@@ -47,7 +58,13 @@ def to_client_segments(plan: MixPlan, titles: Mapping[str, str]) -> list[dict[st
                 "end_ms": round(segment.source_end_s * 1000),
                 "duration_ms": round((segment.source_end_s - segment.source_start_s) * 1000),
                 "crossfade_after_seconds": round(
-                    transition_seconds(incoming.model_dump() if incoming else None, bpm), 3
+                    transition_seconds(
+                        incoming.model_dump() if incoming else None,
+                        overlap_bpm(segment.model_dump(), following.model_dump(), bpm)
+                        if following
+                        else bpm,
+                    ),
+                    3,
                 ),
                 "eq": {
                     "low_gain_db": segment.eq.low_db,
@@ -109,7 +126,9 @@ def _from_client(
     }
     if index > 0:
         before = raw[index - 1]
-        bpm = reference.target.bpm if reference else FALLBACK_BPM
+        target = reference.target.bpm if reference else FALLBACK_BPM
+        outgoing = _base_segment(reference, str(before.get("id") or ""), before.get("track_id"))
+        bpm = overlap_bpm(outgoing, base, target) if base else target
         segment["transition_in"] = _transition(before.get("crossfade_after_seconds"), bpm, base)
     return segment
 
@@ -157,5 +176,7 @@ def _transition(seconds: Any, bpm: float, base: Mapping[str, Any]) -> Any:
     beats = min(MAX_BEATS, round(seconds * bpm / 60))
     if beats <= 0:
         return Transition(type="cut", beats=0).model_dump()
-    known = (base.get("transition_in") or {}).get("type")
-    return {"type": known if known not in (None, "cut") else "crossfade", "beats": beats}
+    known = base.get("transition_in") or {}
+    kind = known.get("type") if known.get("type") not in (None, "cut") else "crossfade"
+    # A tempo ramp through the overlap stays, as long as the shorter overlap holds it.
+    return {"type": kind, "beats": beats, "ramp_beats": min(known.get("ramp_beats") or 0, beats)}
