@@ -401,7 +401,8 @@ def _set_duration(draft: _Draft, op: EditOperation, library: Library) -> Outcome
 def _set_lufs(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     if op.number is None:
         return "A loudness change needs a LUFS value."
-    lufs = min(max(op.number, MIN_LUFS), MAX_LUFS)
+    asked = draft.settings.lufs + op.number if op.relative == "add" else op.number
+    lufs = min(max(asked, MIN_LUFS), MAX_LUFS)
     settings = replace(draft.settings, lufs=lufs)
     return replace(draft, settings=settings, changes=(*draft.changes, f"Loudness {lufs:g} LUFS."))
 

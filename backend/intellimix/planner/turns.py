@@ -139,7 +139,8 @@ class EditOperation(_Model):
     relative: Literal["add", "scale"] | None = Field(
         default=None,
         description="For set_duration: add `number` seconds (negative shortens) or scale by "
-        "it; for set_bpm: add `number` BPM (negative slows) or scale the tempo by it.",
+        "it; for set_bpm: add `number` BPM (negative slows) or scale the tempo by it; for "
+        "set_lufs: add `number` LU (negative is quieter).",
     )
     text: str | None = None
     transition: TransitionRequest | None = None

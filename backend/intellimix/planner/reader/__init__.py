@@ -30,6 +30,7 @@ from intellimix.planner import reading as phrases
 from intellimix.planner.intent import find_key
 from intellimix.planner.plan import MixPlan
 from intellimix.planner.reader.feedback import read_feedback
+from intellimix.planner.reader.lexicon import NUMBER_WORDS
 from intellimix.planner.reader.operations import (
     Conversation,
     Reading,
@@ -71,6 +72,10 @@ EDIT_VERBS = frozenset(
     {"fix", "sort", "order", "put", "swap", "move", "shift", "change", "replace", "reverse"}
     | {"take", "drop", "remove", "add", "use", "make", "set", "turn", "bump", "pitch"}
 )
+CHANGE_WORDS = frozenset(
+    {"longer", "shorter", "quicker", "faster", "slower", "louder", "quieter", "smoother"}
+    | {"tighter", "harder", "softer", "calmer", "higher", "lower", "snappier", "gentler"}
+)
 QUESTION_STARTS = frozenset(
     {"what", "whats", "what's", "how", "hows", "how's", "which", "is", "are", "does", "do"}
     | {"did", "any", "can", "tell", "would", "will", "could", "list", "show", "who", "where"}
@@ -86,7 +91,9 @@ def read_message(request: PlannerRequest) -> MixIntent:
     if not request.message.strip():
         return MixIntent(action="chat")
     message = _artists_in_brackets(_unslanged(request.message), request)
-    message = _AND_A_HALF.sub(lambda m: f"{m.group(1)}.5", message)
+    message = _AND_A_HALF.sub(
+        lambda m: f"{NUMBER_WORDS.get(m.group(1).lower(), m.group(1))}.5", message
+    )
     message = _UNIT_AND_A_HALF.sub(lambda m: f"1.5 {m.group(1)}s", message)
     message = _HALF_A_UNIT.sub(lambda m: f"0.5 {m.group(1)}s", message)
     request = request.model_copy(update={"message": message})
@@ -195,7 +202,12 @@ def _tagged(doc: Doc, concept: str) -> bool:
 _FIXED_ORDER = re.compile(
     r"\b(?:in (?:that|this|the same) order|in order|as listed|in the order)\b"
 )
-_AND_A_HALF = re.compile(r"\b(\d+)\s+and\s+a\s+half\b", re.IGNORECASE)
+# "2 and a half minutes", "two and a half minutes" → "2.5 minutes" (the "half" alone would
+# read as halving the mix).
+_AND_A_HALF = re.compile(
+    r"\b(\d+|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\s+and\s+a\s+half\b",
+    re.IGNORECASE,
+)
 # "a minute and a half shorter" is 90 s, not "half as long"; "half a minute" is 30 s.
 _UNIT_AND_A_HALF = re.compile(
     r"\b(?:a|an|one)\s+(minute|min|hour|second|sec)\s+and\s+a\s+half\b", re.IGNORECASE
@@ -392,7 +404,13 @@ def _is_request(words: list[str]) -> bool:
         ["we"],
         ["i"],
     )
-    return polite and any(w in REQUEST_VERBS | EDIT_VERBS | {"get", "have"} for w in words[2:6])
+    if polite and any(w in REQUEST_VERBS | EDIT_VERBS | {"get", "have"} for w in words[2:6]):
+        return True
+    # "can the transitions be a bit quicker?", "could it be louder": a change asked as a question
+    if words[0] in ("can", "could", "would", "should") and "be" in words[1:5]:
+        after = words[words.index("be") + 1 :]
+        return any(word in CHANGE_WORDS for word in after)
+    return False
 
 
 def _is_new_mix(doc: Doc, reading: Reading) -> bool:

@@ -171,6 +171,11 @@ RULES: dict[str, list[Pattern]] = {
         ],
         [W("tempo", "bpm"), W("up", "down")],
     ],
+    "loudness": [
+        [W("louder", "quieter", "softer")],
+        [W("turn"), W("it", "this", "that", "the", op="?"), W("volume", op="?"), W("up", "down")],
+        [W("more", "less"), W("loud")],
+    ],
 }
 
 

@@ -856,7 +856,7 @@ def _names_the_new_length(
     return bool(between & _NEW_LENGTH_LEADS) or ("," in between and seconds > now / 2)
 
 
-_NEW_LENGTH_LEADS = frozenset({"to", "about", "around", "roughly", "approximately", "like"})
+_NEW_LENGTH_LEADS = frozenset({"to", "about", "around", "roughly", "approximately", "like", "than"})
 
 
 def _tempo(clause: Span, conversation: Conversation, reading: Reading) -> None:
@@ -881,6 +881,18 @@ def _tempo(clause: Span, conversation: Conversation, reading: Reading) -> None:
     reading.edits.append(EditOperation(op="set_bpm", number=sign * nudge, relative="add"))
 
 
+def _loudness(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    """'make it louder', 'a bit quieter', 'turn it up': the master's loudness target, moved
+    by NUDGE_LU (SMALL_NUDGE_LU for 'a bit'). A LUFS number is read with the settings."""
+    if {t.lower_ for t in clause.doc} & {"lufs", "lu", "db"}:
+        return  # "louder, -9 LUFS" names the target itself (read with the settings)
+    words = {t.lower_ for t in clause}
+    sign = -1.0 if words & {"quieter", "softer", "down", "less"} else 1.0
+    nudge = SMALL_NUDGE_LU if any(has(t, "BIT") for t in clause) else NUDGE_LU
+    reading.edits.append(EditOperation(op="set_lufs", number=sign * nudge, relative="add"))
+
+
+NUDGE_LU, SMALL_NUDGE_LU = 2.0, 1.0
 NUDGE_BPM, SMALL_NUDGE_BPM = 4.0, 2.0
 MAX_TEMPO_NUDGE_BPM = 40.0  # "40 bpm faster" is a change; "126 bpm" is a tempo, read elsewhere
 _SLOWER_WORDS = frozenset({"slower", "slow", "down", "lower", "decrease", "reduce", "drop"})
@@ -904,6 +916,7 @@ _HANDLERS = {
     "section_edge": _section_edge,
     "duration": _duration,
     "tempo": _tempo,
+    "loudness": _loudness,
 }
 
 

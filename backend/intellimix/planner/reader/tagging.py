@@ -37,11 +37,6 @@ _SPLIT_UNITS = re.compile(
 _HYPHEN_NUMBER = re.compile(r"(?<=\d)-(?=[a-z])")
 _ARROWS = re.compile(r"\s*(?:->|→|=>|>)\s*")
 _ORDINAL_TAG = re.compile(r"\|ORD=[^|]*")
-_UNIT_WORDS = r"(hours?|hrs?|minutes?|mins?)"
-# "2 and a half minutes" → "2.5 minutes"; "a minute and a half" → "1.5 minutes" (the "half"
-# alone would read as halving the mix)
-_AND_A_HALF = re.compile(rf"\b(\d+) and a half {_UNIT_WORDS}\b")
-_UNIT_AND_A_HALF = re.compile(rf"\b(?:an?|1) {_UNIT_WORDS} and a half\b")
 _NUMBER_WORD_RE = re.compile(
     r"\b(" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + r")\b"
 )
@@ -79,8 +74,6 @@ def normalize(text: str) -> str:
     text = fold(text[:MAX_CHARS]).lower().replace("’", "'")
     text = _ARROWS.sub(" into ", text)
     text = _NUMBER_WORD_RE.sub(lambda m: NUMBER_WORDS[m.group(1)], text)
-    text = _AND_A_HALF.sub(r"\1.5 \2", text)
-    text = _UNIT_AND_A_HALF.sub(r"1.5 \1", text)
     text = _HYPHEN_NUMBER.sub(" ", text)
     return _SPLIT_UNITS.sub(" ", text)
 
