@@ -3,25 +3,15 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-import type { Draft, Message, MixPlan, PlanningDraftReadyContent, Thread } from "@/lib/types";
+import type { Draft, Message, MixPlan, PlanningDraftReadyContent, Segment, Thread } from "@/lib/types";
+import { testSegment } from "@/test/plans";
 import { renderWithApp } from "@/test/render";
 
 import { ChatContext, type ChatContextValue } from "./chat-context";
 import { PlanCard } from "./PlanCard";
 
-const segment = (id: string, track: string, bpm: number | null, transition: MixPlan["segments"][number]["transition_in"]) => ({
-  id,
-  track_id: track,
-  label: "drop",
-  source_start_s: 30,
-  source_end_s: 90,
-  gain_db: 0,
-  pitch_semitones: 0,
-  eq: { low_db: 0, mid_db: 0, high_db: 0 },
-  effects: { reverb: 0, echo: 0 },
-  transition_in: transition,
-  bpm,
-});
+const segment = (id: string, track: string, bpm: number, transition: Segment["transition_in"]) =>
+  testSegment(id, track, { source_start_s: 30, source_end_s: 90, bpm, transition_in: transition });
 
 const plan: MixPlan = {
   schema_version: 1,

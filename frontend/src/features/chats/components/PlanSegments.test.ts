@@ -3,24 +3,14 @@ import { renderToStaticMarkup } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 
 import type { MixPlan, PlanChanges, PlanningQuestion, ProposalTimelineEntry, Segment } from "@/lib/types";
+import { testSegment } from "@/test/plans";
 
 import { compatibilityView } from "../lib/planning";
 import { PlanSegments } from "./PlanSegments";
 import { MultiSelect } from "./QuestionsCard";
 
 function segment(id: string, track: string, transition: Segment["transition_in"]): Segment {
-  return {
-    id,
-    track_id: track,
-    label: "drop",
-    source_start_s: 0,
-    source_end_s: 60,
-    gain_db: 0,
-    pitch_semitones: 0,
-    eq: { low_db: 0, mid_db: 0, high_db: 0 },
-    effects: { reverb: 0, echo: 0 },
-    transition_in: transition,
-  };
+  return testSegment(id, track, { transition_in: transition });
 }
 
 const plan: MixPlan = {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import type { Message } from "@/lib/types";
+import { testSegment } from "@/test/plans";
 
 import { attachedTimeline, flattenMessagePages, isPlaceholder, repostBody, summarizeContent, userMessageNotes } from "./messages";
 
@@ -17,18 +18,7 @@ function message(id: string, extra: Partial<Message> = {}): Message {
   };
 }
 
-const segment = {
-  id: "s1",
-  track_id: "a",
-  label: "intro",
-  source_start_s: 0,
-  source_end_s: 10,
-  gain_db: 0,
-  pitch_semitones: 0,
-  eq: { low_db: 0, mid_db: 0, high_db: 0 },
-  effects: { reverb: 0, echo: 0 },
-  transition_in: null,
-};
+const segment = testSegment("s1", "a", { label: "intro", source_end_s: 10 });
 
 describe("flattenMessagePages", () => {
   it("puts older pages first and drops repeats", () => {
