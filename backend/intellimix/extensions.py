@@ -8,7 +8,7 @@ from typing import Any
 import redis
 from flask import Flask, current_app
 from flask_cors import CORS
-from flask_jwt_extended import JWTManager
+from flask_jwt_extended import JWTManager, get_jwt_identity
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -39,6 +39,16 @@ migrate = Migrate()
 jwt = JWTManager()
 cors = CORS()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def person_key(user_id: str) -> str:
+    """The rate-limit key of a person: work a signed-in person starts counts per person."""
+    return f"user:{user_id}"
+
+
+def signed_in_person() -> str:
+    """`key_func` of a limit that sits inside `jwt_required`."""
+    return person_key(get_jwt_identity())
 
 
 def init_redis(app: Flask) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from intellimix.db_types import new_id
 from intellimix.errors import ApiError
-from intellimix.extensions import db, limiter
+from intellimix.extensions import db, limiter, person_key
 from intellimix.library import service
 from intellimix.library.models import Track
 from intellimix.library.tags import read_tags
@@ -150,10 +150,6 @@ def start_import(
     return track, run, True
 
 
-def rate_limit_key(user_id: str) -> str:
-    return f"user:{user_id}"
-
-
 def take_import_allowance(user_id: str, count: int) -> None:
     """Count `count` songs a chat imports against the person's hourly import limit, the bucket
     POST /tracks/import counts in (the chat starts its imports in a worker, outside any request,
@@ -162,7 +158,7 @@ def take_import_allowance(user_id: str, count: int) -> None:
     When the limiter's storage is down the imports go ahead, as the route's in-process fallback
     lets requests through."""
     limit = parse(current_app.config["IMPORT_RATE_LIMIT"])
-    key = (current_app.config["RATELIMIT_KEY_PREFIX"], rate_limit_key(user_id), IMPORT_LIMIT_SCOPE)
+    key = (current_app.config["RATELIMIT_KEY_PREFIX"], person_key(user_id), IMPORT_LIMIT_SCOPE)
     strategy = limiter.limiter
     try:
         if strategy.hit(limit, *key, cost=count):

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, request
 from flask_jwt_extended import get_jwt_identity, jwt_required, verify_jwt_in_request
 
 from intellimix.errors import NotFound, ValidationFailed
-from intellimix.extensions import limiter
+from intellimix.extensions import limiter, signed_in_person
 from intellimix.generation import service as generation
 from intellimix.generation.schemas import DemoRequest
 from intellimix.library import imports, service
@@ -68,17 +68,12 @@ def upload_track() -> tuple[dict[str, Any], int]:
     return body, 200 if uploaded.duplicate else 202
 
 
-def per_user() -> str:
-    """Rate-limit key of a signed-in person (the limit sits inside `jwt_required`)."""
-    return imports.rate_limit_key(get_jwt_identity())
-
-
 @bp.post("/import")
 @jwt_required()
 @limiter.shared_limit(  # shared with the imports a chat starts (imports.take_import_allowance)
     lambda: current_app.config["IMPORT_RATE_LIMIT"],
     scope=imports.IMPORT_LIMIT_SCOPE,
-    key_func=per_user,
+    key_func=signed_in_person,
 )
 def import_track() -> tuple[dict[str, Any], int]:
     """202 with a new `import_track` run; 200 with the track already imported from that link."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, request
-from flask_jwt_extended import get_jwt_identity, jwt_required
+from flask_jwt_extended import jwt_required
 
 from intellimix.errors import ValidationFailed
-from intellimix.extensions import limiter
+from intellimix.extensions import limiter, signed_in_person
 from intellimix.library import imports
 from intellimix.web.http import counting_number
 
@@ -20,7 +20,7 @@ MAX_RESULTS = 25
 @jwt_required()
 @limiter.limit(
     lambda: current_app.config["SOURCE_SEARCH_RATE_LIMIT"],
-    key_func=lambda: f"user:{get_jwt_identity()}",
+    key_func=signed_in_person,
     scope="source-search",
 )
 def search_sources() -> dict[str, Any]:

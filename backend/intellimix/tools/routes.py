@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, request
 from flask_jwt_extended import get_jwt_identity, jwt_required
 
 from intellimix.errors import ValidationFailed
-from intellimix.extensions import limiter
+from intellimix.extensions import limiter, signed_in_person
 from intellimix.tools import service
 from intellimix.tools.csv_clips import clips_from_csv
 from intellimix.tools.schemas import DownloadRequest, ProcessArrayRequest
@@ -18,7 +18,7 @@ bp = Blueprint("tools", __name__)
 
 per_user = limiter.limit(
     lambda: current_app.config["IMPORT_RATE_LIMIT"],
-    key_func=lambda: f"user:{get_jwt_identity()}",
+    key_func=signed_in_person,
     scope="tools",
 )
 

@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type Ref } from "react";
 
 import { ApiError } from "@/lib/api-client";
 import type { Track } from "@/lib/types";
@@ -75,53 +75,18 @@ export function TrackMetaForm({ track }: { track: Track }) {
         }
       }}
     >
-      <label>
-        Title
-        <input
-          ref={titleInput}
-          value={title}
-          onChange={(event) => setTitle(event.target.value)}
-          required
-          maxLength={300}
-          aria-invalid={Boolean(fields.title)}
-          aria-describedby={fields.title ? "track-title-error" : undefined}
-        />
-        {fields.title && (
-          <span className="field-error" id="track-title-error">
-            {fields.title}
-          </span>
-        )}
-      </label>
-      <label>
-        Artist
-        <input
-          value={artist}
-          onChange={(event) => setArtist(event.target.value)}
-          maxLength={300}
-          aria-invalid={Boolean(fields.artist)}
-          aria-describedby={fields.artist ? "track-artist-error" : undefined}
-        />
-        {fields.artist && (
-          <span className="field-error" id="track-artist-error">
-            {fields.artist}
-          </span>
-        )}
-      </label>
-      <label>
-        Genre
-        <input
-          value={genre}
-          onChange={(event) => setGenre(event.target.value)}
-          maxLength={100}
-          aria-invalid={Boolean(fields.genre)}
-          aria-describedby={fields.genre ? "track-genre-error" : undefined}
-        />
-        {fields.genre && (
-          <span className="field-error" id="track-genre-error">
-            {fields.genre}
-          </span>
-        )}
-      </label>
+      <MetaField
+        label="Title"
+        name="title"
+        value={title}
+        onChange={setTitle}
+        error={fields.title}
+        maxLength={300}
+        inputRef={titleInput}
+        required
+      />
+      <MetaField label="Artist" name="artist" value={artist} onChange={setArtist} error={fields.artist} maxLength={300} />
+      <MetaField label="Genre" name="genre" value={genre} onChange={setGenre} error={fields.genre} maxLength={100} />
       {general && (
         <p className="error-text" role="alert">
           {rename.error instanceof Error ? rename.error.message : "The changes could not be saved."}
@@ -136,5 +101,40 @@ export function TrackMetaForm({ track }: { track: Track }) {
         </button>
       </div>
     </form>
+  );
+}
+
+interface MetaFieldProps {
+  label: string;
+  name: "title" | "artist" | "genre";
+  value: string;
+  onChange: (value: string) => void;
+  error: string | undefined;
+  maxLength: number;
+  inputRef?: Ref<HTMLInputElement>;
+  required?: boolean;
+}
+
+/** One labelled text field of the form, with the server's error for it read out with it. */
+function MetaField({ label, name, value, onChange, error, maxLength, inputRef, required }: MetaFieldProps) {
+  const errorId = `track-${name}-error`;
+  return (
+    <label>
+      {label}
+      <input
+        ref={inputRef}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        required={required}
+        maxLength={maxLength}
+        aria-invalid={Boolean(error)}
+        aria-describedby={error ? errorId : undefined}
+      />
+      {error && (
+        <span className="field-error" id={errorId}>
+          {error}
+        </span>
+      )}
+    </label>
   );
 }
