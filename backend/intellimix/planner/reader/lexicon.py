@@ -525,6 +525,11 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "i ever uploaded",
             "upload",
             "my own tracks",
+            "my own music",
+            "my own songs",
+            "recordings",
+            "my recordings",
+            "my own recordings",
         ),
         "generated": (
             "you generated",
