@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from intellimix.audio.tempo import TRACK_BEATS_PER_BEAT, derive_timeline
+from intellimix.planner.arrange import DURATION_TOLERANCE, mmss
 from intellimix.planner.builder import build_reply
 from intellimix.planner.compose import track_facts
 from intellimix.planner.journey import JOURNEY_STRETCH
@@ -148,3 +149,43 @@ def test_a_relative_tempo_nudge_leaves_a_journey_and_says_why(nudge):
     revised, applied, notes, _ = apply_edits(plan, [nudge], library)
     assert (revised.segments, revised.target) == (plan.segments, plan.target) and not applied
     assert "tempo journey" in notes[0] and "at 126 BPM" in notes[0]
+
+
+DEMO_SET = {"lofi": 90.0, "dnb": 174.0, "house": 124.0, "synthwave": 100.0, "trap": 140.0}
+
+
+@pytest.mark.parametrize("minutes", [4.0, 2.5])
+def test_an_asked_length_keeps_the_journey_and_meets_the_length(minutes):
+    """Duration fitting counts each segment at its journey tempo, so asking for a length no
+    longer trades the journey for one tempo stretching tracks by up to +38 %."""
+    wanted = minutes * 60
+    plan, library = _mix(DEMO_SET, duration_s=wanted)
+    assert all(s.bpm is not None for s in plan.segments)  # a journey: every track its own
+    assert max(_stretches(plan, library)) <= JOURNEY_STRETCH + 1e-9
+    bpms = {t.id: t.bpm for t in library}
+    length = derive_timeline(plan.model_dump(), bpms)[-1]["end_s"]
+    assert abs(length - wanted) <= DURATION_TOLERANCE * wanted
+    assert plan.target.duration_s == wanted
+    assert mmss(length) in plan.summary and "tempo journey" in plan.summary
+    assert "out of reach" not in plan.rationale
+
+
+def test_an_asked_length_out_of_reach_at_one_tempo_and_in_a_journey_says_so_once():
+    plan, library = _mix(DEMO_SET, duration_s=3600.0)
+    bpms = {t.id: t.bpm for t in library}
+    length = derive_timeline(plan.model_dump(), bpms)[-1]["end_s"]
+    assert all(s.bpm is not None for s in plan.segments)
+    assert plan.rationale.count("is out of reach") == 1
+    assert f"{mmss(length)} is the longest" in plan.rationale
+
+
+@pytest.mark.parametrize("minutes", [None, 1.0, 2.5, 4.0, 7.0])
+def test_one_tempo_libraries_plan_as_with_the_tempo_asked_for(minutes):
+    """Tracks one tempo suits are planned exactly as when that tempo is asked for: the journey's
+    duration fitting never touches them."""
+    tempi = {"a": 120.0, "b": 122.0, "c": 125.0, "d": 118.0, "e": 121.0}
+    asked = {"duration_s": minutes * 60} if minutes else {}
+    free, _ = _mix(tempi, **asked)
+    fixed, _ = _mix(tempi, bpm=free.target.bpm, **asked)
+    assert free.segments == fixed.segments and free.target == fixed.target
+    assert all(s.bpm is None for s in free.segments)

@@ -26,9 +26,10 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from intellimix.audio.render import derive_timeline, stretch_ratio
+from intellimix.audio.tempo import set_tempo_of
 from intellimix.audio.tonal import camelot_code, parse_key
 from intellimix.planner.compat import camelot, energy_of, pair_score, shifted_key
-from intellimix.planner.plan import Segment, Transition, TransitionType
+from intellimix.planner.plan import BeatMap, Segment, Transition, TransitionType
 from intellimix.planner.turns import (
     EnergyCurve,
     LibrarySection,
@@ -170,6 +171,10 @@ class Slot:
     transition: Transition | None = None  # into this slot; None for the first
     pitch: int = 0
     base: Segment | None = None  # the earlier plan's segment: its id, gain, EQ and effects stay
+    # A tempo journey's own tempo and beat map for the slot (None: the plan's one tempo), so a
+    # journey's length is fitted on the tempi it plays at.
+    bpm: float | None = None
+    beat_map: BeatMap = "same"
 
 
 def slot_for(track: LibraryTrack, part: Part, grid: Grid | None = None) -> Slot:
@@ -178,11 +183,14 @@ def slot_for(track: LibraryTrack, part: Part, grid: Grid | None = None) -> Slot:
 
 
 def stretch_of(slot: Slot, bpm: float) -> float:
-    return stretch_ratio(bpm, slot.track.bpm)
+    """The slot's stretch at the plan's tempo `bpm`, or at its own tempo in a journey."""
+    if slot.bpm is None:
+        return stretch_ratio(bpm, slot.track.bpm)
+    return stretch_ratio(slot.bpm, set_tempo_of(slot.track.bpm, slot.beat_map))
 
 
 def out_len(slot: Slot, bpm: float) -> float:
-    """The slot's length on the output, stretched to the target tempo."""
+    """The slot's length on the output, stretched to the target tempo (or its own)."""
     return (slot.end_s - slot.start_s) / stretch_of(slot, bpm)
 
 
@@ -203,6 +211,7 @@ def mix_length(slots: Sequence[Slot], bpm: float) -> float:
                 "source_start_s": slot.start_s,
                 "source_end_s": slot.end_s,
                 "transition_in": slot.transition.model_dump() if slot.transition else None,
+                **({"bpm": slot.bpm, "beat_map": slot.beat_map} if slot.bpm is not None else {}),
             }
             for index, slot in enumerate(slots)
         ],
@@ -554,12 +563,42 @@ def _source_s(slot: Slot, output_s: float, bpm: float) -> float:
     return output_s * stretch_of(slot, bpm)
 
 
-def min_span(slot: Slot, incoming: int, outgoing: int, bpm: float) -> float:
-    """The shortest source span that keeps both transitions within half the segment."""
+def min_span(
+    slot: Slot,
+    incoming: int,
+    outgoing: int,
+    bpm: float,
+    *,
+    near: tuple[float, float] | None = None,
+) -> float:
+    """The shortest source span that keeps both transitions within half the segment.
+
+    `near`: in a tempo journey, the slowest and fastest tempo either side of the slot's
+    overlaps (`_near_tempi`). An overlap lasts its beats at a tempo between its two sides' (a
+    ramp) or at the outgoing one (an echo-out), so never longer than at the slowest; through a
+    ramp the track plays at most at the fastest one's rate.
+    """
     # A span of exactly twice the overlap is at the limit; cut points rounded to the millisecond
     # can tip it over, so such a part grows by a bar instead.
-    overlap = 2 * max(incoming, outgoing) * 60.0 / bpm + SPAN_MARGIN_S
-    return max(_source_s(slot, overlap, bpm), MIN_BARS * slot.grid.bar_s)
+    beats = 2 * max(incoming, outgoing)
+    if near is None:
+        source = _source_s(slot, beats * 60.0 / bpm + SPAN_MARGIN_S, bpm)
+    else:
+        slowest, fastest = near
+        own = set_tempo_of(slot.track.bpm, slot.beat_map)
+        rate = max(stretch_of(slot, bpm), fastest / own if own else 1.0)
+        source = (beats * 60.0 / slowest + SPAN_MARGIN_S) * rate
+    return max(source, MIN_BARS * slot.grid.bar_s)
+
+
+def _near_tempi(slots: Sequence[Slot], index: int, bpm: float) -> tuple[float, float] | None:
+    """The slowest and fastest tempo of a slot and its neighbours, when a journey sets them
+    (a beatless track's segment plays at the plan's `bpm`)."""
+    near = slots[max(0, index - 1) : index + 2]
+    if all(slot.bpm is None for slot in near):
+        return None
+    tempi = [bpm if slot.bpm is None else slot.bpm for slot in near]
+    return min(tempi), max(tempi)
 
 
 def shape(slots: Sequence[Slot], bpm: float) -> list[Slot]:
@@ -694,7 +733,8 @@ def _moves(
         into_part = level > 0
         if (rigidity != level - 1) if into_part else slot.part.how == "range":
             return []
-        shortest = min_span(slot, *_neighbour_beats(slots, index), bpm)
+        incoming, outgoing = _neighbour_beats(slots, index)
+        shortest = min_span(slot, incoming, outgoing, bpm, near=_near_tempi(slots, index, bpm))
         floor_end, ceil_start = slot.start_s + shortest, slot.end_s - shortest
         if not into_part:
             floor_end = max(floor_end, slot.part.end_s)

@@ -84,13 +84,12 @@ def compose(
     slots: Sequence[Slot], settings: Settings, story: Story, *, refit: bool
 ) -> tuple[MixPlan, list[str]]:
     """The finished, validated plan from ordered slots, and notes on anything adjusted."""
-    notes: list[str] = []
-    fitted = shape(slots, settings.bpm)
+    shaped = shape(slots, settings.bpm)
+    fitted, fit_notes = shaped, list[str]()
     if refit and settings.duration_s:
-        fitted, fit_notes = fit_duration(fitted, settings.bpm, settings.duration_s)
-        notes += fit_notes
+        fitted, fit_notes = fit_duration(shaped, settings.bpm, settings.duration_s)
     fitted, transition_notes = fit_transitions(fitted, settings.bpm)
-    notes += transition_notes
+    notes = fit_notes + transition_notes
     segments = _segments(fitted)
     target = Target(
         **{
@@ -111,11 +110,33 @@ def compose(
     )
     tracks = {slot.track.id: slot.track for slot in fitted}
     facts = track_facts(tracks.values())
-    journey = _journey(plan, fitted, tracks, settings, length) if settings.journey else None
+    journey = (
+        _journey(
+            plan,
+            fitted,
+            tracks,
+            settings,
+            length,
+            _Refit(bool(refit and settings.duration_s), shaped, story, fit_notes, transition_notes),
+        )
+        if settings.journey
+        else None
+    )
     if journey is not None:
         journeyed, journey_notes = journey
-        return journeyed, notes + journey_notes
+        return journeyed, journey_notes
     return validate_plan(plan.model_dump(), facts), notes
+
+
+@dataclass(frozen=True)
+class _Refit:
+    """What a journey needs to fit an asked length again on its own tempi."""
+
+    active: bool  # a length was asked for and is fitted
+    shaped: Sequence[Slot]  # the slots before the one-tempo duration fit
+    story: Story
+    fit_notes: list[str]  # the one-tempo fit's
+    transition_notes: list[str]  # transitions shortened for one tempo: the journey keeps them
 
 
 def _journey(
@@ -124,13 +145,16 @@ def _journey(
     tracks: Mapping[str, LibraryTrack],
     settings: Settings,
     length: float,
+    refit: _Refit,
 ) -> tuple[MixPlan, list[str]] | None:
-    """The plan as a tempo journey, when one tempo stretches a track past ±8 % and it helps.
+    """The plan as a tempo journey and all the notes on it, when one tempo stretches a track
+    past ±8 % and the journey helps.
 
-    One tempo stays when the journey would echo out of a blend that one tempo keeps within the
-    ±16 % a plan allows (a stretched blend beats an echo-out), when the journey breaks the
-    plan's rules (segments too short for an asked blend's ramp), or when it misses an asked
-    length that one tempo meets.
+    An asked length is fitted again on the journey's own tempi, ramps and echo-outs, from the
+    slots as they were before the one-tempo fit (`_fitted_journey`). One tempo stays when the
+    journey would echo out of a blend that one tempo keeps within the ±16 % a plan allows (a
+    stretched blend beats an echo-out), when the journey breaks the plan's rules (segments too
+    short for an asked blend's ramp), or when it misses an asked length that one tempo meets.
     """
     bpms = {t.id: t.bpm for t in tracks.values()}
     if not needs_journey(list(bpms.values()), plan.target.bpm):
@@ -149,13 +173,18 @@ def _journey(
     )
     if replaced and not needs_journey(list(bpms.values()), plan.target.bpm, limit=MAX_STRETCH):
         return None
-    try:
-        journeyed = validate_plan(
-            plan.model_copy(update={"segments": segments}).model_dump(),
-            track_facts(tracks.values()),
-        )
-    except ValidationError:
-        return None
+    facts = track_facts(tracks.values())
+    fitted = _fitted_journey(plan, segments, settings, refit, facts)
+    if fitted is not None:
+        journeyed, slots, base_notes = fitted
+    else:
+        try:
+            journeyed = validate_plan(
+                plan.model_copy(update={"segments": segments}).model_dump(), facts
+            )
+        except ValidationError:
+            return None
+        base_notes = refit.fit_notes + refit.transition_notes
     journey_length = _mix_end(journeyed, tracks)
     wanted = settings.duration_s
     if wanted and abs(journey_length - wanted) > max(
@@ -167,7 +196,49 @@ def _journey(
         "summary": _summary(slots, journeyed, journey_length)[:2000],
         "rationale": rationale[:4000],
     }
-    return journeyed.model_copy(update=words), notes
+    return journeyed.model_copy(update=words), base_notes + notes
+
+
+def _fitted_journey(
+    plan: MixPlan,
+    segments: Sequence[Segment],
+    settings: Settings,
+    refit: _Refit,
+    facts: Mapping[str, TrackFacts],
+) -> tuple[MixPlan, list[Slot], list[str]] | None:
+    """The journey with an asked length fitted on its own tempi: its plan, slots and the notes
+    on the plan; None when no length is fitted, or the fit breaks the plan's rules.
+
+    The cut points move on each track's grid as in the one-tempo fit (`fit_duration`), from
+    the same slots, but each segment counts at its journey tempo and beat map, its overlaps as
+    the journey's ramps and echo-outs: one tempo's 16-beat blends turned 2-beat echo-outs make
+    the mix longer, and a track played slower than one tempo plays longer.
+    """
+    if not refit.active or settings.duration_s is None:
+        return None
+    journey = [
+        replace(slot, transition=segment.transition_in, bpm=segment.bpm, beat_map=segment.beat_map)
+        for slot, segment in zip(refit.shaped, segments, strict=True)
+    ]
+    fitted, fit_notes = fit_duration(journey, settings.bpm, settings.duration_s)
+    notes = fit_notes + refit.transition_notes
+    cut = [
+        segment.model_copy(
+            update={
+                "source_start_s": round(slot.start_s, 3),
+                "source_end_s": round(min(slot.end_s, slot.track.duration_s), 3),
+            }
+        )
+        for slot, segment in zip(fitted, segments, strict=True)
+    ]
+    rationale = _rationale(fitted, plan.target, refit.story, notes)[:4000]
+    try:
+        journeyed = validate_plan(
+            plan.model_copy(update={"segments": cut, "rationale": rationale}).model_dump(), facts
+        )
+    except ValidationError:
+        return None
+    return journeyed, fitted, notes
 
 
 def _mix_end(plan: MixPlan, tracks: Mapping[str, LibraryTrack]) -> float:
