@@ -288,10 +288,15 @@ def snap_cuts(
     }
 
 
-def _grid(analysis: Mapping[str, Any], *, bars: bool) -> np.ndarray:
-    """A track's downbeats (or beats), as the hand-over aligns on them."""
+def _grid(analysis: Mapping[str, Any], *, bars: bool, beat_map: str | None = None) -> np.ndarray:
+    """A track's downbeats (or beats), as the hand-over aligns on them.
+
+    Counted at half time, two of the track's bars make one of the mix's: its grid is every
+    other downbeat from the first, where its phrases start, so its bar 1 meets the mix's one.
+    """
     key = "downbeats" if bars else "beats"
-    return np.asarray(sorted(analysis.get(key) or []), dtype=np.float64)
+    grid = np.asarray(sorted(analysis.get(key) or []), dtype=np.float64)
+    return grid[::2] if bars and beat_map == "half_time" else grid
 
 
 def phase_offset(
@@ -301,20 +306,23 @@ def phase_offset(
     incoming_analysis: Mapping[str, Any],
     *,
     reference_s: float,
+    beat_maps: tuple[str | None, str | None] = (None, None),
 ) -> float:
     """Seconds (output) to move the incoming segment so its grid meets the outgoing one's.
 
     `outgoing` and `incoming` are the segments' time maps, or timeline entries of one steady
     tempo with `source_start_s` (the segment's), `start_s` and `stretch`. Downbeats are matched
-    when both tracks have bars,
-    else beats; the incoming grid point nearest `reference_s` (the overlap's middle) goes to
-    the outgoing grid point nearest it. 0.0 when either track has no grid.
+    when both tracks have bars (every other one for a side counted at half time: `beat_maps`,
+    outgoing then incoming), else beats; the incoming grid point nearest `reference_s` (the
+    overlap's middle) goes to the outgoing grid point nearest it. 0.0 when either track has no
+    grid.
     """
     bars = (
         len(_grid(outgoing_analysis, bars=True)) > 1
         and len(_grid(incoming_analysis, bars=True)) > 1
     )
-    theirs, ours = _grid(outgoing_analysis, bars=bars), _grid(incoming_analysis, bars=bars)
+    theirs = _grid(outgoing_analysis, bars=bars, beat_map=beat_maps[0])
+    ours = _grid(incoming_analysis, bars=bars, beat_map=beat_maps[1])
     if theirs.size < 2 or ours.size < 2:
         return 0.0
 
@@ -345,7 +353,11 @@ def phase_lock(
     locked: list[dict[str, Any]] = [dict(plan["segments"][0])]
     for segment in plan["segments"][1:]:
         analysis = analyses[segment["track_id"]]
-        grid = _grid(analysis, bars=len(_grid(analysis, bars=True)) > 1)
+        grid = _grid(
+            analysis,
+            bars=len(_grid(analysis, bars=True)) > 1,
+            beat_map=segment.get("beat_map"),
+        )
         unit = float(np.median(np.diff(grid))) if grid.size > 1 else 0.0
         nudge = float(nudges.get(segment["id"], 0.0))
         moved = dict(segment)
@@ -365,6 +377,7 @@ def phase_lock(
                     after,
                     analyses[segment["track_id"]],
                     reference_s=reference,
+                    beat_maps=(locked[-1].get("beat_map"), segment.get("beat_map")),
                 )
                 + nudge
             )

@@ -305,6 +305,43 @@ def test_a_ramp_into_half_or_double_time_stays_locked(outgoing, incoming, beat_m
     assert result.timeline[1]["stretch"] == pytest.approx(tempi[1] * per_beat / incoming)
 
 
+@pytest.mark.parametrize("source_start_s", [2.0, 3.3, 4.7])
+def test_a_half_time_track_starts_its_bar_pairs_on_the_mix_downbeats(source_start_s):
+    """174 counted as 87: two of its bars make one of the mix's, so its odd bars start on the
+    mix's beat 3. The pairs start where its phrases do (its first downbeat, then every other
+    one), whatever the cut seconds say: its bar 1 — not bar 2 — lands on the mix's one."""
+    tracks = {
+        "out": drum_track(bpm=90.0, duration_s=20.0, sample_rate=RATE),
+        "in": drum_track(bpm=174.0, duration_s=20.0, sample_rate=RATE, first_downbeat_s=0.21),
+    }
+    plan = mix_plan(
+        [
+            {**segment("s1", "out", 1.0, 17.0), "bpm": 90.0},
+            {
+                **segment("s2", "in", source_start_s, 18.0, transition="crossfade", beats=8),
+                "bpm": 87.0,
+                "beat_map": "half_time",
+            },
+        ],
+        bpm=90.0,
+        sample_rate=RATE,
+    )
+    plan["segments"][1]["transition_in"]["ramp_beats"] = 8
+    result = render.render_mix(plan, tracks)
+    locked = copy.deepcopy(plan)
+    for seg, placed in zip(locked["segments"], result.timeline, strict=True):
+        seg.update(source_start_s=placed["source_start_s"], source_end_s=placed["source_end_s"])
+    bpms = {"out": 90.0, "in": 174.0}
+    maps = time_maps(locked, bpms)
+    mix_ones = maps[0].to_output(np.asarray(tracks["out"].analysis["downbeats"]))
+    pairs = maps[1].to_output(np.asarray(tracks["in"].analysis["downbeats"])[::2])
+    start, stop = result.timeline[1]["start_s"], result.timeline[0]["end_s"]
+    inside = pairs[(pairs >= start - 0.01) & (pairs <= stop + 0.01)]
+    assert inside.size >= 1
+    for one in inside:
+        assert np.min(np.abs(mix_ones - one)) <= qa.MAX_ALIGNMENT_MS / 1000
+
+
 @cache
 def _analysed_tracks(rate: int) -> dict[str, render.TrackAudio]:
     """Three house tracks at 120, 128 and 136 BPM, analysed by our own beat tracker."""
