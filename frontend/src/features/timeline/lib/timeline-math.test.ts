@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import type { Segment, TransitionType } from "@/lib/types";
+import type { Segment, TimelineEntry, Transition, TransitionType } from "@/lib/types";
 
 import { plan, seg, track } from "./test-fixtures";
 import {
@@ -16,10 +16,12 @@ import {
   findTimelineProblems,
   formatPreciseClock,
   maxTransitionBeats,
+  maxTransitionBeatsAt,
   minimumLength,
   moveSegment,
   normalizeTransitions,
   nudgeTrim,
+  overlapSeconds,
   removeSegment,
   safeDeriveTimeline,
   snapToBar,
@@ -475,5 +477,209 @@ describe("tempo-journey fields", () => {
     expect(isTempoJourney([seg("a", "a", 0, 10), seg("b", "b", 0, 10, { type: "crossfade", beats: 8, ramp_beats: 4 })])).toBe(
       true,
     );
+  });
+});
+
+// --- tempo journeys ------------------------------------------------------------------------
+
+describe("deriveTimeline on tempo journeys", () => {
+  const journeySeg = (
+    id: string,
+    trackId: string,
+    start: number,
+    end: number,
+    transition: Transition | null,
+    tempo: Pick<Segment, "bpm" | "beat_map"> = {},
+  ): Segment => ({ ...seg(id, trackId, start, end, transition), ...tempo });
+
+  type JourneyRow = [id: string, start: number, end: number, stretch: number, transitionIn: number, bpm: number];
+  type TempoIn = NonNullable<TimelineEntry["tempo_in"]> | undefined;
+
+  // The numbers are the backend's: `derive_timeline` (backend/intellimix/audio/tempo.py, via
+  // intellimix.audio.render) run on these very plans with /work/main/.venv/bin/python from
+  // backend/ — printed with json.dumps and pasted here as they came out.
+  it.each<[string, ReturnType<typeof plan>, Record<string, number | null>, JourneyRow[], TempoIn[]]>([
+    [
+      "a half-time segment, stepping tempo in the middle of each overlap",
+      plan(120, [
+        journeySeg("s1", "a", 0, 64, null),
+        journeySeg("s2", "dnb", 30, 90, { type: "crossfade", beats: 16 }, { bpm: 88, beat_map: "half_time" }),
+        journeySeg("s3", "a", 100, 132, { type: "bass_swap", beats: 8 }),
+      ]),
+      { a: 120, dnb: 174 },
+      [
+        ["s1", 0.0, 65.45454545454545, 1.0, 0.0, 120],
+        ["s2", 56.0, 113.13636363636363, 1.0114942528735633, 9.454545454545453, 88],
+        ["s3", 108.4090909090909, 141.13636363636363, 1.0, 4.727272727272727, 120],
+      ],
+      [
+        undefined,
+        { from_bpm: 120, to_bpm: 88, ramp_start_s: 60.0, ramp_end_s: 60.0 },
+        { from_bpm: 88, to_bpm: 120, ramp_start_s: 111.13636363636364, ramp_end_s: 111.13636363636364 },
+      ],
+    ],
+    [
+      "a 16-beat ramp centred in a 32-beat overlap",
+      plan(124, [
+        journeySeg("s1", "a", 10, 74, null, { bpm: 122 }),
+        journeySeg("s2", "b", 0, 60, { type: "crossfade", beats: 32, ramp_beats: 16 }, { bpm: 130 }),
+        journeySeg("s3", "a", 80, 112, { type: "cut", beats: 0 }),
+      ]),
+      { a: 120, b: 128 },
+      [
+        ["s1", 0.0, 62.458896294961875, 1.0166666666666666, 0.0, 122],
+        ["s2", 47.21311475409837, 106.7665886026542, 1.015625, 15.245781540863508, 130],
+        ["s3", 106.7665886026542, 137.73433053813807, 1.0333333333333334, 0.0, 124],
+      ],
+      [undefined, { from_bpm: 122, to_bpm: 130, ramp_start_s: 51.14754098360657, ramp_end_s: 58.76658860265419 }, undefined],
+    ],
+    [
+      "an echo-out between two tempi (not locked), then one with a ramp (locked)",
+      plan(124, [
+        journeySeg("s1", "a", 0, 48, null, { bpm: 124 }),
+        journeySeg("s2", "h", 20, 60, { type: "echo_out", beats: 8 }, { bpm: 140 }),
+        journeySeg("s3", "b", 0, 40, { type: "echo_out", beats: 8, ramp_beats: 8 }),
+      ]),
+      { a: 124, h: 140, b: 126 },
+      [
+        ["s1", 0.0, 48.0, 1.0, 0.0, 124],
+        ["s2", 44.12903225806451, 84.33682446585672, 1.0, 3.870967741935484, 140],
+        ["s3", 80.70046082949308, 121.11101801424381, 0.9841269841269841, 3.6363636363636362, 124],
+      ],
+      [
+        undefined,
+        { from_bpm: 124, to_bpm: 140, ramp_start_s: 48.0, ramp_end_s: 48.0, locked: false },
+        { from_bpm: 140, to_bpm: 124, ramp_start_s: 80.70046082949308, ramp_end_s: 84.33682446585672 },
+      ],
+    ],
+    [
+      "double time, a beatless pad inside a full ramp, a short ramp",
+      plan(128, [
+        journeySeg("s1", "slow", 0, 40, null, { bpm: 140, beat_map: "double_time" }),
+        journeySeg("s2", "pad", 0, 30, { type: "filter_sweep", beats: 16, ramp_beats: 16 }),
+        journeySeg("s3", "b", 5, 45, { type: "crossfade", beats: 16, ramp_beats: 4 }, { bpm: 132 }),
+      ]),
+      { slow: 70, pad: null, b: 126 },
+      [
+        ["s1", 0.0, 40.30703624733476, 1.0, 0.0, 140],
+        ["s2", 33.142857142857146, 63.142857142857146, 1.0, 7.164179104477612, 128],
+        ["s3", 55.75693056943057, 94.05194805194806, 1.0476190476190477, 7.385926573426573, 132],
+      ],
+      [
+        undefined,
+        { from_bpm: 140, to_bpm: 128, ramp_start_s: 33.142857142857146, ramp_end_s: 40.30703624733476 },
+        { from_bpm: 128, to_bpm: 132, ramp_start_s: 58.56943056943057, ramp_end_s: 60.41558441558442 },
+      ],
+    ],
+  ])("%s: as the backend derives it, within 1 ms", (_name, mix, bpms, rows, tempoIn) => {
+    const timeline = deriveTimeline(mix, bpms);
+    expect(timeline).toHaveLength(rows.length);
+    timeline.forEach((entry, i) => {
+      const [id, start, end, stretch, transitionIn, bpm] = rows[i] as JourneyRow;
+      expect(entry.segment_id).toBe(id);
+      // toBeCloseTo(x, 6): |Δ| < 5e-7 s, well inside the 1 ms asked for.
+      expect(entry.start_s).toBeCloseTo(start, 6);
+      expect(entry.end_s).toBeCloseTo(end, 6);
+      expect(entry.stretch).toBeCloseTo(stretch, 12);
+      expect(entry.transition_in_s).toBeCloseTo(transitionIn, 6);
+      expect(entry.bpm).toBe(bpm);
+      const wanted = tempoIn[i];
+      if (wanted === undefined) {
+        expect(entry.tempo_in).toBeUndefined();
+      } else {
+        expect(entry.tempo_in).toEqual({
+          ...wanted,
+          ramp_start_s: expect.closeTo(wanted.ramp_start_s, 6),
+          ramp_end_s: expect.closeTo(wanted.ramp_end_s, 6),
+        });
+      }
+    });
+  });
+
+  it("times an overlap between two tempi as tempo.py's HandOver does", () => {
+    const xfade = { type: "crossfade" as const, beats: 32 };
+    // Steady: beats at the one tempo (the old arithmetic).
+    expect(overlapSeconds(xfade, 124, 124)).toBeCloseTo((32 * 60) / 124, 12);
+    // A step in the middle: half the beats at each tempo.
+    expect(overlapSeconds(xfade, 120, 88)).toBeCloseTo((16 * 60) / 120 + (16 * 60) / 88, 12);
+    // A ramp linear in time: its beats at the mean of both tempi; the rest split either side.
+    expect(overlapSeconds({ ...xfade, ramp_beats: 16 }, 122, 130)).toBeCloseTo(15.245781540863508, 9);
+    expect(overlapSeconds({ ...xfade, ramp_beats: 40 }, 122, 130)).toBeCloseTo((32 * 120) / 252, 12); // ramp ≤ beats
+    // An echo-out between two tempi is not locked: its beats at the outgoing tempo.
+    expect(overlapSeconds({ type: "echo_out", beats: 8 }, 124, 140)).toBeCloseTo(3.870967741935484, 12);
+    expect(overlapSeconds({ type: "cut", beats: 0 }, 124, 140)).toBe(0);
+    expect(overlapSeconds(null, 124, 140)).toBe(0);
+  });
+
+  it("gives a plan at one tempo the old numbers exactly", () => {
+    const mix = plan(120, [seg("s1", "a", 0, 32), seg("s2", "b", 10, 34, { type: "crossfade", beats: 8, ramp_beats: 4 })]);
+    const rows = deriveTimeline(mix, { a: 120, b: 100 });
+    expect(rows.map((row) => [row.start_s, row.end_s, row.stretch, row.transition_in_s, row.bpm])).toEqual([
+      [0, 32, 1, 0, 120],
+      [28, 48, 1.2, 4, 120],
+    ]);
+    expect(rows[1]?.tempo_in).toBeUndefined();
+  });
+
+  // The most beats per boundary, from the backend: the largest of 64…1 beats (a ramp shortened
+  // to fit) for which validate_plan's rule holds on derive_timeline's own lengths — the
+  // overlap (transition_in_s) at most half of either neighbour (end_s − start_s) + 1e-6.
+  it.each<[string, ReturnType<typeof plan>, Record<string, number | null>, (number | null)[]]>([
+    [
+      "half time and steps",
+      plan(120, [
+        journeySeg("s1", "a", 0, 64, null),
+        journeySeg("s2", "dnb", 30, 90, { type: "crossfade", beats: 16 }, { bpm: 88, beat_map: "half_time" }),
+        journeySeg("s3", "a", 100, 132, { type: "bass_swap", beats: 8 }),
+      ]),
+      { a: 120, dnb: 174 },
+      [46, 29],
+    ],
+    [
+      "echo-outs",
+      plan(124, [
+        journeySeg("s1", "a", 0, 48, null, { bpm: 124 }),
+        journeySeg("s2", "h", 20, 60, { type: "echo_out", beats: 8 }, { bpm: 140 }),
+        journeySeg("s3", "b", 0, 40, { type: "echo_out", beats: 8, ramp_beats: 8 }),
+      ]),
+      { a: 124, h: 140, b: 126 },
+      [41, 43],
+    ],
+    [
+      "ramps and a beatless pad",
+      plan(128, [
+        journeySeg("s1", "slow", 0, 40, null, { bpm: 140, beat_map: "double_time" }),
+        journeySeg("s2", "pad", 0, 30, { type: "filter_sweep", beats: 16, ramp_beats: 16 }),
+        journeySeg("s3", "b", 5, 45, { type: "crossfade", beats: 16, ramp_beats: 4 }, { bpm: 132 }),
+      ]),
+      { slow: 70, pad: null, b: 126 },
+      [33, 32],
+    ],
+  ])("maxTransitionBeatsAt counts each boundary at its own tempi (%s)", (_name, mix, bpms, expected) => {
+    expect(expected.map((_, i) => maxTransitionBeatsAt(mix, i + 1, bpms))).toEqual(expected);
+  });
+
+  it("maxTransitionBeatsAt agrees with maxTransitionBeats at one tempo", () => {
+    const mix = plan(120, [seg("s1", "b", 0, 12), seg("s2", "a", 0, 60, { type: "crossfade", beats: 11 })]);
+    expect(maxTransitionBeatsAt(mix, 1, { a: 120, b: 100 })).toBe(maxTransitionBeats(10, 60, 120));
+    expect(maxTransitionBeatsAt(mix, 0, { a: 120, b: 100 })).toBe(0);
+  });
+
+  it("checks a journey's overlaps on their own tempi, as validate_plan does", () => {
+    const tracks = { a: track("a", 120, 200), dnb: track("dnb", 174, 200) };
+    const mix = (beats: number) =>
+      plan(120, [
+        journeySeg("s1", "a", 0, 64, null),
+        journeySeg("s2", "dnb", 30, 90, { type: "crossfade", beats }, { bpm: 88, beat_map: "half_time" }),
+      ]);
+    // At 120 BPM throughout 50 beats would fit (25 s of 64 s); stepping 120 → 88 they last
+    // 29.55 s of a 54.77 s segment (the backend's message: "29.55 s is longer than half of a
+    // neighbouring segment (54.77 s)"). (The backend also limits the stretch of a segment on its
+    // own tempo, which these checks leave to it.)
+    expect(validateTimeline(mix(46), tracks)).toEqual([]);
+    expect(validateTimeline(mix(50), tracks)).toEqual([
+      "Transition into segment 2 (Track DNB): 50 beats (29.5 s) is longer than half of a neighbouring segment (54.8 s); " +
+        "at most 46 beats fit.",
+    ]);
   });
 });

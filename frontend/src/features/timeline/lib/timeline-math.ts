@@ -1,12 +1,13 @@
 /**
  * The timeline editor's arithmetic, pure and framework-free.
  *
- * Output positions follow the backend exactly (backend/intellimix/audio/render.py:
- * `stretch_ratio`, `transition_seconds`, `derive_timeline`), and the checks mirror what
- * `intellimix.planner.plan.validate_plan` rejects, so the editor never offers a timeline the
+ * Output positions follow the backend exactly (backend/intellimix/audio/tempo.py:
+ * `stretch_ratio`, `hand_over`, `derive_timeline` — tempo journeys included: each segment at its
+ * own tempo and beat map, overlaps on the tempo curve both sides follow), and the checks mirror
+ * what `intellimix.planner.plan.validate_plan` rejects, so the editor never offers a timeline the
  * server would refuse.
  */
-import type { Id, MixPlan, Segment, TimelineEntry, Track, Transition, TransitionType } from "@/lib/types";
+import type { BeatMap, Id, MixPlan, Segment, TimelineEntry, Track, Transition, TransitionType } from "@/lib/types";
 
 import type { TimelineProblem, TrackBpms, TrackGrid, TrimEdge } from "../types";
 
@@ -58,38 +59,163 @@ export function stretchRatio(targetBpm: number, trackBpm: number | null | undefi
   return Math.abs(ratio - 1.0) <= STRETCH_TOLERANCE ? 1.0 : ratio;
 }
 
-/** Overlap of a transition on the output: its beats at the target tempo, 0 for a cut. */
+/** Overlap of a transition at one steady tempo: its beats at that tempo, 0 for a cut. */
 export function transitionSeconds(transition: Transition | null | undefined, targetBpm: number): number {
   if (!transition || transition.type === "cut") return 0;
   return (transition.beats * 60) / targetBpm;
 }
 
-/** A segment's length in the output, after the stretch. */
-export function outputLength(segment: Segment, targetBpm: number, trackBpm: number | null | undefined): number {
-  return (segment.source_end_s - segment.source_start_s) / stretchRatio(targetBpm, trackBpm);
+/** Track beats per set beat, by beat map (`TRACK_BEATS_PER_BEAT` in tempo.py). */
+export const TRACK_BEATS_PER_BEAT: Readonly<Record<BeatMap, number>> = { same: 1, half_time: 2, double_time: 0.5 };
+
+/** The tempo a segment plays at on the set's grid: its own, else the plan's (`segment_bpm`). */
+export function segmentTempo(segment: Pick<Segment, "bpm">, targetBpm: number): number {
+  return segment.bpm === null || segment.bpm === undefined ? targetBpm : segment.bpm;
 }
 
-/** Output positions of every segment: each starts where the previous one's transition begins. */
+/** A track's own tempo counted in set beats: 174 as half time counts 87 (`set_tempo_of`). */
+export function setTempoOf(trackBpm: number | null | undefined, beatMap: BeatMap | null | undefined): number | null {
+  if (trackBpm === null || trackBpm === undefined) return null;
+  return trackBpm / (TRACK_BEATS_PER_BEAT[beatMap ?? "same"] ?? 1);
+}
+
+/** A stretch of an overlap at one tempo or on a linear ramp (in time) between two. */
+interface TempoPiece {
+  seconds: number;
+  fromBpm: number;
+  toBpm: number;
+}
+
+function pieceBeats(piece: TempoPiece): number {
+  return (piece.seconds * (piece.fromBpm + piece.toBpm)) / 120;
+}
+
+/**
+ * The tempo curve of one overlap (tempo.py's `HandOver`): the outgoing tempo, a ramp of
+ * `rampBeats` centred in the overlap (a step in its middle without one), the incoming tempo.
+ * Not `locked`: an echo-out between two tempi without a ramp — each side keeps its own tempo
+ * and the overlap lasts its beats at the outgoing one.
+ */
+interface HandOver {
+  beats: number;
+  rampBeats: number;
+  fromBpm: number;
+  toBpm: number;
+  locked: boolean;
+  pieces: TempoPiece[];
+  seconds: number;
+}
+
+function sum(values: readonly number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+function handOver(transition: Transition | null | undefined, fromBpm: number, toBpm: number): HandOver {
+  const isCut = !transition || transition.type === "cut";
+  const beats = isCut ? 0 : transition.beats;
+  const rampBeats = isCut ? 0 : Math.min(transition.ramp_beats || 0, beats);
+  const locked = isCut || !(transition.type === "echo_out" && rampBeats === 0 && fromBpm !== toBpm);
+  let pieces: TempoPiece[];
+  if (!locked) {
+    pieces = [{ seconds: (beats * 60) / fromBpm, fromBpm, toBpm: fromBpm }];
+  } else if (fromBpm === toBpm || beats === 0) {
+    // The arithmetic of one global tempo (transitionSeconds), so old plans time alike.
+    pieces = [{ seconds: (beats * 60) / toBpm, fromBpm: toBpm, toBpm }];
+  } else {
+    const side = (beats - rampBeats) / 2;
+    pieces = [
+      { seconds: (side * 60) / fromBpm, fromBpm, toBpm: fromBpm },
+      { seconds: (rampBeats * 120) / (fromBpm + toBpm), fromBpm, toBpm },
+      { seconds: (side * 60) / toBpm, fromBpm: toBpm, toBpm },
+    ].filter((piece) => piece.seconds > 0);
+  }
+  return { beats, rampBeats, fromBpm, toBpm, locked, pieces, seconds: sum(pieces.map((piece) => piece.seconds)) };
+}
+
+/** Whether both segments play a changing tempo through the overlap (`HandOver.changes`). */
+function changes(hand: HandOver | null): hand is HandOver {
+  return hand !== null && hand.locked && hand.fromBpm !== hand.toBpm && hand.beats > 0;
+}
+
+/**
+ * Seconds a transition's overlap lasts between an outgoing segment at `fromBpm` and an incoming
+ * one at `toBpm` (`HandOver.seconds`): its beats at the one tempo when both are equal — what
+ * `transitionSeconds` gives — else on the tempo curve; 0 for a cut.
+ */
+export function overlapSeconds(transition: Transition | null | undefined, fromBpm: number, toBpm: number): number {
+  return handOver(transition, fromBpm, toBpm).seconds;
+}
+
+/**
+ * A segment's length in the output after the stretch at its own tempo and beat map — the body's
+ * arithmetic; an overlap whose tempo changes moves it a little (deriveTimeline has it exactly).
+ */
+export function outputLength(segment: Segment, targetBpm: number, trackBpm: number | null | undefined): number {
+  const stretch = stretchRatio(segmentTempo(segment, targetBpm), setTempoOf(trackBpm, segment.beat_map));
+  return (segment.source_end_s - segment.source_start_s) / stretch;
+}
+
+/** Where the tempo changes in an overlap on the output (`_tempo_in`). */
+function tempoIn(hand: HandOver, start: number): NonNullable<TimelineEntry["tempo_in"]> {
+  if (!hand.locked) {
+    const end = start + hand.seconds;
+    return { from_bpm: hand.fromBpm, to_bpm: hand.toBpm, ramp_start_s: end, ramp_end_s: end, locked: false };
+  }
+  const before = sum(hand.pieces.filter((p) => p.fromBpm === p.toBpm && p.toBpm === hand.fromBpm).map((p) => p.seconds));
+  const ramp = sum(hand.pieces.filter((p) => p.fromBpm !== p.toBpm).map((p) => p.seconds));
+  return { from_bpm: hand.fromBpm, to_bpm: hand.toBpm, ramp_start_s: start + before, ramp_end_s: start + before + ramp };
+}
+
+/**
+ * Output positions of every segment: each starts where the previous one's transition begins
+ * (tempo.py's `derive_timeline`). Each segment plays at its own tempo (`bpm`, else the plan's),
+ * stretched from its track's tempo as its beat map counts it; an overlap lasts its beats on the
+ * tempo curve both sides follow, and where that curve changes tempo the segments play their
+ * source at other rates than their bodies, so their lengths move by the difference.
+ */
 export function deriveTimeline(plan: Pick<MixPlan, "target" | "segments">, trackBpms: TrackBpms): TimelineEntry[] {
   const targetBpm = plan.target.bpm;
-  const timeline: TimelineEntry[] = [];
-  let end = 0;
-  plan.segments.forEach((segment, index) => {
+  const segments = plan.segments;
+  for (const segment of segments) {
     if (!Object.hasOwn(trackBpms, segment.track_id)) {
       throw new TimelineError(`Segment ${segment.id} uses an unknown track.`, "UNKNOWN_TRACK");
     }
-    const stretch = stretchRatio(targetBpm, trackBpms[segment.track_id]);
-    const overlap = index === 0 ? 0 : transitionSeconds(segment.transition_in, targetBpm);
+  }
+  const tempi = segments.map((segment) => segmentTempo(segment, targetBpm));
+  const trackTempi = segments.map((segment) => setTempoOf(trackBpms[segment.track_id], segment.beat_map));
+  const hands = segments.map((segment, index) =>
+    index === 0 ? null : handOver(segment.transition_in, tempi[index - 1] ?? targetBpm, tempi[index] ?? targetBpm),
+  );
+  const timeline: TimelineEntry[] = [];
+  let end = 0;
+  segments.forEach((segment, index) => {
+    const bpm = tempi[index] ?? targetBpm;
+    const trackBpm = trackTempi[index] ?? null;
+    const stretch = stretchRatio(bpm, trackBpm);
+    const incoming = hands[index] ?? null;
+    const outgoing = hands[index + 1] ?? null;
+    const overlap = incoming === null ? 0 : incoming.seconds;
     const start = end - overlap;
     end = start + (segment.source_end_s - segment.source_start_s) / stretch;
-    timeline.push({
+    for (const hand of [incoming, outgoing]) {
+      if (!changes(hand)) continue;
+      // Source seconds a piece plays: ∫ rate dt = 60 · beats / track tempo (its seconds if beatless).
+      const played = hand.pieces.map((piece) => (trackBpm === null ? piece.seconds : (60 * pieceBeats(piece)) / trackBpm));
+      end += sum(hand.pieces.map((piece, i) => piece.seconds - (played[i] ?? 0) / stretch));
+    }
+    const entry: TimelineEntry = {
       segment_id: segment.id,
       track_id: segment.track_id,
       start_s: start,
       end_s: end,
       stretch,
       transition_in_s: overlap,
-    });
+      bpm,
+    };
+    if (incoming !== null && incoming.fromBpm !== incoming.toBpm && incoming.beats > 0) {
+      entry.tempo_in = tempoIn(incoming, start);
+    }
+    timeline.push(entry);
   });
   return timeline;
 }
@@ -258,6 +384,12 @@ export interface TransitionFit {
   targetBpm: number;
   /** A segment's length in the output (seconds). */
   lengthOf: (segment: Segment) => number;
+  /**
+   * The most beats the transition into `segments[index]` may last, when the caller knows it
+   * exactly (a tempo journey's overlaps and lengths depend on both neighbours' tempi; see
+   * `maxTransitionBeatsAt`). Without it, `lengthOf` and `targetBpm` decide.
+   */
+  maxBeatsAt?: (segments: readonly Segment[], index: number) => number;
 }
 
 /**
@@ -271,15 +403,17 @@ export function normalizeTransitions(segments: readonly Segment[], fit?: Transit
     if (segment.transition_in !== null) return segment;
     const previous = segments[index - 1];
     const beats =
-      fit && previous
-        ? clampTransitionBeats(
-            DEFAULT_TRANSITION.beats,
-            DEFAULT_TRANSITION.type,
-            fit.lengthOf(previous),
-            fit.lengthOf(segment),
-            fit.targetBpm,
-          )
-        : DEFAULT_TRANSITION.beats;
+      fit?.maxBeatsAt && previous
+        ? clamp(DEFAULT_TRANSITION.beats, MIN_TRANSITION_BEATS, Math.max(MIN_TRANSITION_BEATS, fit.maxBeatsAt(segments, index)))
+        : fit && previous
+          ? clampTransitionBeats(
+              DEFAULT_TRANSITION.beats,
+              DEFAULT_TRANSITION.type,
+              fit.lengthOf(previous),
+              fit.lengthOf(segment),
+              fit.targetBpm,
+            )
+          : DEFAULT_TRANSITION.beats;
     return { ...segment, transition_in: { type: DEFAULT_TRANSITION.type, beats } };
   });
 }
@@ -315,6 +449,59 @@ export function maxTransitionBeats(prevSegmentLength: number, nextSegmentLength:
   // The same tolerance as the backend (overlap > shorter / 2 + 1e-6 is refused).
   const fits = Math.floor(((shorter / 2 + 1e-6) * targetBpm) / 60 + 1e-9);
   return clamp(fits, 0, MAX_TRANSITION_BEATS);
+}
+
+/** validate_plan's rule on derive_timeline's numbers: the overlap into `index` is at most half of either neighbour. */
+function overlapFits(timeline: readonly TimelineEntry[], index: number): boolean {
+  const before = timeline[index - 1];
+  const here = timeline[index];
+  if (!before || !here) return true;
+  const shorter = Math.min(before.end_s - before.start_s, here.end_s - here.start_s);
+  return here.transition_in_s <= shorter / 2 + 1e-6;
+}
+
+/**
+ * The most beats the transition into `plan.segments[index]` may last (0: only a cut fits; 0 for
+ * the first segment), counted as the backend counts it. At one tempo that is
+ * `maxTransitionBeats` of the neighbours' lengths; on a tempo journey an overlap's seconds
+ * depend on both neighbours' tempi and a changing overlap moves their lengths, so the largest
+ * of 64…1 beats that passes validate_plan's rule on `deriveTimeline`'s own numbers is taken
+ * (the transition keeps its type — a cut is counted as DEFAULT_TRANSITION — and its ramp,
+ * shortened to fit, as `retimedTransition` does).
+ */
+export function maxTransitionBeatsAt(plan: Pick<MixPlan, "target" | "segments">, index: number, trackBpms: TrackBpms): number {
+  const here = plan.segments[index];
+  const previous = plan.segments[index - 1];
+  if (index < 1 || !here || !previous) return 0;
+  const targetBpm = plan.target.bpm;
+  // Only the two neighbours and their other neighbours touch these two lengths and this overlap.
+  const around = plan.segments.slice(Math.max(0, index - 2), index + 2);
+  const at = index - Math.max(0, index - 2);
+  const tempo = segmentTempo(here, targetBpm);
+  const lengthOf = (segment: Segment) => {
+    try {
+      return outputLength(segment, targetBpm, trackBpms[segment.track_id] ?? null);
+    } catch {
+      return segment.source_end_s - segment.source_start_s;
+    }
+  };
+  if (around.every((segment) => segmentTempo(segment, targetBpm) === tempo)) {
+    return maxTransitionBeats(lengthOf(previous), lengthOf(here), tempo);
+  }
+  const current = here.transition_in;
+  const type = current && current.type !== "cut" ? current.type : DEFAULT_TRANSITION.type;
+  try {
+    for (let beats = MAX_TRANSITION_BEATS; beats >= MIN_TRANSITION_BEATS; beats -= 1) {
+      const segments = around.map((segment, i) =>
+        i === at ? { ...segment, transition_in: retimedTransition(current, type, beats) } : segment,
+      );
+      if (overlapFits(deriveTimeline({ target: plan.target, segments }, trackBpms), at)) return beats;
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof TimelineError)) throw error;
+    return maxTransitionBeats(lengthOf(previous), lengthOf(here), tempo);
+  }
 }
 
 /**
@@ -458,18 +645,30 @@ export function findTimelineProblems(
   });
 
   // A transition never lasts longer than half of either neighbour (checked on output lengths).
+  // The backend checks derive_timeline's own numbers: a journey's overlaps at their tempi and
+  // the lengths they move. Its tracks' tempi as validate_plan knows them (a track not in the
+  // library has none); when a tempo is not a positive BPM, each body's length at its tempo.
   if (bpmOk) {
-    const beatS = 60 / targetBpm;
+    const trackBpms: Record<Id, number | null> = {};
+    for (const segment of segments) trackBpms[segment.track_id] = tracks[segment.track_id]?.analysis?.bpm ?? null;
+    const timeline = safeDeriveTimeline(plan, trackBpms);
     for (let index = 1; index < segments.length; index += 1) {
-      const transition = segments[index]?.transition_in;
-      const before = lengths[index - 1];
-      const here = lengths[index];
-      if (!transition || transition.type === "cut" || before == null || here == null) continue;
-      const overlap = transition.beats * beatS;
+      const segment = segments[index];
+      const transition = segment?.transition_in;
+      const entry = timeline?.[index];
+      const previous = timeline?.[index - 1];
+      const before = previous ? previous.end_s - previous.start_s : lengths[index - 1];
+      const here = entry ? entry.end_s - entry.start_s : lengths[index];
+      if (!segment || !transition || transition.type === "cut" || before == null || here == null) continue;
+      const overlap =
+        entry?.transition_in_s ??
+        overlapSeconds(transition, segmentTempo(segments[index - 1] ?? segment, targetBpm), segmentTempo(segment, targetBpm));
       const shorter = Math.min(before, here);
       if (overlap > shorter / 2 + 1e-6) {
-        const fits = maxTransitionBeats(before, here, targetBpm);
-        const title = tracks[segments[index]?.track_id ?? ""]?.title || segments[index]?.label || "unknown track";
+        const fits = timeline
+          ? maxTransitionBeatsAt(plan, index, trackBpms)
+          : maxTransitionBeats(before, here, segmentTempo(segment, targetBpm));
+        const title = tracks[segment.track_id]?.title || segment.label || "unknown track";
         problems.push({
           index,
           field: "transition_in",
@@ -489,7 +688,7 @@ export function validateTimeline(plan: Pick<MixPlan, "target" | "segments">, tra
   return findTimelineProblems(plan, tracks).map((problem) => problem.message);
 }
 
-/** deriveTimeline for display: null instead of an error while the plan has an unknown track. */
+/** deriveTimeline for display: null instead of an error while the plan has an unknown track (or a tempo that is no BPM). */
 export function safeDeriveTimeline(plan: Pick<MixPlan, "target" | "segments">, trackBpms: TrackBpms): TimelineEntry[] | null {
   try {
     return deriveTimeline(plan, trackBpms);
