@@ -32,8 +32,6 @@ export interface ArrangementViewProps {
   mix: MixPlayback;
   /** The segments were edited since the mix was rendered. */
   mixOutOfDate: boolean;
-  /** Segments play at their own tempi: the view, counting one tempo, is approximate. */
-  tempoJourney: boolean;
 }
 
 const ZOOM_STEP = 1.5;
@@ -67,7 +65,6 @@ export function ArrangementView({
   onStopPreview,
   mix,
   mixOutOfDate,
-  tempoJourney,
 }: ArrangementViewProps) {
   const scroller = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -316,12 +313,6 @@ export function ArrangementView({
       )}
       {mix.available && mixOutOfDate && (
         <p className="muted arr-note">The mix plays as it was rendered, before your edits; the lanes show your edits.</p>
-      )}
-      {tempoJourney && (
-        <p className="arr-note muted">
-          This plan changes tempo along the way. The arrangement counts every segment at {Math.round(targetBpm * 10) / 10} BPM, so
-          its times are approximate; the render follows each segment’s own tempo.
-        </p>
       )}
       <div className="arr-scroll" ref={scroller} onScroll={onScroll} data-drag-scroller="">
         <div className="arr-content" style={{ width: contentWidth, height: ARRANGEMENT_HEIGHT }}>

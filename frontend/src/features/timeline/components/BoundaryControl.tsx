@@ -12,7 +12,8 @@ interface BoundaryControlProps {
   transition: Transition | null;
   /** The most beats that fit between the two neighbours (0: only a cut). */
   maxBeats: number;
-  targetBpm: number;
+  /** How long the overlap lasts, at both neighbours' tempi (seconds). */
+  seconds: number;
   preview: PreviewState;
   canPreview: boolean;
   onChange: (type: TransitionType, beats: number) => void;
@@ -34,7 +35,7 @@ export function BoundaryControl({
   incomingTitle,
   transition,
   maxBeats,
-  targetBpm,
+  seconds,
   preview,
   canPreview,
   onChange,
@@ -45,7 +46,6 @@ export function BoundaryControl({
   const beats = type === "cut" ? 0 : (transition?.beats ?? 0);
   const [draft, setDraft] = useState<string | null>(null);
   const mine = preview.status !== "idle" && preview.key === boundaryKey;
-  const seconds = targetBpm > 0 ? (beats * 60) / targetBpm : 0;
 
   // The field shows the (clamped) length as soon as what is typed is a number; only an empty
   // or half-typed field is kept as typed until it is left.

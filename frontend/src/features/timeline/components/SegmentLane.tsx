@@ -1,7 +1,7 @@
 import type { KeyboardEvent, PointerEvent as ReactPointerEvent, Ref } from "react";
 
 import { formatClock } from "@/lib/format";
-import type { Segment, TimelineEntry, Track } from "@/lib/types";
+import type { BeatMap, Segment, TimelineEntry, Track } from "@/lib/types";
 
 import type { TrackGrid, TrimEdge } from "../types";
 import { LaneWaveform } from "./LaneWaveform";
@@ -35,6 +35,8 @@ interface SegmentLaneProps {
   onRemove: () => void;
 }
 
+const BEAT_MAP_NAMES: Record<BeatMap, string> = { same: "", half_time: " in half time", double_time: " in double time" };
+
 /** One segment: what it is, where it sits in the mix, its waveform, trims and order. */
 export function SegmentLane({
   segment,
@@ -56,6 +58,7 @@ export function SegmentLane({
   onRemove,
 }: SegmentLaneProps) {
   const bpm = track?.analysis?.bpm ?? null;
+  const beatMap = segment.beat_map ?? "same";
   const stretched = entry !== undefined && entry.stretch !== 1;
   const onGripKey = (event: KeyboardEvent<HTMLButtonElement>) => {
     if (event.key === "ArrowUp" && index > 0) {
@@ -108,9 +111,9 @@ export function SegmentLane({
               In the mix {formatClock(entry.start_s)}–{formatClock(entry.end_s)}
             </span>
           )}
-          {stretched && bpm !== null && (
-            <span>
-              {Math.round(bpm * 10) / 10} → {Math.round(targetBpm * 10) / 10} BPM
+          {(stretched || beatMap !== "same") && bpm !== null && (
+            <span data-testid="timeline-lane-tempo">
+              {Math.round(bpm * 10) / 10} BPM{BEAT_MAP_NAMES[beatMap]} → {Math.round((entry?.bpm ?? targetBpm) * 10) / 10} BPM
             </span>
           )}
         </p>

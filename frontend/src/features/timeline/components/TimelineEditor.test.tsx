@@ -119,16 +119,32 @@ describe("TimelineEditor's arrangement", () => {
     expect(second?.transition_in).toEqual({ type: "crossfade", beats: 32 });
   });
 
-  it("keeps a tempo journey's ramp inside a transition it shortens, and says its times are approximate", async () => {
+  it("keeps a tempo journey's ramp inside a transition it shortens, and shows the journey's times exactly", async () => {
     const user = userEvent.setup();
     const journey = plan(120, [
       seg("s1", "a", 0.25, 32.25),
       { ...seg("s2", "b", 8.25, 40.25, { type: "crossfade", beats: 16, ramp_beats: 8 }), bpm: 126 },
     ]);
     renderEditor(journey);
-    expect(screen.getByText(/This plan changes tempo along the way/)).toBeTruthy();
-    screen.getByRole("slider", { name: "Transition into Track B" }).focus();
+    // The backend's derive_timeline on this plan (run with /work/main/.venv/bin/python): Track B
+    // enters at 24.0 s over a 7.807 s overlap (8 beats at 120, the ramp, 4 at 126) and ends at
+    // 54.664 s; counting every segment at 120 BPM gave 8.0 s and an end at 56 s. The most beats
+    // that fit (the largest passing validate_plan's rule on those numbers) is 31.
+    expect(screen.queryByText(/This plan changes tempo along the way/)).toBeNull();
+    expect(screen.queryByText(/approximate/)).toBeNull();
+    const edge = screen.getByRole("slider", { name: "Transition into Track B" });
+    expect(edge.getAttribute("aria-valuetext")).toBe("crossfade, 16 beats (7.8 s), from 0:24.0");
+    expect(screen.getByTestId("timeline-total").textContent).toBe("0:55");
+    const laneB = screen.getAllByTestId("timeline-lane")[1] as HTMLElement;
+    expect(within(laneB).getByText("In the mix 0:24–0:55")).toBeTruthy();
+    expect(within(laneB).getByTestId("timeline-lane-tempo").textContent).toBe("120 BPM → 126 BPM");
+    expect(screen.getByTestId("timeline-boundary").textContent).toContain("Equal-power blend · 7.8 s · at most 31 beats fit");
+
+    edge.focus();
     await user.keyboard("{Shift>}{ArrowRight}{ArrowRight}{ArrowRight}{/Shift}");
+    // 4 beats with a 4-beat ramp: 1.951 s from 30.0 s; Track B ends at 60.523 s (not 62 s).
+    expect(edge.getAttribute("aria-valuetext")).toBe("crossfade, 4 beats (2.0 s), from 0:30.0");
+    expect(screen.getByTestId("timeline-total").textContent).toBe("1:01");
     const [, second] = await save();
     expect(second?.transition_in).toEqual({ type: "crossfade", beats: 4, ramp_beats: 4 });
     expect(second?.bpm).toBe(126);

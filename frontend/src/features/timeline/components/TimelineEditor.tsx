@@ -9,16 +9,17 @@ import { useMixPlayback } from "../hooks/use-mix-playback";
 import { useTransitionPreview } from "../hooks/use-transition-preview";
 import { previewWindow } from "../lib/preview";
 import {
-  clampTransitionBeats,
+  clampTransitionBeatsAt,
   DEFAULT_TRANSITION,
   findTimelineProblems,
-  isTempoJourney,
   retimedTransition,
-  maxTransitionBeats,
+  maxTransitionBeatsAt,
   moveSegment,
   outputLength,
+  overlapSeconds,
   removeSegment,
   safeDeriveTimeline,
+  segmentTempo,
   totalDuration,
   trackBpmsOf,
   trackGridOf,
@@ -78,9 +79,12 @@ export function TimelineEditor({ plan, tracks, actions, onCancel, mixAudioUrl }:
           return segment.source_end_s - segment.source_start_s;
         }
       },
+      // Exact on a tempo journey too: each boundary at its own tempi, as the backend counts it.
+      maxBeatsAt: (next, index) => maxTransitionBeatsAt({ target: plan.target, segments: [...next] }, index, bpms),
     }),
-    [targetBpm, bpms],
+    [targetBpm, plan.target, bpms],
   );
+  const maxBeats = useMemo(() => segments.map((_, index) => maxTransitionBeatsAt(edited, index, bpms)), [segments, edited, bpms]);
   const titleOf = useCallback(
     (segment: Segment) => tracks[segment.track_id]?.title || segment.label || "Unknown track",
     [tracks],
@@ -150,7 +154,7 @@ export function TimelineEditor({ plan, tracks, actions, onCancel, mixAudioUrl }:
     if (!previous || !segment) return;
     const wasCut = (segment.transition_in?.type ?? "cut") === "cut";
     const wanted = type !== "cut" && wasCut ? DEFAULT_TRANSITION.beats : beats;
-    const clamped = clampTransitionBeats(wanted, type, fit.lengthOf(previous), fit.lengthOf(segment), targetBpm);
+    const clamped = clampTransitionBeatsAt(edited, index, type, wanted, bpms);
     update(index, { ...segment, transition_in: retimedTransition(segment.transition_in, type, clamped) });
   };
 
@@ -159,7 +163,8 @@ export function TimelineEditor({ plan, tracks, actions, onCancel, mixAudioUrl }:
     const segment = segments[index];
     const outgoing = previous && tracks[previous.track_id];
     const incoming = segment && tracks[segment.track_id];
-    const win = timeline && segment ? previewWindow(segments, timeline, index, targetBpm) : null;
+    // The lead-in and the echo count the outgoing segment's beats.
+    const win = timeline && segment ? previewWindow(segments, timeline, index, timeline[index - 1]?.bpm ?? targetBpm) : null;
     if (!segment || !outgoing || !incoming || !win) return;
     preview.start(segment.id, win, outgoing, incoming);
   };
@@ -169,10 +174,16 @@ export function TimelineEditor({ plan, tracks, actions, onCancel, mixAudioUrl }:
     const segment = segments[index];
     return Boolean(timeline && previous && segment && tracks[previous.track_id] && tracks[segment.track_id]);
   };
-  const maxBeatsAt = (index: number) => {
-    const previous = segments[index - 1];
+  const maxBeatsAt = (index: number) => maxBeats[index] ?? 0;
+  /** The overlap into segment `index` in seconds, at its tempi (the timeline's when it has one). */
+  const overlapAt = (index: number) => {
     const segment = segments[index];
-    return previous && segment ? maxTransitionBeats(fit.lengthOf(previous), fit.lengthOf(segment), targetBpm) : 0;
+    const previous = segments[index - 1];
+    if (!segment || !previous) return 0;
+    return (
+      timeline?.[index]?.transition_in_s ??
+      overlapSeconds(segment.transition_in, segmentTempo(previous, targetBpm), segmentTempo(segment, targetBpm))
+    );
   };
   const showDetails = (index: number) => {
     const segment = segments[index];
@@ -333,7 +344,6 @@ export function TimelineEditor({ plan, tracks, actions, onCancel, mixAudioUrl }:
           onStopPreview={preview.stop}
           mix={mix}
           mixOutOfDate={dirty}
-          tempoJourney={isTempoJourney(segments)}
         />
       ) : (
         segments.length > 0 && (
@@ -367,7 +377,7 @@ export function TimelineEditor({ plan, tracks, actions, onCancel, mixAudioUrl }:
                       incomingTitle={title}
                       transition={segment.transition_in}
                       maxBeats={maxBeatsAt(index)}
-                      targetBpm={targetBpm}
+                      seconds={overlapAt(index)}
                       preview={preview.state}
                       canPreview={canPreviewAt(index)}
                       onChange={(type, beats) => setTransition(index, type, beats)}

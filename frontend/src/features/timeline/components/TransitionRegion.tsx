@@ -4,7 +4,7 @@ import type { TimelineEntry, Transition } from "@/lib/types";
 
 import { stepTransitionBeats, transitionBeatsAt, type SnapUnit } from "../lib/arrangement";
 import { RULER_HEIGHT, STRIP_HEIGHT } from "../lib/draw-arrangement";
-import { formatPreciseClock, transitionName } from "../lib/timeline-math";
+import { formatPreciseClock, overlapBeatSeconds, transitionName } from "../lib/timeline-math";
 import { EdgeHandle } from "./EdgeHandle";
 
 interface TransitionRegionProps {
@@ -67,7 +67,9 @@ export function TransitionRegion({
   const x = here.start_s * pps;
   const width = Math.max(2, here.transition_in_s * pps);
   const max = Math.max(1, maxBeats);
-  const beatS = 60 / targetBpm;
+  // A beat of this overlap: its one tempo, or on average through a tempo change.
+  const beatS = overlapBeatSeconds(here, transition.beats, targetBpm);
+  const overlapBpm = here.tempo_in ? 60 / beatS : (here.bpm ?? targetBpm);
 
   const setBeats = (wanted: number) => {
     const beats = Math.min(max, Math.max(1, wanted));
@@ -124,7 +126,7 @@ export function TransitionRegion({
           }}
           onDrag={(delta) => {
             const start = pressed.current;
-            if (start) setBeats(transitionBeatsAt(start.edge + delta, start.outgoingEnd, targetBpm, snap, meter));
+            if (start) setBeats(transitionBeatsAt(start.edge + delta, start.outgoingEnd, overlapBpm, snap, meter));
           }}
           onDragEnd={() => {
             pressed.current = null;

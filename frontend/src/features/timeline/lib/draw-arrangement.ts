@@ -6,6 +6,7 @@
 import type { Id, Peaks, Segment, TimelineEntry } from "@/lib/types";
 
 import { mixGridLines, mixToSource, sourceToMix, transitionShape, type BeatGrid } from "./arrangement";
+import { overlapBeatSeconds } from "./timeline-math";
 
 export const RULER_HEIGHT = 22;
 export const STRIP_HEIGHT = 28;
@@ -215,7 +216,7 @@ function drawTransition(context: CanvasRenderingContext2D, scene: ArrangementSce
   const transition = segment?.transition_in;
   if (!segment || !here || !before || !transition || transition.type === "cut") return;
   const { from, pixelsPerSecond: pps } = scene;
-  const beatS = 60 / scene.targetBpm;
+  const beatS = overlapBeatSeconds(here, transition.beats, scene.targetBpm);
   const length = here.transition_in_s;
   const x0 = (here.start_s - from) * pps;
   const x1 = (here.start_s + length - from) * pps;

@@ -505,6 +505,35 @@ export function maxTransitionBeatsAt(plan: Pick<MixPlan, "target" | "segments">,
 }
 
 /**
+ * `clampTransitionBeats` for the transition into `plan.segments[index]` when it becomes `type`,
+ * against `maxTransitionBeatsAt` of the plan with that transition (its ramp kept, shortened).
+ */
+export function clampTransitionBeatsAt(
+  plan: Pick<MixPlan, "target" | "segments">,
+  index: number,
+  type: TransitionType,
+  beats: number,
+  trackBpms: TrackBpms,
+): number {
+  if (type === "cut") return 0;
+  const wanted = Number.isFinite(beats) ? Math.round(beats) : DEFAULT_TRANSITION.beats;
+  const segments = plan.segments.map((segment, i) =>
+    i === index ? { ...segment, transition_in: retimedTransition(segment.transition_in, type, wanted) } : segment,
+  );
+  const max = Math.max(MIN_TRANSITION_BEATS, maxTransitionBeatsAt({ target: plan.target, segments }, index, trackBpms));
+  return clamp(wanted, MIN_TRANSITION_BEATS, max);
+}
+
+/**
+ * Seconds per beat through the overlap into a timeline entry, on average: what turns a dragged
+ * length into beats. Steady overlaps (no `tempo_in`) keep their one tempo exactly.
+ */
+export function overlapBeatSeconds(entry: TimelineEntry, beats: number, targetBpm: number): number {
+  if (entry.tempo_in && beats > 0 && entry.transition_in_s > 0) return entry.transition_in_s / beats;
+  return 60 / (entry.bpm ?? targetBpm);
+}
+
+/**
  * A transition length the backend accepts: 0 for a cut; otherwise a whole number of beats,
  * 1–64, never longer than half of either neighbour (DESIGN §5). When even one beat is too long
  * for the neighbours, 1 is returned — the shortest a non-cut transition can be — and
