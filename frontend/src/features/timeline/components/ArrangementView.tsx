@@ -8,7 +8,7 @@ import type { MixPlayback } from "../hooks/use-mix-playback";
 import { previewPosition, type PreviewState } from "../hooks/use-transition-preview";
 import { clampZoom, fitZoom, scrollForZoom, SNAP_UNITS, trackBeatGrid, type BeatGrid, type SnapUnit } from "../lib/arrangement";
 import { ARRANGEMENT_HEIGHT, BAND_COLOURS, drawArrangement, laneTop, LANE_COUNT, RULER_HEIGHT } from "../lib/draw-arrangement";
-import { trackDuration, trackGridOf } from "../lib/timeline-math";
+import { beatClockOf, timeMapsOf, trackBpmsOf, trackDuration, trackGridOf } from "../lib/timeline-math";
 import { CutHandle } from "./CutHandle";
 import { Playhead, PlayheadClock } from "./Playhead";
 import { TransitionRegion } from "./TransitionRegion";
@@ -43,9 +43,9 @@ const SNAP_NAMES: Record<SnapUnit, string> = { beat: "Beat", bar: "Bar", phrase:
 const NO_GRID: BeatGrid = { beats: [], bars: [], phrases: [] };
 
 /**
- * The arrangement: the mix on one time axis — a ruler of bars at the target tempo, a strip of
- * transitions, and two lanes where consecutive segments alternate so their overlaps show —
- * with three-band waveforms, zoom and scroll, a playhead, and draggable, focusable cut points
+ * The arrangement: the mix on one time axis — a ruler of bars at the set's tempo (each
+ * segment's own on a tempo journey, ramps included), a strip of transitions, and two lanes
+ * where consecutive segments alternate so their overlaps show — with three-band waveforms, zoom and scroll, a playhead, and draggable, focusable cut points
  * and transition edges that snap to the tracks' beats, bars or phrases.
  */
 export function ArrangementView({
@@ -143,6 +143,15 @@ export function ArrangementView({
     if (element) setScrollLeft(element.scrollLeft);
   };
 
+  // A tempo journey: the waveforms follow each segment's time map, the ruler the set's tempo.
+  const journey = useMemo(() => {
+    if (!timeline.some((entry) => (entry.bpm ?? targetBpm) !== targetBpm)) return null;
+    return {
+      maps: timeMapsOf(segments, timeline, trackBpmsOf(tracks), targetBpm),
+      clock: beatClockOf(segments, timeline, targetBpm),
+    };
+  }, [segments, timeline, tracks, targetBpm]);
+
   const from = scrollLeft / pps;
   useEffect(() => {
     if (!canvas.current) return;
@@ -158,8 +167,10 @@ export function ArrangementView({
       from,
       width,
       activeSegmentId: active,
+      maps: journey?.maps,
+      clock: journey?.clock,
     });
-  }, [segments, timeline, peaks, grids, durations, targetBpm, pps, from, width, active]);
+  }, [segments, timeline, peaks, grids, durations, targetBpm, pps, from, width, active, journey]);
 
   // --- playback ------------------------------------------------------------------------------
   const previewing = preview.status === "playing";

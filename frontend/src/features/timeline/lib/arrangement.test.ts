@@ -18,8 +18,8 @@ import {
   transitionShape,
   type BeatGrid,
 } from "./arrangement";
-import { seg, track } from "./test-fixtures";
-import { trackGridOf } from "./timeline-math";
+import { plan, seg, track } from "./test-fixtures";
+import { beatClockOf, deriveTimeline, trackGridOf } from "./timeline-math";
 
 // A 120 BPM track of 64 s: beats every 0.5 s from 0.25 s, bars every 2 s from 0.25 s.
 const beats = Array.from({ length: 127 }, (_, i) => 0.25 + i * 0.5);
@@ -194,6 +194,19 @@ describe("the mix grid and zoom", () => {
   it("starts at the first line inside the view", () => {
     expect(mixGridLines(10.1, 11, 120, 40).map((line) => line.seconds)).toEqual([10.5, 11]);
     expect(mixGridLines(0, 10, 0, 40)).toEqual([]);
+  });
+
+  it("counts a tempo journey's bars along its tempo", () => {
+    // 120 BPM until a 4-beat overlap steps to 60 BPM in its middle: it starts at 8 s (beat 16),
+    // 2 beats at 120 to 9 s, 2 at 60 to 11 s (s1 plays its last beat at half speed there).
+    const mix = plan(120, [seg("s1", "a", 0, 10), { ...seg("s2", "b", 0, 20, { type: "crossfade", beats: 4 }), bpm: 60 }]);
+    const timeline = deriveTimeline(mix, { a: 120, b: 60 });
+    const clock = beatClockOf(mix.segments, timeline, 120);
+    const lines = mixGridLines(8, 16, 120, 40, 4, clock); // 20 px a beat at the fastest
+    const expected = [8, 8.5, 9, 10, 11, 12, 13, 14, 15, 16];
+    expect(lines).toHaveLength(expected.length);
+    lines.forEach((line, i) => expect(line.seconds).toBeCloseTo(expected[i] ?? Number.NaN, 9));
+    expect(lines.filter((line) => line.bar !== null).map((line) => line.bar)).toEqual([5, 6, 7]);
   });
 
   it("fits the mix to the view and keeps the time under the pointer while zooming", () => {

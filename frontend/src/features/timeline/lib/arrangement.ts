@@ -11,7 +11,14 @@ import type { Segment, TimelineEntry, Track, TransitionType } from "@/lib/types"
 
 import type { TrackGrid, TrimEdge } from "../types";
 import { bassSwapTiming, ECHO_TAIL_BEATS, equalPowerCurve } from "./preview";
-import { beatsPerBar, FALLBACK_STEP_S, MIN_TRANSITION_BEATS, minimumLength, trackDuration } from "./timeline-math";
+import {
+  beatsPerBar,
+  FALLBACK_STEP_S,
+  MIN_TRANSITION_BEATS,
+  minimumLength,
+  trackDuration,
+  type BeatClock,
+} from "./timeline-math";
 
 export type SnapUnit = "beat" | "bar" | "phrase";
 export const SNAP_UNITS: readonly SnapUnit[] = ["beat", "bar", "phrase"];
@@ -271,20 +278,30 @@ export interface GridLine {
 
 /**
  * Beat, bar and phrase lines of the mix at the target tempo from 0 s, inside [from, to]; beats
- * (then bars) are left out when they would be closer than MIN_GRID_GAP_PX.
+ * (then bars) are left out when they would be closer than MIN_GRID_GAP_PX. On a tempo journey
+ * `clock` counts the beats along the set's tempo instead (see `beatClockOf`).
  */
-export function mixGridLines(from: number, to: number, targetBpm: number, pixelsPerSecond: number, meter = 4): GridLine[] {
+export function mixGridLines(
+  from: number,
+  to: number,
+  targetBpm: number,
+  pixelsPerSecond: number,
+  meter = 4,
+  clock?: BeatClock | null,
+): GridLine[] {
   if (!(targetBpm > 0) || !(pixelsPerSecond > 0) || !(to > from)) return [];
-  const beatS = 60 / targetBpm;
+  const beatS = 60 / (clock ? clock.maxBpm : targetBpm);
+  const secondsAt = clock ? clock.secondsAt : (beat: number) => beat * beatS;
+  const beatAt = clock ? clock.beatAt : (seconds: number) => seconds / beatS;
   const beatPx = beatS * pixelsPerSecond;
   const stepBeats = beatPx >= MIN_GRID_GAP_PX ? 1 : beatPx * meter >= MIN_GRID_GAP_PX ? meter : meter * PHRASE_BARS;
   const lines: GridLine[] = [];
-  const first = Math.max(0, Math.ceil(from / beatS / stepBeats - 1e-9) * stepBeats);
-  for (let beat = first; beat * beatS <= to + 1e-9; beat += stepBeats) {
+  const first = Math.max(0, Math.ceil(beatAt(from) / stepBeats - 1e-9) * stepBeats);
+  for (let beat = first; secondsAt(beat) <= to + 1e-9; beat += stepBeats) {
     const onBar = beat % meter === 0;
     const onPhrase = beat % (meter * PHRASE_BARS) === 0;
     lines.push({
-      seconds: beat * beatS,
+      seconds: secondsAt(beat),
       kind: onPhrase ? "phrase" : onBar ? "bar" : "beat",
       bar: onBar ? beat / meter + 1 : null,
     });

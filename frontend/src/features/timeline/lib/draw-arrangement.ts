@@ -6,7 +6,7 @@
 import type { Id, Peaks, Segment, TimelineEntry } from "@/lib/types";
 
 import { mixGridLines, mixToSource, sourceToMix, transitionShape, type BeatGrid } from "./arrangement";
-import { overlapBeatSeconds } from "./timeline-math";
+import { overlapBeatSeconds, type BeatClock, type TimeMap } from "./timeline-math";
 
 export const RULER_HEIGHT = 22;
 export const STRIP_HEIGHT = 28;
@@ -39,6 +39,9 @@ export interface ArrangementScene {
   width: number;
   /** The segment being edited, drawn brighter. */
   activeSegmentId: string | null;
+  /** On a tempo journey: each segment's time map and the mix's beat clock (else one stretch and tempo). */
+  maps?: readonly TimeMap[] | null;
+  clock?: BeatClock | null;
 }
 
 interface Theme {
@@ -98,8 +101,8 @@ function amplitudes(peaks: Peaks): number[] {
 
 function drawGrid(context: CanvasRenderingContext2D, scene: ArrangementScene, theme: Theme, height: number) {
   const { from, width, pixelsPerSecond: pps } = scene;
-  const lines = mixGridLines(from, from + width / pps, scene.targetBpm, pps, scene.meter);
-  const barPx = ((60 / scene.targetBpm) * scene.meter * pps) | 0;
+  const lines = mixGridLines(from, from + width / pps, scene.targetBpm, pps, scene.meter, scene.clock);
+  const barPx = ((60 / (scene.clock?.maxBpm ?? scene.targetBpm)) * scene.meter * pps) | 0;
   context.font = "10px system-ui, sans-serif";
   context.textBaseline = "middle";
   for (const line of lines) {
@@ -134,6 +137,7 @@ function drawSegment(
   segment: Segment,
   entry: TimelineEntry,
   row: number,
+  map: TimeMap | undefined,
 ) {
   const { from, width, pixelsPerSecond: pps } = scene;
   const x0 = (entry.start_s - from) * pps;
@@ -152,14 +156,14 @@ function drawSegment(
   const half = LANE_HEIGHT / 2 - 10;
   const left = Math.max(0, Math.floor(x0));
   const right = Math.min(width, Math.ceil(x1));
-  const secondsPerPx = entry.stretch / pps;
+  const toSource = (mix: number) => (map ? map.toSource(mix) : mixToSource(segment, entry, mix));
   if (peaks && duration > 0) {
     const bands = peaks.bands;
     const gain = drawGain(peaks);
     for (let x = left; x < right; x += 1) {
-      const source = mixToSource(segment, entry, from + x / pps);
+      const source = toSource(from + x / pps);
       const a = source / duration;
-      const b = (source + secondsPerPx) / duration;
+      const b = toSource(from + (x + 1) / pps) / duration;
       if (b < 0 || a > 1) continue;
       if (bands) {
         for (const band of ["low", "mid", "high"] as const) {
@@ -182,8 +186,8 @@ function drawSegment(
   // short once there is room: they line up with the mix's lines when the segment is on the grid.
   const grid = scene.grids[segment.track_id];
   if (grid) {
-    drawTicks(context, scene, segment, entry, top, grid.bars, 6, "rgba(255,255,255,0.55)");
-    drawTicks(context, scene, segment, entry, top, grid.beats, 3, "rgba(255,255,255,0.3)");
+    drawTicks(context, scene, segment, entry, map, top, grid.bars, 6, "rgba(255,255,255,0.55)");
+    drawTicks(context, scene, segment, entry, map, top, grid.beats, 3, "rgba(255,255,255,0.3)");
   }
 }
 
@@ -193,6 +197,7 @@ function drawTicks(
   scene: ArrangementScene,
   segment: Segment,
   entry: TimelineEntry,
+  map: TimeMap | undefined,
   top: number,
   times: readonly number[],
   height: number,
@@ -204,7 +209,7 @@ function drawTicks(
   context.fillStyle = colour;
   for (const time of times) {
     if (time < segment.source_start_s || time > segment.source_end_s) continue;
-    const x = (sourceToMix(segment, entry, time) - from) * pps;
+    const x = ((map ? map.toMix(time) : sourceToMix(segment, entry, time)) - from) * pps;
     if (x >= 0 && x <= width) context.fillRect(Math.round(x), top + LANE_HEIGHT - height, 1, height);
   }
 }
@@ -291,7 +296,7 @@ export function drawArrangement(canvas: HTMLCanvasElement, scene: ArrangementSce
   if (scene.targetBpm > 0) drawGrid(context, scene, theme, height);
   scene.segments.forEach((segment, index) => {
     const entry = scene.timeline[index];
-    if (entry) drawSegment(context, scene, theme, segment, entry, index % LANE_COUNT);
+    if (entry) drawSegment(context, scene, theme, segment, entry, index % LANE_COUNT, scene.maps?.[index]);
   });
   scene.segments.forEach((_, index) => {
     if (index > 0) drawTransition(context, scene, theme, index);

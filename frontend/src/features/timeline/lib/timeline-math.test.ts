@@ -10,6 +10,7 @@ import {
   TimelineError,
   barGrid,
   barSeconds,
+  beatClockOf,
   beatsPerBar,
   clampTransitionBeats,
   deriveTimeline,
@@ -26,6 +27,7 @@ import {
   safeDeriveTimeline,
   snapToBar,
   stretchRatio,
+  timeMapsOf,
   totalDuration,
   trackBpmsOf,
   trackGridOf,
@@ -681,5 +683,107 @@ describe("deriveTimeline on tempo journeys", () => {
       "Transition into segment 2 (Track DNB): 50 beats (29.5 s) is longer than half of a neighbouring segment (54.8 s); " +
         "at most 46 beats fit.",
     ]);
+  });
+});
+
+describe("time maps and the beat clock on tempo journeys", () => {
+  const journeySeg = (id: string, trackId: string, start: number, end: number, transition: Transition | null, tempo = {}) => ({
+    ...seg(id, trackId, start, end, transition),
+    ...tempo,
+  });
+  const ramped = plan(124, [
+    journeySeg("s1", "a", 10, 74, null, { bpm: 122 }),
+    journeySeg("s2", "b", 0, 60, { type: "crossfade", beats: 32, ramp_beats: 16 }, { bpm: 130 }),
+    journeySeg("s3", "a", 80, 112, { type: "cut", beats: 0 }),
+  ]);
+  const padded = plan(128, [
+    journeySeg("s1", "slow", 0, 40, null, { bpm: 140, beat_map: "double_time" }),
+    journeySeg("s2", "pad", 0, 30, { type: "filter_sweep", beats: 16, ramp_beats: 16 }),
+    journeySeg("s3", "b", 5, 45, { type: "crossfade", beats: 16, ramp_beats: 4 }, { bpm: 132 }),
+  ]);
+
+  // The backend's time_maps (backend/intellimix/audio/tempo.py) on the same plans as above,
+  // TimeMap.to_output at each segment's start, start + 2 s, middle, end − 2 s and end (its
+  // ramps are kept every 5 ms, so it agrees with the exact curve to well under a microsecond).
+  it.each<[string, ReturnType<typeof plan>, Record<string, number | null>, number[][]]>([
+    [
+      "a ramp shorter than its overlap",
+      ramped,
+      { a: 120, b: 128 },
+      [
+        [0.0, 1.967213115, 31.475409836, 60.612742449, 62.458896295],
+        [47.213114754, 49.31147541, 77.228127064, 104.797357833, 106.766588603],
+        [106.766588603, 108.702072474, 122.25045957, 135.798846667, 137.734330538],
+      ],
+    ],
+    [
+      "double time, a beatless pad",
+      padded,
+      { slow: 70, pad: null, b: 126 },
+      [
+        [0.0, 2.0, 20.0, 38.149980012, 40.307036247],
+        [33.142857143, 35.142857143, 48.142857143, 61.142857143, 63.142857143],
+        [55.756930569, 57.725680569, 74.961038961, 92.142857143, 94.051948052],
+      ],
+    ],
+  ])("maps source to mix as the backend does (%s)", (_name, mix, bpms, expected) => {
+    const timeline = deriveTimeline(mix, bpms);
+    const maps = timeMapsOf(mix.segments, timeline, bpms, mix.target.bpm);
+    mix.segments.forEach((segment, i) => {
+      const a = segment.source_start_s;
+      const b = segment.source_end_s;
+      const points = [a, a + 2, (a + b) / 2, b - 2, b];
+      const map = maps[i];
+      points.forEach((point, j) => {
+        expect(map?.toMix(point)).toBeCloseTo(expected[i]?.[j] ?? Number.NaN, 6);
+        expect(map?.toSource(map.toMix(point))).toBeCloseTo(point, 9);
+      });
+    });
+  });
+
+  it("keeps a plan at one tempo on its constant stretch", () => {
+    const mix = plan(120, [seg("s1", "a", 0, 32), seg("s2", "b", 10, 34, { type: "crossfade", beats: 8 })]);
+    const timeline = deriveTimeline(mix, { a: 120, b: 100 });
+    const [, second] = timeMapsOf(mix.segments, timeline, { a: 120, b: 100 }, 120);
+    expect(second?.toMix(16)).toBe(28 + 6 / 1.2);
+    expect(second?.toSource(30)).toBe(10 + 2 * 1.2);
+  });
+
+  it("counts the mix's beats along the journey's tempo", () => {
+    // 120 BPM to 60 s less the overlap's start at 56 s (112 beats), 8 beats at 120 to 60 s, then
+    // 88 BPM; 4 beats at 88 and 4 at 120 from s3's start (108.409 s), then 120.
+    const mix = plan(120, [
+      journeySeg("s1", "a", 0, 64, null),
+      journeySeg("s2", "dnb", 30, 90, { type: "crossfade", beats: 16 }, { bpm: 88, beat_map: "half_time" }),
+      journeySeg("s3", "a", 100, 132, { type: "bass_swap", beats: 8 }),
+    ]);
+    const timeline = deriveTimeline(mix, { a: 120, dnb: 174 });
+    const clock = beatClockOf(mix.segments, timeline, 120);
+    expect(clock.beatAt(56)).toBeCloseTo(112, 9);
+    expect(clock.beatAt(60)).toBeCloseTo(120, 9);
+    expect(clock.beatAt(60 + 60 / 88)).toBeCloseTo(121, 9);
+    const s3 = timeline[2]?.start_s ?? 0;
+    const atS3 = 120 + ((s3 - 60) * 88) / 60;
+    expect(clock.beatAt(s3 + (4 * 60) / 88)).toBeCloseTo(atS3 + 4, 9);
+    expect(clock.beatAt(s3 + (4 * 60) / 88 + 2)).toBeCloseTo(atS3 + 8, 9);
+    expect(clock.maxBpm).toBe(120);
+    for (const beat of [0, 1, 112, 117.5, 120, 121, 200, 300]) expect(clock.beatAt(clock.secondsAt(beat))).toBeCloseTo(beat, 9);
+  });
+
+  it("follows a ramp and an unlocked echo-out in the beat clock", () => {
+    const timeline = deriveTimeline(ramped, { a: 120, b: 128 });
+    const clock = beatClockOf(ramped.segments, timeline, 124);
+    const ramp = timeline[1]?.tempo_in;
+    // 8 beats at 122 before the ramp, the ramp's 16, then 130.
+    expect(clock.beatAt(ramp?.ramp_start_s ?? 0) - clock.beatAt(timeline[1]?.start_s ?? 0)).toBeCloseTo(8, 9);
+    expect(clock.beatAt(ramp?.ramp_end_s ?? 0) - clock.beatAt(ramp?.ramp_start_s ?? 0)).toBeCloseTo(16, 9);
+    const echo = plan(124, [
+      journeySeg("s1", "a", 0, 48, null, { bpm: 124 }),
+      journeySeg("s2", "h", 20, 60, { type: "echo_out", beats: 8 }, { bpm: 140 }),
+    ]);
+    const echoed = deriveTimeline(echo, { a: 124, h: 140 });
+    const echoClock = beatClockOf(echo.segments, echoed, 124);
+    expect(echoClock.beatAt(48)).toBeCloseTo((48 * 124) / 60, 9); // the outgoing grid to the overlap's end
+    expect(echoClock.beatAt(50)).toBeCloseTo((48 * 124) / 60 + (2 * 140) / 60, 9);
   });
 });

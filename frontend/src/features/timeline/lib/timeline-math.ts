@@ -220,6 +220,186 @@ export function deriveTimeline(plan: Pick<MixPlan, "target" | "segments">, track
   return timeline;
 }
 
+// --- time maps and the mix's beat clock (tempo.py's TimeMap) ----------------------------------
+
+/** Where a segment's source plays in the mix, both ways (inside the segment and past its ends). */
+export interface TimeMap {
+  toSource: (mixSeconds: number) => number;
+  toMix: (sourceSeconds: number) => number;
+}
+
+/** A stretch of output from `out` (source `src`) whose rate moves linearly in time from `a` to `b`. */
+interface RateSpan {
+  out: number;
+  src: number;
+  seconds: number;
+  a: number;
+  b: number;
+}
+
+function spanAtOut(spans: readonly RateSpan[], seconds: number): RateSpan {
+  let found = spans[0] as RateSpan;
+  for (const span of spans) if (span.out <= seconds) found = span;
+  return found;
+}
+
+function spanAtSrc(spans: readonly RateSpan[], seconds: number): RateSpan {
+  let found = spans[0] as RateSpan;
+  for (const span of spans) if (span.src <= seconds) found = span;
+  return found;
+}
+
+/** Source seconds `dt` into a span (before it or past its end: at its edge rate). */
+function srcAfter(span: RateSpan, dt: number): number {
+  if (dt <= 0) return span.src + dt * span.a;
+  const within = Math.min(dt, span.seconds);
+  const played = span.src + span.a * within + ((span.b - span.a) * within * within) / (2 * span.seconds);
+  return played + (dt - within) * span.b;
+}
+
+/** Output seconds into a span at which `du` of its source has played. */
+function outAfter(span: RateSpan, du: number): number {
+  if (du <= 0) return du / span.a;
+  const full = srcAfter(span, span.seconds) - span.src;
+  if (du >= full) return span.seconds + (du - full) / span.b;
+  if (span.a === span.b) return du / span.a;
+  const k = (span.b - span.a) / (2 * span.seconds);
+  return (-span.a + Math.sqrt(span.a * span.a + 4 * k * du)) / (2 * k);
+}
+
+/**
+ * Each segment's time map (tempo.py's `timed_segments`): a constant stretch — the plain
+ * arithmetic — unless an overlap into or out of it changes tempo; there it plays its source at
+ * the rate of the tempo curve (tempo / its track's tempo), its body at its stretch. `timeline`
+ * is `deriveTimeline`'s for these segments.
+ */
+export function timeMapsOf(
+  segments: readonly Segment[],
+  timeline: readonly TimelineEntry[],
+  trackBpms: TrackBpms,
+  targetBpm: number,
+): TimeMap[] {
+  const tempi = segments.map((segment, i) => timeline[i]?.bpm ?? segmentTempo(segment, targetBpm));
+  return segments.map((segment, index) => {
+    const entry = timeline[index];
+    const start = entry?.start_s ?? 0;
+    const stretch = entry?.stretch ?? 1;
+    const constant: TimeMap = {
+      toSource: (mix) => segment.source_start_s + (mix - start) * stretch,
+      toMix: (source) => start + (source - segment.source_start_s) / stretch,
+    };
+    if (!entry) return constant;
+    const bpm = tempi[index] ?? targetBpm;
+    const incoming = index > 0 ? handOver(segment.transition_in, tempi[index - 1] ?? bpm, bpm) : null;
+    const next = segments[index + 1];
+    const outgoing = next ? handOver(next.transition_in, bpm, tempi[index + 1] ?? bpm) : null;
+    if (!changes(incoming) && !changes(outgoing)) return constant;
+    const trackBpm = setTempoOf(trackBpms[segment.track_id], segment.beat_map);
+    const rate = (tempo: number) => (trackBpm === null ? 1 : tempo / trackBpm);
+    const spans: RateSpan[] = [];
+    let out = start;
+    let src = segment.source_start_s;
+    const walk = (pieces: readonly TempoPiece[]) => {
+      for (const piece of pieces) {
+        const span = { out, src, seconds: piece.seconds, a: rate(piece.fromBpm), b: rate(piece.toBpm) };
+        spans.push(span);
+        src = srcAfter(span, span.seconds);
+        out += piece.seconds;
+      }
+    };
+    if (changes(incoming)) walk(incoming.pieces);
+    const bodyEnd = entry.end_s - (changes(outgoing) ? outgoing.seconds : 0);
+    if (bodyEnd > out || spans.length === 0) {
+      const seconds = Math.max(0, bodyEnd - out);
+      spans.push({ out, src, seconds, a: stretch, b: stretch });
+      src += seconds * stretch;
+      out += seconds;
+    }
+    if (changes(outgoing)) walk(outgoing.pieces);
+    const usable = spans.filter((span) => span.seconds > 0);
+    if (usable.length === 0) return constant;
+    return {
+      toSource: (mix) => {
+        const span = spanAtOut(usable, mix);
+        return srcAfter(span, mix - span.out);
+      },
+      toMix: (source) => {
+        const span = spanAtSrc(usable, source);
+        return span.out + outAfter(span, source - span.src);
+      },
+    };
+  });
+}
+
+/** The mix's beat grid on a tempo journey: beats counted from 0 s along the set's tempo. */
+export interface BeatClock {
+  /** Beats of the mix passed at `seconds` (fractional). */
+  beatAt: (seconds: number) => number;
+  /** The mix seconds of `beat`. */
+  secondsAt: (beat: number) => number;
+  /** The fastest tempo it reaches (the densest its lines get). */
+  maxBpm: number;
+}
+
+/**
+ * The set's grid through a journey: each segment's tempo from where the overlap into it ends
+ * (or its start) to where the next overlap begins, the overlaps on their tempo curves — an
+ * unlocked echo-out keeps the outgoing grid to its end, the incoming one continues it there.
+ */
+export function beatClockOf(segments: readonly Segment[], timeline: readonly TimelineEntry[], targetBpm: number): BeatClock {
+  const tempi = segments.map((segment, i) => timeline[i]?.bpm ?? segmentTempo(segment, targetBpm));
+  const pieces: { start: number; seconds: number; fromBpm: number; toBpm: number; beat: number }[] = [];
+  let at = 0;
+  let beat = 0;
+  const add = (seconds: number, fromBpm: number, toBpm: number) => {
+    if (!(seconds > 0)) return;
+    pieces.push({ start: at, seconds, fromBpm, toBpm, beat });
+    at += seconds;
+    beat += pieceBeats({ seconds, fromBpm, toBpm });
+  };
+  segments.forEach((segment, index) => {
+    const bpm = tempi[index] ?? targetBpm;
+    const entry = timeline[index];
+    if (!entry) return;
+    if (index > 0) {
+      for (const piece of handOver(segment.transition_in, tempi[index - 1] ?? bpm, bpm).pieces) {
+        add(Math.min(piece.seconds, entry.start_s + entry.transition_in_s - at), piece.fromBpm, piece.toBpm);
+      }
+    }
+    const nextStart = timeline[index + 1]?.start_s ?? entry.end_s;
+    add(nextStart - at, bpm, bpm);
+  });
+  const lastBpm = tempi.at(-1) ?? targetBpm;
+  const firstBpm = tempi[0] ?? targetBpm;
+  const maxBpm = Math.max(...tempi, targetBpm);
+  return {
+    maxBpm,
+    beatAt: (seconds) => {
+      if (seconds <= 0 || pieces.length === 0) return (seconds * (seconds <= 0 ? firstBpm : lastBpm)) / 60;
+      for (const piece of pieces) {
+        const dt = seconds - piece.start;
+        if (dt <= piece.seconds) {
+          return piece.beat + (piece.fromBpm * dt + ((piece.toBpm - piece.fromBpm) * dt * dt) / (2 * piece.seconds)) / 60;
+        }
+      }
+      return beat + ((seconds - at) * lastBpm) / 60;
+    },
+    secondsAt: (wanted) => {
+      if (wanted <= 0 || pieces.length === 0) return (wanted * 60) / (wanted <= 0 ? firstBpm : lastBpm);
+      for (const piece of pieces) {
+        const beats = pieceBeats(piece);
+        if (wanted - piece.beat > beats) continue;
+        const b = wanted - piece.beat;
+        const { fromBpm: a, toBpm: z, seconds: d } = piece;
+        if (a === z) return piece.start + (b * 60) / a;
+        const k = (z - a) / (2 * d);
+        return piece.start + (-a + Math.sqrt(a * a + 4 * k * 60 * b)) / (2 * k);
+      }
+      return at + ((wanted - beat) * 60) / lastBpm;
+    },
+  };
+}
+
 /** The mix's length: where the last segment ends (what the backend checks the render against). */
 export function totalDuration(timeline: readonly TimelineEntry[]): number {
   return timeline.at(-1)?.end_s ?? 0;
