@@ -944,3 +944,27 @@ def test_memory_disabled_neither_learns_nor_is_used(make_app, db_backend):
     memory = api.client.get("/api/v1/mix-memory", headers=ada.headers).get_json()["memory"]
     assert memory["enabled"] is False
     assert memory["preferences"]["bpm_range"] == [100.0, 101.0]  # what was stored, unlearned
+
+
+def test_the_render_summary_names_a_tempo_journeys_range():
+    # A stranger's journey was announced as "rendered (2:31, 124 BPM …)": the target's tempo,
+    # which no segment played at.
+    plan = MixPlan.model_validate(
+        {
+            "title": "Set",
+            "target": {"bpm": 124},
+            "segments": [
+                {"id": "s1", "track_id": "a", "source_start_s": 0, "source_end_s": 60, "bpm": 100},
+                {
+                    "id": "s2",
+                    "track_id": "b",
+                    "source_start_s": 0,
+                    "source_end_s": 60,
+                    "bpm": 133.92,
+                    "transition_in": {"type": "echo_out", "beats": 2},
+                },
+            ],
+        }
+    )
+    qa = delivered_qa(checks=[], measured={"duration_s": 151.0, "lufs": -14.0})
+    assert "(2:31, 100–134 BPM (a tempo journey), -14.0 LUFS)" in render_summary(plan, qa)

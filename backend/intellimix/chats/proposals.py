@@ -166,7 +166,7 @@ def render_summary(plan: MixPlan, qa: Mapping[str, Any] | None) -> str:
     )
     measured = last.get("measured") or {}
     length, lufs = measured.get("duration_s"), measured.get("lufs")
-    facts = [f"{plan.target.bpm:g} BPM"]
+    facts = [plan.tempo_text()]
     if isinstance(length, int | float):
         facts.insert(0, mmss(length))
     if isinstance(lufs, int | float):

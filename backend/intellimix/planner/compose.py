@@ -304,12 +304,7 @@ def _summary(slots: Sequence[Slot], plan: MixPlan | Target, length: float) -> st
     target = plan.target if isinstance(plan, MixPlan) else plan
     count = len({slot.track.id for slot in slots})
     key = f" in {target.key}" if target.key else ""
-    tempi = [s.bpm for s in plan.segments if s.bpm] if isinstance(plan, MixPlan) else []
-    tempo = (
-        f"at {min(tempi):g}–{max(tempi):g} BPM (a tempo journey)"
-        if tempi
-        else f"at {target.bpm:g} BPM"
-    )
+    tempo = f"at {plan.tempo_text() if isinstance(plan, MixPlan) else f'{target.bpm:g} BPM'}"
     return (
         f"{count} track{'s' if count != 1 else ''}, {mmss(length)} {tempo}{key}, "
         f"mastered to {target.lufs:g} LUFS."
@@ -318,7 +313,7 @@ def _summary(slots: Sequence[Slot], plan: MixPlan | Target, length: float) -> st
 
 def _journey_sentence(plan: MixPlan) -> str:
     steps = " → ".join(
-        f"{s.bpm:g}" + (f" ({s.beat_map.replace('_', ' ')})" if s.beat_map != "same" else "")
+        f"{s.bpm:.0f}" + (f" ({s.beat_map.replace('_', ' ')})" if s.beat_map != "same" else "")
         for s in plan.segments
         if s.bpm
     )

@@ -152,6 +152,14 @@ class MixPlan(_Model):
     target: Target
     segments: Annotated[list[Segment], Field(min_length=1, max_length=MAX_SEGMENTS)]
 
+    def tempo_text(self) -> str:
+        """The tempo as said to a person: 124 BPM, or a journey's range to the whole BPM."""
+        if not any(segment.bpm for segment in self.segments):
+            return f"{self.target.bpm:g} BPM"
+        tempi = [segment.bpm or self.target.bpm for segment in self.segments]
+        low, high = round(min(tempi)), round(max(tempi))
+        return f"{low} BPM" if low == high else f"{low}–{high} BPM (a tempo journey)"
+
     @field_validator("segments")
     @classmethod
     def _first_has_no_transition(cls, segments: list[Segment]) -> list[Segment]:

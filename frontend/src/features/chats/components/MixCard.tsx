@@ -9,6 +9,7 @@ import { chatKeys, rerenderVersion } from "../api/chats";
 import { applyPosted, applyRun } from "../hooks/use-chat";
 import { downloadLinks, playableUrl } from "../lib/files";
 import { qaBadges, readQa } from "../lib/qa";
+import { tempoText } from "../lib/planning";
 import { useChat } from "./chat-context";
 
 /** A rendered version: player, QA, downloads, and what to do next with it. */
@@ -51,7 +52,9 @@ export function MixCard({ message, content }: { message: Message; content: MixPr
       </header>
       {plan && (
         <p className="muted small-text">
-          {plan.target.bpm} BPM{plan.target.key ? ` · ${plan.target.key}` : ""} · {plan.segments.length} segments
+          {tempoText(plan)}
+          {plan.target.key ? ` · ${plan.target.key}` : ""} · {plan.segments.length} segment
+          {plan.segments.length === 1 ? "" : "s"}
           {content.tracks?.length ? ` · ${content.tracks.map((t) => t.title).join(", ")}` : ""}
         </p>
       )}
