@@ -27,6 +27,7 @@ from intellimix.planner.plan import MAX_SEGMENTS
 from intellimix.planner.turns import EnergyCurve, LibraryTrack, TrackSelection
 
 SECONDS_PER_TRACK = 60.0  # a track's share of a mix when the person does not say
+BLEND_ALLOWANCE_S = 8.0  # what a blend takes off a mix's length: 16 beats at 120 BPM
 MIN_SHARE_S = 45.0  # below this a track is a snippet, not a part of the mix
 DEFAULT_SET = 5  # tracks in a mix that gives neither a length nor a count
 STRETCH_BAND = 0.08  # tracks further apart than this in tempo do not share a mix
@@ -69,6 +70,15 @@ def select_tracks(
     if narrowed:
         size = len(band)
     chosen = matches if size >= len(matches) else _coherent(matches, band, size, wanted, energy)
+    # A minute a track is a guess: short tracks (the demo set's 44–64 s) need more of them.
+    while (
+        duration_s
+        and not wanted.count
+        and len(chosen) < min(len(matches), MAX_SEGMENTS)
+        and not _reaches(chosen, duration_s)
+    ):
+        size = len(chosen) + 1
+        chosen = matches if size >= len(matches) else _coherent(matches, band, size, wanted, energy)
     widened: list[LibraryTrack] = []
     if len(chosen) < minimum:
         widened = _closest(library, chosen, minimum - len(chosen))
@@ -190,6 +200,12 @@ def _set_size(
         return max(2, min(matched, fits))
     by_length = round(duration_s / SECONDS_PER_TRACK) if duration_s else DEFAULT_SET
     return max(2, min(by_length, fits, matched))
+
+
+def _reaches(tracks: Sequence[LibraryTrack], duration_s: float) -> bool:
+    """Whether the tracks, played whole and blended, last at least `duration_s`."""
+    blends = BLEND_ALLOWANCE_S * (len(tracks) - 1)
+    return sum(t.duration_s for t in tracks) - blends >= duration_s
 
 
 # --- choosing a coherent set ------------------------------------------------------------------
