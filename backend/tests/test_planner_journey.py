@@ -21,14 +21,21 @@ from intellimix.planner.revisions import apply_edits
 from intellimix.planner.turns import EditOperation, LibraryTrack, MixIntent, PlannerRequest
 
 
-def _track(track_id: str, bpm: float) -> LibraryTrack:
+def _track(track_id: str, bpm: float, duration_s: float = 240.0) -> LibraryTrack:
     return LibraryTrack(
-        id=track_id, title=track_id.title(), duration_s=240.0, bpm=bpm, key="A minor", energy=0.5
+        id=track_id,
+        title=track_id.title(),
+        duration_s=duration_s,
+        bpm=bpm,
+        key="A minor",
+        energy=0.5,
     )
 
 
-def _mix(tempi: dict[str, float], **intent: Any) -> tuple[MixPlan, list[LibraryTrack]]:
-    library = [_track(track_id, bpm) for track_id, bpm in tempi.items()]
+def _mix(
+    tempi: dict[str, float], lengths: dict[str, float] | None = None, **intent: Any
+) -> tuple[MixPlan, list[LibraryTrack]]:
+    library = [_track(t, bpm, (lengths or {}).get(t, 240.0)) for t, bpm in tempi.items()]
     songs = [{"query": t.title, "track_id": t.id} for t in library]
     answer = build_reply(
         PlannerRequest.model_validate({"message": "…", "library": library}),
@@ -189,3 +196,16 @@ def test_one_tempo_libraries_plan_as_with_the_tempo_asked_for(minutes):
     fixed, _ = _mix(tempi, bpm=free.target.bpm, **asked)
     assert free.segments == fixed.segments and free.target == fixed.target
     assert all(s.bpm is None for s in free.segments)
+
+
+def test_a_length_one_tempo_meets_only_by_stretching_a_track_past_the_limit_keeps_the_journey():
+    """Three short demo tracks (90, 174 and 100 BPM) asked for three minutes: one tempo (100)
+    met the length only because Night Runner, slowed 43 % from 174, lasted 77 s instead of 44,
+    so the journey (174 as 87, within 8 %) was dropped for it. A length is not worth a stretch
+    past the ±16 % a plan allows: the journey stays and says the length is out of reach."""
+    tempi = {"lanterns": 90.0, "runner": 174.0, "coastline": 100.0}
+    lengths = {"lanterns": 64.0, "runner": 44.1, "coastline": 57.6}
+    plan, library = _mix(tempi, lengths, duration_s=180.0)
+    assert all(s.bpm is not None for s in plan.segments)
+    assert max(_stretches(plan, library)) <= JOURNEY_STRETCH + 1e-9
+    assert "is out of reach" in plan.rationale

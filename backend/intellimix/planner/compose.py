@@ -154,7 +154,8 @@ def _journey(
     slots as they were before the one-tempo fit (`_fitted_journey`). One tempo stays when the
     journey would echo out of a blend that one tempo keeps within the ±16 % a plan allows (a
     stretched blend beats an echo-out), when the journey breaks the plan's rules (segments too
-    short for an asked blend's ramp), or when it misses an asked length that one tempo meets.
+    short for an asked blend's ramp), or when it misses an asked length that one tempo meets
+    within that ±16 %.
     """
     bpms = {t.id: t.bpm for t in tracks.values()}
     if not needs_journey(list(bpms.values()), plan.target.bpm):
@@ -187,8 +188,12 @@ def _journey(
         base_notes = refit.fit_notes + refit.transition_notes
     journey_length = _mix_end(journeyed, tracks)
     wanted = settings.duration_s
-    if wanted and abs(journey_length - wanted) > max(
-        abs(length - wanted), DURATION_TOLERANCE * wanted
+    # An asked length one tempo meets wins over the journey, unless one tempo meets it only by
+    # stretching a track past the ±16 % a plan allows (a 44 s track slowed 43 % lasts 77 s).
+    if (
+        wanted
+        and abs(journey_length - wanted) > max(abs(length - wanted), DURATION_TOLERANCE * wanted)
+        and not needs_journey(list(bpms.values()), plan.target.bpm, limit=MAX_STRETCH)
     ):
         return None
     rationale = " ".join([journeyed.rationale, _journey_sentence(journeyed), *notes])

@@ -123,7 +123,7 @@ def _far_note(pair: str, segment: Segment, echoed: bool) -> str:
 
 
 def _name(segment: Segment, names: Mapping[str, str], played: _Played) -> str:
-    tempo = f" ({played.bpm:g} BPM)" if played.bpm else ""
+    tempo = f" ({played.bpm:.0f} BPM)" if played.bpm else ""
     return f"{names.get(segment.track_id, segment.track_id)}{tempo}"
 
 

@@ -32,6 +32,7 @@ import bisect
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -220,6 +221,24 @@ _NOT_NAMES = _word_set(
     will with without would yeah yes you your youtube
     """
 )
+
+
+@cache
+def _describing_words() -> frozenset[str]:
+    """Single words of a mood or an energy arc ("from calm to energetic"): a run of only these
+    describes the mix; it is no song the library lacks."""
+    # Imported here: the reader package imports this module.
+    from intellimix.planner.reader.lexicon import LEXICON
+
+    return frozenset(
+        phrase
+        for concept in ("MOOD", "ENERGY")
+        for phrases in LEXICON[concept].values()
+        for phrase in phrases
+        if " " not in phrase
+    )
+
+
 _GLUE_WORDS = _word_set("by of the a an in on de del la le el da du des van von y n")
 _KEYLIKE_RE = re.compile(r"^(?:[a-g][#b]?m?|\d+[a-z]*|\d{1,2}[ab])$")
 _SONG_VERBS = _word_set(
@@ -318,7 +337,8 @@ def _find_songs(text: _Text, library: Sequence[LibraryTrack]) -> list[_Song]:
             songs.append(_Song(quoted.start(1), quoted.end(1), quoted.group(1).strip(), None))
             text.take(*quoted.span(1))
     for run in _unknown_runs(text):
-        if _is_song_slot(text, run):
+        describing = all(t.text in _describing_words() for t in text.tokens[run[0] : run[1]])
+        if _is_song_slot(text, run) and not describing:
             start, end = text.tokens[run[0]].start, text.tokens[run[1] - 1].end
             songs.append(_Song(start, end, text.raw[start:end], None))
             text.take(start, end)
