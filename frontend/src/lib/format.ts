@@ -1,4 +1,5 @@
 /** Display formats shared by every view. */
+import type { MixPlan, Segment } from "@/lib/types";
 
 /** 83.4 → "1:23"; 3725 → "1:02:05". */
 export function formatClock(seconds: number | null | undefined): string {
@@ -30,4 +31,12 @@ export function formatNumber(value: number | null | undefined, digits = 1, unit 
 export function formatDate(iso: string | null | undefined): string {
   if (!iso) return "";
   return new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
+/** "124 BPM", or a tempo journey's range "85–138 BPM (journey)": segments with their own tempo. */
+export function tempoText(plan: { target: Pick<MixPlan["target"], "bpm">; segments: readonly Pick<Segment, "bpm">[] }): string {
+  const tempi = plan.segments.map((segment) => segment.bpm ?? plan.target.bpm);
+  const [low, high] = [Math.min(...tempi), Math.max(...tempi)];
+  if (!tempi.length || low === high) return `${Math.round(tempi[0] ?? plan.target.bpm)} BPM`;
+  return `${Math.round(low)}–${Math.round(high)} BPM (journey)`;
 }

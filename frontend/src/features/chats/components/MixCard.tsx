@@ -2,14 +2,13 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 
 import { ErrorNotice } from "@/components/ErrorNotice";
 import { AudioPlayer } from "@/components/AudioPlayer";
-import { formatBytes, formatClock } from "@/lib/format";
+import { formatBytes, formatClock, tempoText } from "@/lib/format";
 import type { FileObject, Message, MixPlan, MixProposalContent } from "@/lib/types";
 
 import { chatKeys, rerenderVersion } from "../api/chats";
 import { applyPosted, applyRun } from "../hooks/use-chat";
 import { downloadLinks, playableUrl } from "../lib/files";
 import { qaBadges, readQa } from "../lib/qa";
-import { tempoText } from "../lib/planning";
 import { useChat } from "./chat-context";
 
 /** A rendered version: player, QA, downloads, and what to do next with it. */

@@ -1,9 +1,9 @@
 import { ErrorNotice } from "@/components/ErrorNotice";
-import { formatClock, formatNumber } from "@/lib/format";
+import { formatClock, formatNumber, tempoText } from "@/lib/format";
 import type { Message, MixPlan, PlanningDraftReadyContent } from "@/lib/types";
 
 import { useDraft, usePostMessage } from "../hooks/use-chat";
-import { compatibilityView, draftStatus, tempoText, timelineBlocks } from "../lib/planning";
+import { compatibilityView, draftStatus, timelineBlocks } from "../lib/planning";
 import { useChat } from "./chat-context";
 import { PlanSegments } from "./PlanSegments";
 

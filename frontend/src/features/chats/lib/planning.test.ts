@@ -12,7 +12,6 @@ import {
   keyRelationText,
   timelineBlocks,
   toggleOption,
-  tempoText,
   transitionText,
   unanswered,
 } from "./planning";
@@ -231,17 +230,5 @@ describe("changeMarks", () => {
     expect(changeMarks({ ...structuredClone(changes), first: true } as never).segments.size).toBe(0);
     expect(changeMarks(null).segments.size).toBe(0);
     expect(changeMarks(undefined).transitions.size).toBe(0);
-  });
-});
-
-describe("tempoText", () => {
-  const target = { bpm: 124 };
-  const segment = (bpm?: number) => ({ bpm });
-  it.each([
-    [[segment(), segment()], "124 BPM"],
-    [[segment(138), segment(85), segment(87)], "85–138 BPM (journey)"],
-    [[segment(126), segment(126)], "126 BPM"],
-  ])("%j → %s", (segments, text) => {
-    expect(tempoText({ target, segments })).toBe(text);
   });
 });

@@ -1,5 +1,5 @@
 /** Plans and planning questions as the studio shows and answers them. */
-import type { MixPlan, PlanChanges, PlanningQuestion, ProposalTimelineEntry, Segment, Transition } from "@/lib/types";
+import type { PlanChanges, PlanningQuestion, ProposalTimelineEntry, Transition } from "@/lib/types";
 
 export interface AnswerDraft {
   optionId?: string | null;
@@ -91,14 +91,6 @@ export function transitionText(transition: Transition | null | undefined): strin
   if (!transition) return "no transition";
   const name = TRANSITION_NAMES[transition.type] ?? transition.type.replace(/_/g, " ");
   return transition.type === "cut" ? name : `${transition.beats}-beat ${name}`;
-}
-
-/** "124 BPM", or a tempo journey's range "85–138 BPM (journey)": segments with their own tempo. */
-export function tempoText(plan: { target: Pick<MixPlan["target"], "bpm">; segments: readonly Pick<Segment, "bpm">[] }): string {
-  const tempi = plan.segments.map((segment) => segment.bpm ?? plan.target.bpm);
-  const [low, high] = [Math.min(...tempi), Math.max(...tempi)];
-  if (!tempi.length || low === high) return `${Math.round(tempi[0] ?? plan.target.bpm)} BPM`;
-  return `${Math.round(low)}–${Math.round(high)} BPM (journey)`;
 }
 
 const ASPECT_WORDS: Record<string, string> = {

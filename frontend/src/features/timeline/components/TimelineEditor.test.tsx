@@ -135,6 +135,8 @@ describe("TimelineEditor's arrangement", () => {
     const edge = screen.getByRole("slider", { name: "Transition into Track B" });
     expect(edge.getAttribute("aria-valuetext")).toBe("crossfade, 16 beats (7.8 s), from 0:24.0");
     expect(screen.getByTestId("timeline-total").textContent).toBe("0:55");
+    // The header names the journey's tempi, not the target's 120 that s2 does not play at.
+    expect(screen.getByText("120–126 BPM (journey)")).toBeTruthy();
     const laneB = screen.getAllByTestId("timeline-lane")[1] as HTMLElement;
     expect(within(laneB).getByText("In the mix 0:24–0:55")).toBeTruthy();
     expect(within(laneB).getByTestId("timeline-lane-tempo").textContent).toBe("120 BPM → 126 BPM");

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent }
 
 import { useConfirm } from "@/components/ConfirmDialog";
 import { ErrorNotice } from "@/components/ErrorNotice";
-import { formatClock } from "@/lib/format";
+import { formatClock, tempoText } from "@/lib/format";
 import type { Segment, TimelineEditorProps, TransitionType } from "@/lib/types";
 
 import { useMixPlayback } from "../hooks/use-mix-playback";
@@ -314,7 +314,7 @@ export function TimelineEditor({ plan, tracks, actions, onCancel, mixAudioUrl }:
           </div>
           <div>
             <dt>Tempo</dt>
-            <dd>{Math.round(targetBpm * 10) / 10} BPM</dd>
+            <dd>{tempoText({ target: { bpm: targetBpm }, segments })}</dd>
           </div>
           <div>
             <dt>Segments</dt>
