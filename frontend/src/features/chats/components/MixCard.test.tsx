@@ -1,13 +1,12 @@
 // @vitest-environment jsdom
 import { screen, within } from "@testing-library/react";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import type { Message, MixPlan, MixProposalContent, Thread } from "@/lib/types";
+import type { Message, MixPlan, MixProposalContent } from "@/lib/types";
 import { testSegment } from "@/test/plans";
-import { renderWithApp } from "@/test/render";
 
-import { ChatContext, type ChatContextValue } from "./chat-context";
 import { MixCard } from "./MixCard";
+import { renderInChat } from "./test-chat";
 
 function show(plan: MixPlan) {
   const content: MixProposalContent = {
@@ -27,21 +26,7 @@ function show(plan: MixPlan) {
     status: "completed",
     created_at: "2026-12-07T05:00:00+00:00",
   };
-  const chat: ChatContextValue = {
-    threadId: "th1",
-    thread: { id: "th1" } as Thread,
-    activeRuns: [],
-    messagesById: new Map(),
-    attach: vi.fn(),
-    revise: vi.fn(),
-    openEditor: vi.fn(),
-    focusComposer: vi.fn(),
-  };
-  renderWithApp(
-    <ChatContext.Provider value={chat}>
-      <MixCard message={message} content={content} />
-    </ChatContext.Provider>,
-  );
+  renderInChat(<MixCard message={message} content={content} />);
   return screen.getByRole("article", { name: `Mix: ${plan.title}` });
 }
 

@@ -3,12 +3,11 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-import type { Draft, Message, MixPlan, PlanningDraftReadyContent, Segment, Thread } from "@/lib/types";
+import type { Draft, Message, MixPlan, PlanningDraftReadyContent, Segment } from "@/lib/types";
 import { testSegment } from "@/test/plans";
-import { renderWithApp } from "@/test/render";
 
-import { ChatContext, type ChatContextValue } from "./chat-context";
 import { PlanCard } from "./PlanCard";
+import { renderInChat } from "./test-chat";
 
 const segment = (id: string, track: string, bpm: number, transition: Segment["transition_in"]) =>
   testSegment(id, track, { source_start_s: 30, source_end_s: 90, bpm, transition_in: transition });
@@ -98,23 +97,10 @@ beforeEach(() => {
 afterEach(() => vi.unstubAllGlobals());
 
 function show(active: boolean) {
-  const thread = { id: "th1", active_planning_draft_id: active ? "d1" : "d0", active_planning_status: "draft_ready" } as Thread;
-  const chat: ChatContextValue = {
-    threadId: "th1",
-    thread,
-    activeRuns: [],
-    messagesById: new Map(),
-    attach: vi.fn(),
-    revise: vi.fn(),
-    openEditor: vi.fn(),
-    focusComposer: vi.fn(),
-  };
-  renderWithApp(
-    <ChatContext.Provider value={chat}>
-      <PlanCard message={message} content={content} />
-    </ChatContext.Provider>,
-  );
-  return chat;
+  return renderInChat(<PlanCard message={message} content={content} />, {
+    active_planning_draft_id: active ? "d1" : "d0",
+    active_planning_status: "draft_ready",
+  });
 }
 
 describe("PlanCard", () => {
