@@ -2,11 +2,11 @@
 import { screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 
-import type { Message, MixPlan, MixProposalContent } from "@/lib/types";
+import type { MixPlan, MixProposalContent } from "@/lib/types";
 import { testSegment } from "@/test/plans";
 
 import { MixCard } from "./MixCard";
-import { renderInChat } from "./test-chat";
+import { assistantMessage, renderInChat } from "./test-chat";
 
 function show(plan: MixPlan) {
   const content: MixProposalContent = {
@@ -17,16 +17,7 @@ function show(plan: MixPlan) {
     proposal: { title: plan.title, mixing_rationale: "", segments: [] },
     final_output: { mp3_url: null, wav_url: null, job_id: "j1" },
   };
-  const message: Message = {
-    id: "m1",
-    thread_id: "th1",
-    role: "assistant",
-    content_text: "",
-    content_json: content,
-    status: "completed",
-    created_at: "2026-12-07T05:00:00+00:00",
-  };
-  renderInChat(<MixCard message={message} content={content} />);
+  renderInChat(<MixCard message={assistantMessage(content)} content={content} />);
   return screen.getByRole("article", { name: `Mix: ${plan.title}` });
 }
 

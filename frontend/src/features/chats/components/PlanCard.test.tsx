@@ -3,11 +3,11 @@ import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
-import type { Draft, Message, MixPlan, PlanningDraftReadyContent, Segment } from "@/lib/types";
+import type { Draft, MixPlan, PlanningDraftReadyContent, Segment } from "@/lib/types";
 import { testSegment } from "@/test/plans";
 
 import { PlanCard } from "./PlanCard";
-import { renderInChat } from "./test-chat";
+import { assistantMessage, renderInChat } from "./test-chat";
 
 const segment = (id: string, track: string, bpm: number, transition: Segment["transition_in"]) =>
   testSegment(id, track, { source_start_s: 30, source_end_s: 90, bpm, transition_in: transition });
@@ -69,15 +69,7 @@ const content: PlanningDraftReadyContent = {
   violations: [],
 };
 
-const message: Message = {
-  id: "m1",
-  thread_id: "th1",
-  role: "assistant",
-  content_text: "",
-  content_json: content,
-  status: "completed",
-  created_at: "2026-12-07T05:00:00+00:00",
-};
+const message = assistantMessage(content);
 
 let posted: unknown[] = [];
 
