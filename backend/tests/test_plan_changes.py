@@ -394,3 +394,31 @@ def test_unknown_tracks_are_still_described() -> None:
 )
 def test_transition_names(transition: dict[str, Any], name: str) -> None:
     assert transition_name(Transition.model_validate(transition)) == name
+
+
+def _journey(*tempi: float) -> MixPlan:
+    segments = base_segments()
+    for entry, bpm in zip(segments, tempi, strict=True):
+        entry["bpm"] = bpm
+        if entry["id"] != "s1":
+            entry["transition_in"] = {"type": "crossfade", "beats": 8, "ramp_beats": 8}
+    return make_plan(*segments)
+
+
+def test_a_journey_ending_or_beginning_is_said_with_its_tempi() -> None:
+    # "keep one tempo the whole way" ended a journey at an unchanged target tempo: the change
+    # said only "Transition 1 → 16-beat crossfade" (its ramp had gone).
+    journey = _journey(118, 122, 126, 130)
+    ended = plan_changes(journey, BASE, track_bpms=BPMS)
+    assert (ended.old_tempo, ended.new_tempo) == ("118–130 BPM (a tempo journey)", "124 BPM")
+    assert not ended.target and not ended.unchanged
+    assert describe(journey, BASE).startswith("Tempo 118–130 BPM (a tempo journey) → 124 BPM")
+    assert "transition" not in describe(journey, BASE).lower()  # the ramps went with it
+    assert describe(BASE, journey).startswith("Tempo 124 BPM → 118–130 BPM (a tempo journey)")
+
+
+def test_a_tempo_change_without_a_journey_is_said_as_before() -> None:
+    faster = make_plan(*base_segments(), bpm=128)
+    changes = plan_changes(BASE, faster, track_bpms=BPMS)
+    assert changes.new_tempo is None and changes.old_tempo is None
+    assert describe(BASE, faster).startswith("Tempo 124 → 128 BPM")

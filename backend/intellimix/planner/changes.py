@@ -114,6 +114,10 @@ class PlanChanges(_Model):
     new_title: str | None = None
     old_length_s: float | None = None  # the mixes' lengths, when track tempi were given
     new_length_s: float | None = None
+    # Both set when a tempo journey began or ended ("87–140 BPM (a tempo journey)", "124 BPM"):
+    # the segments' own tempi changed, which `target` does not show.
+    old_tempo: str | None = None
+    new_tempo: str | None = None
 
     @property
     def unchanged(self) -> bool:
@@ -126,6 +130,7 @@ class PlanChanges(_Model):
             or self.order_changed
             or self.target
             or self.new_title is not None
+            or self.new_tempo is not None
         )
 
 
@@ -158,6 +163,9 @@ def plan_changes(
         if (change := _segment_change(old_by_id[segment.id], segment, old_refs, new_refs))
     ]
     title_changed = old.title != new.title
+    journey_changed = _journey(old) != _journey(new) or (
+        _journey(new) and old.tempo_text() != new.tempo_text()
+    )
     return PlanChanges(
         first=False,
         added=[ref for sid, ref in new_refs.items() if sid not in old_refs],
@@ -171,7 +179,13 @@ def plan_changes(
         new_title=new.title if title_changed else None,
         old_length_s=mix_length(old, track_bpms),
         new_length_s=new_length,
+        old_tempo=old.tempo_text() if journey_changed else None,
+        new_tempo=new.tempo_text() if journey_changed else None,
     )
+
+
+def _journey(plan: MixPlan) -> bool:
+    return any(segment.bpm for segment in plan.segments)
 
 
 def mix_length(plan: MixPlan, track_bpms: Mapping[str, float | None] | None) -> float | None:
@@ -297,7 +311,8 @@ def describe_changes(
         *_structure_clauses(changes, names),
         *_segment_clauses(changes.changed, names),
         *_transition_clauses(changes),
-        *(_target_clause(change) for change in changes.target),
+        *_tempo_clauses(changes),
+        *(_target_clause(change) for change in changes.target if change.field != "bpm"),
     ]
     segments_touched = bool(changes.added or changes.removed or changes.changed)
     if changes.new_title is not None and not segments_touched:
@@ -435,6 +450,12 @@ def _transition_clauses(changes: PlanChanges) -> list[str]:
     """Transitions that became the same thing are said together ("Transitions 1 and 3 → …")."""
     groups: dict[str, list[int]] = {}
     for change in changes.transitions:
+        ramp_only = (
+            change.old is not None
+            and change.old.model_copy(update={"ramp_beats": change.new.ramp_beats}) == change.new
+        )
+        if ramp_only and changes.new_tempo is not None:
+            continue  # a ramp that came or went with a journey: the tempo clause says it
         groups.setdefault(transition_name(change.new), []).append(change.index)
     boundaries = len(changes.order) - 1
     clauses = []
@@ -474,6 +495,13 @@ _TARGET_WORDS: dict[str, tuple[str, str, Any]] = {
 }
 
 
+def _tempo_clauses(changes: PlanChanges) -> list[str]:
+    """The tempo's change: the target's, or a journey's beginning, end or new range."""
+    if changes.new_tempo is not None:
+        return [f"tempo {changes.old_tempo} → {changes.new_tempo}"]
+    return [_target_clause(change) for change in changes.target if change.field == "bpm"]
+
+
 def _length_clause(changes: PlanChanges) -> str | None:
     """The new length, when the change was one that sets it (tracks, cuts, tempo, length)."""
     old, new = changes.old_length_s, changes.new_length_s
@@ -484,6 +512,7 @@ def _length_clause(changes: PlanChanges) -> str | None:
         or changes.removed
         or any({"track", "part"} & set(c.aspects) for c in changes.changed)
         or any(t.field in ("bpm", "duration_s") for t in changes.target)
+        or changes.new_tempo is not None
     )
     return f"the mix is now {mmss(new)}" if sets_length else None
 
@@ -496,6 +525,7 @@ def _only_transitions(changes: PlanChanges) -> bool:
         or changes.order_changed
         or changes.target
         or changes.new_title is not None
+        or changes.new_tempo is not None
     )
 
 

@@ -72,6 +72,8 @@ EDIT_VERBS = frozenset(
     {"fix", "sort", "order", "put", "swap", "move", "shift", "change", "replace", "reverse"}
     | {"take", "drop", "remove", "add", "use", "make", "set", "turn", "bump", "pitch"}
 )
+# After "can you …": asked for, not asked about ("can you keep one tempo?").
+KEEP_VERBS = frozenset({"get", "have", "keep", "stay", "stick"})
 CHANGE_WORDS = frozenset(
     {"longer", "shorter", "quicker", "faster", "slower", "louder", "quieter", "smoother"}
     | {"tighter", "harder", "softer", "calmer", "higher", "lower", "snappier", "gentler"}
@@ -404,7 +406,10 @@ def _is_request(words: list[str]) -> bool:
         ["we"],
         ["i"],
     )
-    if polite and any(w in REQUEST_VERBS | EDIT_VERBS | {"get", "have"} for w in words[2:6]):
+    if polite and any(w in REQUEST_VERBS | EDIT_VERBS | KEEP_VERBS for w in words[2:6]):
+        return True
+    # "could it stay at one tempo?", "can it keep the same tempo?"
+    if words[0] in ("can", "could", "would") and words[1:3] in (["it", w] for w in KEEP_VERBS):
         return True
     # "can the transitions be a bit quicker?", "could it be louder": a change asked as a question
     if words[0] in ("can", "could", "would", "should") and "be" in words[1:5]:

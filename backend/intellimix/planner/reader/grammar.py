@@ -171,6 +171,11 @@ RULES: dict[str, list[Pattern]] = {
         ],
         [W("tempo", "bpm"), W("up", "down")],
     ],
+    # "keep one tempo the whole way", "a single tempo", "no tempo changes": a journey ends.
+    "one_tempo": [
+        [W("one", "single", "same", "constant", "steady", "fixed"), W("tempo", "bpm")],
+        [W("no"), W("tempo", "bpm"), W("changes", "change", "ramps", "journey")],
+    ],
     "loudness": [
         [W("louder", "quieter", "softer")],
         [W("turn"), W("it", "this", "that", "the", op="?"), W("volume", op="?"), W("up", "down")],

@@ -881,6 +881,21 @@ def _tempo(clause: Span, conversation: Conversation, reading: Reading) -> None:
     reading.edits.append(EditOperation(op="set_bpm", number=sign * nudge, relative="add"))
 
 
+def _one_tempo(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    """'keep one tempo the whole way': the set's tempo for every segment, ending a journey.
+    'the same tempo as Sunrise' names its tempo instead: not this."""
+    words = [t.lower_ for t in clause]
+    if any(a in ("tempo", "bpm") and b == "as" for a, b in zip(words, words[1:], strict=False)):
+        named = [conversation.library.get(t._.track) for t in clause if has(t, TRACK)]
+        bpm = next((track.bpm for track in named if track and track.bpm), None)
+        if bpm:
+            reading.edits.append(EditOperation(op="set_bpm", number=round(bpm, 2)))
+        return
+    if conversation.plan is not None:
+        bpm = conversation.plan.target.bpm
+        reading.edits.append(EditOperation(op="set_bpm", number=bpm))
+
+
 def _loudness(clause: Span, conversation: Conversation, reading: Reading) -> None:
     """'make it louder', 'a bit quieter', 'turn it up': the master's loudness target, moved
     by NUDGE_LU (SMALL_NUDGE_LU for 'a bit'). A LUFS number is read with the settings."""
@@ -916,6 +931,7 @@ _HANDLERS = {
     "section_edge": _section_edge,
     "duration": _duration,
     "tempo": _tempo,
+    "one_tempo": _one_tempo,
     "loudness": _loudness,
 }
 
