@@ -247,6 +247,9 @@ export interface PlanChanges {
   new_title: string | null;
   old_length_s: number | null;
   new_length_s: number | null;
+  /** Both set when a tempo journey began, ended or changed its range: "87–140 BPM (a tempo journey)". */
+  old_tempo?: string | null;
+  new_tempo?: string | null;
 }
 
 export interface Draft {
