@@ -114,8 +114,8 @@ class PlanChanges(_Model):
     new_title: str | None = None
     old_length_s: float | None = None  # the mixes' lengths, when track tempi were given
     new_length_s: float | None = None
-    # Both set when a tempo journey began or ended ("87–140 BPM (a tempo journey)", "124 BPM"):
-    # the segments' own tempi changed, which `target` does not show.
+    # Both set when a tempo journey began, ended or changed its range ("87–140 BPM (a tempo
+    # journey)", "124 BPM"): the segments' own tempi changed, which `target` does not show.
     old_tempo: str | None = None
     new_tempo: str | None = None
 

@@ -882,8 +882,8 @@ def _tempo(clause: Span, conversation: Conversation, reading: Reading) -> None:
 
 
 def _one_tempo(clause: Span, conversation: Conversation, reading: Reading) -> None:
-    """'keep one tempo the whole way': the set's tempo for every segment, ending a journey.
-    'the same tempo as Sunrise' names its tempo instead: not this."""
+    """'keep one tempo the whole way': the set's tempo for every segment, ending a journey;
+    'the same tempo as Sunrise': that track's tempo."""
     words = [t.lower_ for t in clause]
     if any(a in ("tempo", "bpm") and b == "as" for a, b in zip(words, words[1:], strict=False)):
         named = [conversation.library.get(t._.track) for t in clause if has(t, TRACK)]
