@@ -65,7 +65,7 @@ def select_tracks(
         and not wanted.count
         and len(wanted.genres) <= 1
         and minimum <= len(band) < size
-        and sum(t.duration_s for t in band) >= (duration_s or 0.0)
+        and _reaches(band, duration_s or 0.0)
     )
     if narrowed:
         size = len(band)
