@@ -163,8 +163,8 @@ def plan_changes(
         if (change := _segment_change(old_by_id[segment.id], segment, old_refs, new_refs))
     ]
     title_changed = old.title != new.title
-    journey_changed = _journey(old) != _journey(new) or (
-        _journey(new) and old.tempo_text() != new.tempo_text()
+    journey_changed = old.is_journey != new.is_journey or (
+        new.is_journey and old.tempo_text() != new.tempo_text()
     )
     return PlanChanges(
         first=False,
@@ -182,10 +182,6 @@ def plan_changes(
         old_tempo=old.tempo_text() if journey_changed else None,
         new_tempo=new.tempo_text() if journey_changed else None,
     )
-
-
-def _journey(plan: MixPlan) -> bool:
-    return any(segment.bpm for segment in plan.segments)
 
 
 def mix_length(plan: MixPlan, track_bpms: Mapping[str, float | None] | None) -> float | None:

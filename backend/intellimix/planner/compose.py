@@ -309,9 +309,9 @@ def _summary(slots: Sequence[Slot], plan: MixPlan | Target, length: float) -> st
     target = plan.target if isinstance(plan, MixPlan) else plan
     count = len({slot.track.id for slot in slots})
     key = f" in {target.key}" if target.key else ""
-    tempo = f"at {plan.tempo_text() if isinstance(plan, MixPlan) else f'{target.bpm:g} BPM'}"
+    tempo = plan.tempo_text() if isinstance(plan, MixPlan) else f"{target.bpm:g} BPM"
     return (
-        f"{count} track{'s' if count != 1 else ''}, {mmss(length)} {tempo}{key}, "
+        f"{count} track{'s' if count != 1 else ''}, {mmss(length)} at {tempo}{key}, "
         f"mastered to {target.lufs:g} LUFS."
     )
 

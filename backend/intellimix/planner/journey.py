@@ -52,9 +52,8 @@ def tempo_journey(
     """The segments with their own tempi, ramps and echo-outs, and a sentence on each change.
 
     Only a blend equal to `replaceable` (the plan's default transition) becomes an echo-out; a
-    blend
-    the person asked for stays, its ramp stretching both sides beyond ±8 % inside it (the plan
-    validation refuses it past ±16 %, and the caller keeps one tempo then).
+    blend the person asked for stays, its ramp stretching both sides beyond ±8 % inside it (the
+    plan validation refuses it past ±16 %, and the caller keeps one tempo then).
     """
     played = _beat_maps(segments, track_bpms)
     far = [

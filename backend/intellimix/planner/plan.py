@@ -152,9 +152,14 @@ class MixPlan(_Model):
     target: Target
     segments: Annotated[list[Segment], Field(min_length=1, max_length=MAX_SEGMENTS)]
 
+    @property
+    def is_journey(self) -> bool:
+        """A tempo journey: some segment plays at its own tempo."""
+        return any(segment.bpm is not None for segment in self.segments)
+
     def tempo_text(self) -> str:
         """The tempo as said to a person: 124 BPM, or a journey's range to the whole BPM."""
-        if not any(segment.bpm for segment in self.segments):
+        if not self.is_journey:
             return f"{self.target.bpm:g} BPM"
         tempi = [segment.bpm or self.target.bpm for segment in self.segments]
         low, high = round(min(tempi)), round(max(tempi))

@@ -202,7 +202,7 @@ def apply_edits(
             target.lufs,
             kept=target,
             # A journey stays one (tempi chosen afresh for the revised tracks).
-            journey=any(segment.bpm is not None for segment in plan.segments),
+            journey=plan.is_journey,
             default_transition=fallback,
         ),
         fallback,

@@ -66,7 +66,7 @@ export function transitionSeconds(transition: Transition | null | undefined, tar
 }
 
 /** Track beats per set beat, by beat map (`TRACK_BEATS_PER_BEAT` in tempo.py). */
-export const TRACK_BEATS_PER_BEAT: Readonly<Record<BeatMap, number>> = { same: 1, half_time: 2, double_time: 0.5 };
+const TRACK_BEATS_PER_BEAT: Readonly<Record<BeatMap, number>> = { same: 1, half_time: 2, double_time: 0.5 };
 
 /** The tempo a segment plays at on the set's grid: its own, else the plan's (`segment_bpm`). */
 export function segmentTempo(segment: Pick<Segment, "bpm">, targetBpm: number): number {
@@ -74,7 +74,7 @@ export function segmentTempo(segment: Pick<Segment, "bpm">, targetBpm: number): 
 }
 
 /** A track's own tempo counted in set beats: 174 as half time counts 87 (`set_tempo_of`). */
-export function setTempoOf(trackBpm: number | null | undefined, beatMap: BeatMap | null | undefined): number | null {
+function setTempoOf(trackBpm: number | null | undefined, beatMap: BeatMap | null | undefined): number | null {
   if (trackBpm === null || trackBpm === undefined) return null;
   return trackBpm / (TRACK_BEATS_PER_BEAT[beatMap ?? "same"] ?? 1);
 }
