@@ -291,6 +291,8 @@ def _answer(request: PlannerRequest, doc: Doc) -> MixIntent | None:
     """An answer to pending questions: chosen options, 'all of them', or names."""
     if not (request.pending_questions or request.answers):
         return None
+    if not request.answers and _is_question(doc) and _tagged(doc, "ASKFACT"):
+        return None  # "what tempo is my garage jam?" names a track to ask about, not to pick
     multi = [q for q in request.pending_questions if q.multi_select]
     if multi:
         chosen = _chosen(request, doc, multi[0])
