@@ -15,10 +15,10 @@
   ends where the next begins, the last one a bar length later or at the end of the audio.
 - `phrases`: `[{start_s, bars}]` every `phrase_bars` (default 8) bars from the first
   downbeat: cue points where a DJ would start a transition; the last one may be shorter.
-- `meter`: "4/4", or "3/4" only when the accents repeat every three beats much more clearly
-  than every four; `None` when there is no beat. A 6/8 or 12/8 gets its dotted quarter as the
-  beat and is reported "4/4" (bars of four dotted quarters): telling 6/8 from 12/8 is not
-  done yet.
+- `meter`: "4/4"; "3/4" only when the accents repeat every three beats much more clearly
+  than every four; "6/8" when the beat (then a dotted quarter, at most 100 a minute) is
+  divided in three eighths, with bars of two beats — a 12/8 reads as two bars of 6/8, as
+  2/4 is not told from 4/4; `None` when there is no beat.
 
 Silence, a steady tone or noise without a pulse is no error: it gives `bpm` None,
 confidence 0 and empty lists. Audio shorter than 2 s raises `TooShortForAnalysis` (code
@@ -33,8 +33,9 @@ flux; a tempogram of each gives the strongest periodicities and their metrical r
 levels, how sharply a grid at that period catches the onsets, and a tempo prior; librosa's
 beat tracker places the beats, refined to a fraction of a frame, put back on one phase where
 the tracker slipped a 16th or an 8th for a stretch, and moved to the kick and snare's phase
-when the tracker locked onto an off-beat; the bar phase and meter come from
-kick/bass, snare, cymbal and harmonic-change accents at the beats.
+when the tracker locked onto an off-beat; onsets on both inner thirds of a slow beat make it
+compound (6/8); the bar phase and meter come from kick/bass, snare, cymbal and
+harmonic-change accents at the beats.
 """
 
 from __future__ import annotations
@@ -724,8 +725,14 @@ _TRIPLE_METER_MARGIN = 1.5
 _MIN_METER_EVIDENCE = 4.0
 
 
-def _bar_phase(env: _Envelopes, beat_frames: np.ndarray) -> tuple[int, int, float]:
-    """(beats per bar, index of the first downbeat among the beats, evidence t-statistic)."""
+def _bar_phase(
+    env: _Envelopes, beat_frames: np.ndarray, meters: tuple[int, ...] = (3, 4)
+) -> tuple[int, int]:
+    """(beats per bar, index of the first downbeat among the beats), among `meters`.
+
+    With 3 and 4 to choose from, 3 wins only by _TRIPLE_METER_MARGIN; one meter is only
+    phased.
+    """
     beat_span = float(np.median(np.diff(beat_frames))) if beat_frames.size > 1 else FPS / 2
     accents = {
         "low": _beat_flux(env.low, beat_frames),
@@ -734,17 +741,53 @@ def _bar_phase(env: _Envelopes, beat_frames: np.ndarray) -> tuple[int, int, floa
         "high": _beat_flux(env.high, beat_frames),
     }
     best: dict[int, tuple[float, int]] = {}
-    for meter in (3, 4):
+    for meter in meters:
         features = {**accents, "harmonic": _harmonic_novelty(env.log_mel, beat_frames, meter)}
         total = np.zeros(meter)
         for name, x in features.items():
             total += _ACCENT_WEIGHTS[name] * _phase_contrast(x, meter)
         phase = int(np.argmax(total))
         best[meter] = (float(total[phase]), phase)
+    if len(meters) == 1:
+        return meters[0], best[meters[0]][1]
     triple, quadruple = best[3][0], best[4][0]
     if triple > _MIN_METER_EVIDENCE and triple > _TRIPLE_METER_MARGIN * max(quadruple, 0.0):
-        return 3, best[3][1], triple
-    return 4, best[4][1], quadruple
+        return 3, best[3][1]
+    return 4, best[4][1]
+
+
+# A compound meter (6/8) divides its beat, the dotted quarter, in three eighths. It is
+# reported when onsets on both inner eighths of the beat (1/3 and 2/3 of it) outweigh those
+# on any duple division (the half, the 16ths) by this factor…
+COMPOUND_DIVISION_MARGIN = 2.0
+# …carry at least this share of the beat's own onset (a shuffle or a swing plays the 2/3
+# only, a full triplet grid plays both)…
+COMPOUND_MIN_SHARE = 0.25
+# …and the beat is no faster than this: above it the same triplet grid is a shuffle or a
+# swing written in 4/4 (a 6/8 jig or march is felt at 100–120, 12/8 blues at 40–80).
+COMPOUND_MAX_BPM = 100.0
+
+
+def _division_onset(env: _Envelopes, beats: np.ndarray, period: float, at: float) -> float:
+    """Mean full-band onset at `at` of the way through each beat (a narrow window)."""
+    frames = (beats + at * period - ONSET_LEAD_S) * FPS
+    inside = (frames >= 0) & (frames < env.full.size)
+    if not inside.any():
+        return 0.0
+    return float(_beat_flux(env.full, frames[inside], radius=1).mean())
+
+
+def _is_compound(env: _Envelopes, beats: np.ndarray, period: float) -> bool:
+    """Whether the beat is divided in three eighths (6/8, 12/8) rather than in two."""
+    if 60.0 / period > COMPOUND_MAX_BPM or beats.size < 8:
+        return False
+
+    def at(fraction: float) -> float:
+        return _division_onset(env, beats, period, fraction)
+
+    beat, inner = at(0.0), min(at(1 / 3), at(2 / 3))
+    duple = max(at(1 / 2), (at(1 / 4) + at(3 / 4)) / 2)
+    return inner >= COMPOUND_MIN_SHARE * beat and inner >= COMPOUND_DIVISION_MARGIN * duple
 
 
 def _no_rhythm() -> RhythmAnalysis:
@@ -825,7 +868,12 @@ def analyze_rhythm(
     period = fit.period
     scale = (60.0 / period) / choice.bpm  # alternatives follow the fitted tempo
 
-    meter, first_downbeat, _ = _bar_phase(env, (beats - ONSET_LEAD_S) * FPS)
+    # A compound meter's bar is two dotted quarters (6/8); a 12/8 reads as two bars of it,
+    # as a 4/4 with two-beat accents would read as 2/4 if 2/4 were told apart.
+    compound = _is_compound(env, beats, period)
+    meter, first_downbeat = _bar_phase(
+        env, (beats - ONSET_LEAD_S) * FPS, (2,) if compound else (3, 4)
+    )
     downbeats = beats[first_downbeat::meter]
     confidence = choice.confidence * clarity * float(fit.inliers.mean())
     return RhythmAnalysis(
@@ -839,7 +887,7 @@ def analyze_rhythm(
         downbeats=[round(float(t), 3) for t in downbeats],
         bars=_bars(downbeats, meter * period, duration_s),
         phrases=_phrases(downbeats, phrase_bars),
-        meter=f"{meter}/4",
+        meter="6/8" if compound else f"{meter}/4",
     )
 
 

@@ -62,6 +62,16 @@ def test_six_eight_is_counted_in_dotted_quarters(bpm: float) -> None:
     assert result["bpm"] is not None
     assert abs(result["bpm"] - bpm) <= ACC1 * bpm, result["bpm"]  # not 1.5x or 3x
     assert beat_f(track.beats, result["beats"]) >= 0.9
+    assert result["meter"] == "6/8"
+    assert beat_f(track.downbeats, result["downbeats"]) >= 0.9  # bars of two dotted quarters
+
+
+@pytest.mark.parametrize("bpm", [134, 160])
+def test_a_fast_triplet_groove_stays_four_four(bpm: float) -> None:
+    # The same triplet grid as a 6/8's, but a beat this fast is a shuffle written in 4/4; read
+    # at half time (160 as 80), the beat holds six triplets, its half among them.
+    track = synth_feel_track("triplet", bpm=bpm)
+    assert analyze_rhythm(track.audio, track.sample_rate)["meter"] == "4/4"
 
 
 def test_an_octave_ambiguity_is_reported_as_an_alternative() -> None:
