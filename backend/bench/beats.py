@@ -2,8 +2,9 @@
 
 One run scores every tracker on the same files with mir_eval's beat F-measure (±70 ms, the
 first 5 s ignored as mir_eval does) and the usual tempo accuracies: Acc1 (within 4 % of the
-true tempo) and Acc2 (within 4 % of it, its double, half, triple or third). Downbeat F is
-scored for ours only (librosa and essentia's RhythmExtractor2013 find no downbeats).
+true tempo) and Acc2 (within 4 % of it, its double, half, triple or third). Downbeat F and
+the meter (4/4, 3/4, 6/8; a 12/8 reported as 6/8 counts as right) are scored for ours only
+(librosa and essentia's RhythmExtractor2013 find no downbeats).
 
 essentia is AGPL-licensed: it is a benchmark-only extra (`pip install essentia`, the
 `bench` extra of backend/pyproject.toml), never imported by the application. When it is not
@@ -27,31 +28,39 @@ import soundfile as sf
 from bench.beats_devset import build, devset_dir
 
 TOLERANCE = 0.04
-Tracker = Callable[[np.ndarray, int], tuple[float | None, np.ndarray, np.ndarray | None]]
+# (tempo, beats, downbeats or None, meter or None) of one excerpt.
+Reading = tuple[float | None, np.ndarray, np.ndarray | None, str | None]
+Tracker = Callable[[np.ndarray, int], Reading]
 
 
-def ours(y: np.ndarray, rate: int) -> tuple[float | None, np.ndarray, np.ndarray | None]:
+def ours(y: np.ndarray, rate: int) -> Reading:
     from intellimix.audio.rhythm import analyze_rhythm
 
     rhythm = analyze_rhythm(y, rate)
-    return rhythm["bpm"], np.array(rhythm["beats"]), np.array(rhythm["downbeats"])
+    beats, downbeats = np.array(rhythm["beats"]), np.array(rhythm["downbeats"])
+    return rhythm["bpm"], beats, downbeats, rhythm["meter"]
 
 
-def librosa_beat_track(y: np.ndarray, rate: int) -> tuple[float | None, np.ndarray, None]:
+def meter_right(reported: str | None, truth: str) -> bool:
+    """A 12/8 reported as 6/8 is right: ours counts it as two bars of 6/8 (see rhythm.py)."""
+    return reported == truth or (truth == "12/8" and reported == "6/8")
+
+
+def librosa_beat_track(y: np.ndarray, rate: int) -> Reading:
     import librosa
 
     tempo, beats = librosa.beat.beat_track(y=y, sr=rate, units="time")
-    return float(np.atleast_1d(tempo)[0]), np.asarray(beats), None
+    return float(np.atleast_1d(tempo)[0]), np.asarray(beats), None, None
 
 
-def essentia_rhythm(y: np.ndarray, rate: int) -> tuple[float | None, np.ndarray, None]:
+def essentia_rhythm(y: np.ndarray, rate: int) -> Reading:
     import essentia.standard as es
     import librosa
 
     # RhythmExtractor2013 assumes 44.1 kHz input.
     audio = librosa.resample(y, orig_sr=rate, target_sr=44_100).astype(np.float32)
     bpm, ticks, *_ = es.RhythmExtractor2013(method="multifeature")(audio)
-    return float(bpm), np.asarray(ticks), None
+    return float(bpm), np.asarray(ticks), None, None
 
 
 def _essentia_available() -> bool:
@@ -75,7 +84,7 @@ def tempo_accuracy(estimate: float | None, truth: float) -> tuple[bool, bool]:
 
 def score_item(tracker: Tracker, y: np.ndarray, rate: int, truth: dict[str, Any]) -> dict[str, Any]:
     started = time.perf_counter()
-    bpm, beats, downbeats = tracker(y, rate)
+    bpm, beats, downbeats, meter = tracker(y, rate)
     seconds = time.perf_counter() - started
     acc1, acc2 = tempo_accuracy(bpm, truth["bpm"])
     reference = mir_eval.beat.trim_beats(np.array(truth["beats"]))
@@ -86,6 +95,9 @@ def score_item(tracker: Tracker, y: np.ndarray, rate: int, truth: dict[str, Any]
         result["downbeat_f"] = mir_eval.beat.f_measure(
             reference_down, mir_eval.beat.trim_beats(downbeats)
         )
+    if downbeats is not None:  # a tracker that finds bars also names their meter
+        result["meter"] = meter
+        result["meter_right"] = meter_right(meter, truth["meter"])
     return result
 
 
@@ -98,6 +110,8 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
     if all("downbeat_f" in r for r in rows):
         out["downbeat_f"] = round(statistics.mean(r["downbeat_f"] for r in rows), 3)
+    if all("meter_right" in r for r in rows):
+        out["meter_pct"] = round(100 * statistics.mean(r["meter_right"] for r in rows), 1)
     return out
 
 
@@ -106,6 +120,7 @@ def evaluate(folder: Path, trackers: dict[str, Tracker]) -> dict[str, Any]:
     per: dict[str, list[dict[str, Any]]] = defaultdict(list)
     by_source: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     misses = []
+    meters: dict[str, int] = defaultdict(int)
     items = sorted(folder.glob("*.json"))
     for path in items:
         truth = json.loads(path.read_text())
@@ -114,6 +129,8 @@ def evaluate(folder: Path, trackers: dict[str, Tracker]) -> dict[str, Any]:
             row = score_item(tracker, y, rate, truth)
             per[name].append(row)
             by_source[(name, truth["source"])].append(row)
+            if "meter" in row:
+                meters[f"{truth['meter']} as {row['meter']}"] += 1
             if name == "ours" and (not row["acc1"] or row["beat_f"] < 0.8):
                 misses.append(
                     f"{path.stem}: truth {truth['bpm']:g} ({truth['meter']}), "
@@ -127,6 +144,7 @@ def evaluate(folder: Path, trackers: dict[str, Tracker]) -> dict[str, Any]:
             for (name, source), rows in sorted(by_source.items())
         },
         "ours_misses": misses,
+        "ours_meters": dict(sorted(meters.items())),
     }
 
 
@@ -135,14 +153,17 @@ def table(report: dict[str, Any]) -> str:
     lines = [
         f"Dev set: {report['items']} excerpts of 30 s (bench/beats_devset.py).",
         "",
-        "| tracker | Acc1 % | Acc2 % | beat F | downbeat F | s per 30 s |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| tracker | Acc1 % | Acc2 % | beat F | downbeat F | meter % | s per 30 s |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, s in report["overall"].items():
         lines.append(
             f"| {name} | {s['acc1_pct']} | {s['acc2_pct']} | {s['beat_f']} | "
-            f"{s.get('downbeat_f', 'n/a')} | {s['seconds_per_item']} |"
+            f"{s.get('downbeat_f', 'n/a')} | {s.get('meter_pct', 'n/a')} | "
+            f"{s['seconds_per_item']} |"
         )
+    lines += ["", "Meters, ours (truth as reported; a 12/8 as 6/8 counts as right):", ""]
+    lines += [f"- {pair}: {count}" for pair, count in report["ours_meters"].items()]
     lines += ["", "| tracker/source | n | Acc1 % | Acc2 % | beat F | downbeat F |"]
     lines.append("| --- | --- | --- | --- | --- | --- |")
     for name, s in report["by_source"].items():

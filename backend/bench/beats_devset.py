@@ -300,7 +300,9 @@ def mma_items(scratch: Path, done: set[str]) -> Iterator[tuple[str, np.ndarray, 
             beats = beats[beats < offset + EXCERPT_S] - offset
             counts = counts[: beats.size]
             meter = {1: "2/4", 2: "6/8", 3: "3/4", 4: "4/4"}[per_bar]
-            if beat_quarters == 1 and bar_quarters == 4 and library_file.endswith("68"):
+            # 12/8 grooves written in 4/4 with triplets, a dotted quarter to each counted
+            # quarter (ballad68; blues128, ballad128 and rock-128 say so in their docs).
+            if (beat_quarters, bar_quarters) == (1, 4) and library_file.endswith(("68", "128")):
                 meter = "12/8"
             yield (
                 f"mma_{library_file}_{bpm:g}",

@@ -759,10 +759,10 @@ def _bar_phase(
 # A compound meter (6/8) divides its beat, the dotted quarter, in three eighths. It is
 # reported when onsets on both inner eighths of the beat (1/3 and 2/3 of it) outweigh those
 # on any duple division (the half, the 16ths) by this factor…
-COMPOUND_DIVISION_MARGIN = 2.0
+COMPOUND_DIVISION_MARGIN = 1.75
 # …carry at least this share of the beat's own onset (a shuffle or a swing plays the 2/3
-# only, a full triplet grid plays both)…
-COMPOUND_MIN_SHARE = 0.25
+# only, a full triplet grid plays both; a soft arpeggio's inner eighths can be this faint)…
+COMPOUND_MIN_SHARE = 0.15
 # …and the beat is no faster than this: above it the same triplet grid is a shuffle or a
 # swing written in 4/4 (a 6/8 jig or march is felt at 100–120, 12/8 blues at 40–80).
 COMPOUND_MAX_BPM = 100.0
