@@ -209,3 +209,21 @@ def test_a_length_one_tempo_meets_only_by_stretching_a_track_past_the_limit_keep
     assert all(s.bpm is not None for s in plan.segments)
     assert max(_stretches(plan, library)) <= JOURNEY_STRETCH + 1e-9
     assert "is out of reach" in plan.rationale
+
+
+def test_a_longer_echo_out_between_tempi_that_share_no_range_keeps_the_journey():
+    # 90 → 100 ramps; 100 → 58 (counted at double time, 116) shares a range on its own, but not
+    # with 90 → 100 as well, so the hand-over into the blues is an echo-out. Made longer, it
+    # stays one: each side keeps its own tempo (a ramp through it would stretch the blues by
+    # -16 %, and the plan fell back to one tempo, 90, stretching it by +55 %).
+    plan, library = _mix({"lanterns": 90.0, "coast": 100.0, "blues": 58.0})
+    assert plan.segments[2].transition_in == Transition(type="echo_out", beats=2)
+    longer = EditOperation.model_validate(
+        {"op": "set_transition", "transition": {"change": "longer"}}
+    )
+    revised = apply_edits(plan, [longer], library)[0]
+    assert [s.bpm for s in revised.segments] == [s.bpm for s in plan.segments]
+    echo = revised.segments[2].transition_in
+    assert echo is not None and (echo.type, echo.beats, echo.ramp_beats) == ("echo_out", 4, 0)
+    validate_plan(revised.model_dump(), track_facts(library))
+    assert all(stretch <= JOURNEY_STRETCH + 1e-9 for stretch in _stretches(revised, library))

@@ -90,8 +90,12 @@ def tempo_journey(
         transition = segment.transition_in
         if index and transition is not None and echo[index]:
             transition = ECHO_OUT
-        elif far[index] and transition is not None and transition.type == "echo_out":
-            pass  # an echo-out between two tempi: each side keeps its own, no ramp
+        elif (
+            index and not shared[index] and transition is not None and transition.type == "echo_out"
+        ):
+            # An echo-out between tempi that share no range (the pair's own, or with its
+            # neighbours'): each side keeps its own, no ramp — also once it is made longer.
+            pass
         elif index and transition is not None and tempi[index] != tempi[index - 1]:
             transition = transition.model_copy(update={"ramp_beats": transition.beats})
         result.append(
