@@ -18,6 +18,7 @@ from intellimix.planner.songs import (
 )
 from intellimix.planner.turns import (
     Answer,
+    LibraryTrack,
     MixIntent,
     PlannerRequest,
     Question,
@@ -837,3 +838,55 @@ def test_reading_is_fast() -> None:
     p50 = timings[len(timings) // 2]
     print(f"\nreading {len(timings)} messages: p50 {p50:.2f} ms, p95 {p95:.2f} ms")
     assert p95 < P95_LIMIT_MS
+
+
+# --- a title's leading words ------------------------------------------------------------------
+
+_NICKNAMED = [
+    LibraryTrack(id=track_id, title=title, duration_s=60.0, bpm=bpm)
+    for track_id, title, bpm in (
+        ("lullaby", "Lullaby for June (demo)", 64.0),
+        ("blues", "Slow Blues Take 2", 58.0),
+        ("sunrise", "Warehouse Sunrise", 124.0),
+        ("runner", "Night Runner", 174.0),
+    )
+]
+
+
+@pytest.mark.parametrize(
+    ("message", "track_ids"),
+    [
+        (
+            "blend my slow blues into the lullaby, keep it gentle, about two minutes",
+            ["blues", "lullaby"],
+        ),
+        ("mix the lullaby and slow blues", ["lullaby", "blues"]),
+        ("the lullaby into night runner", ["lullaby", "runner"]),
+        ("put my slow blues track after warehouse sunrise", ["sunrise", "blues"]),
+    ],
+)
+def test_a_titles_leading_words_name_it(message: str, track_ids: list[str]) -> None:
+    assert ids(read_message(PlannerRequest(message=message, library=_NICKNAMED))) == track_ids
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "make me a set for the warehouse party",
+        "a dark set for the warehouse, about an hour",  # one word of a two-word title
+        "something slow and bluesy",
+        "play the slow blues of the delta style, please",  # not where a name ends
+        "a night set",
+    ],
+)
+def test_ordinary_words_are_no_nickname(message: str) -> None:
+    assert ids(read_message(PlannerRequest(message=message, library=_NICKNAMED))) == []
+
+
+def test_leading_words_two_titles_share_are_asked_about() -> None:
+    library = [
+        *_NICKNAMED,
+        LibraryTrack(id="lullaby_blue", title="Lullaby in Blue", duration_s=60.0, bpm=70.0),
+    ]
+    match = match_song("the lullaby", library)
+    assert match.track_id is None and set(match.candidates) == {"lullaby", "lullaby_blue"}

@@ -36,6 +36,19 @@ MARGIN = 5.0  # how far the best track must lead the next for the name to be cer
 SHORT_NAME = 5  # names shorter than this ("Home") must be written exactly
 VERSION_PENALTY = 10.0  # "Sunrise" names "Sunrise (Extended Mix)" only when nothing fits better
 PREFIX_PENALTY = 5.0  # "Okoro" for "DJ Okoro"
+# The leading words of a title ("the lullaby" for "Lullaby for June (demo)", "my slow blues"
+# for "Slow Blues Take 2") name it when written exactly, at least this long, after a
+# determiner and before the end of a clause: "the warehouse party" is no "Warehouse Sunrise".
+PARTIAL_MIN_CHARS = 6
+PARTIAL_PENALTY = 15.0
+_PARTIAL_BEFORE = frozenset(("the", "my", "our", "your", "that", "this"))
+# After a linking word ("… and slow blues") only at the end of a clause.
+_PARTIAL_LINKED = frozenset(("and", "into", "then", "with", "after", "before", "to"))
+_PARTIAL_AFTER = frozenset(
+    ("into", "and", "then", "with", "after", "before", "to", "from", "at", "in", "over", "on")
+    + ("one", "track", "song", "tune", "recording", "demo", "take", "is", "was", "please")
+)
+_CLAUSE_END_RE = re.compile(r"[,.;:!?)]")
 # Below this WRatio a name is another song, not a typo ("Take On Me" scores 60 against "Home").
 NEAR_NAME_SCORE = 65.0
 # Words that never start or end a name unless the name itself has them there.
@@ -111,6 +124,7 @@ class _Name:
     track_ids: tuple[str, ...]
     kind: Kind
     penalty: float
+    partial: bool = False  # the title's leading words only
 
     @property
     def text(self) -> str:
@@ -124,14 +138,23 @@ class _Index:
 
 
 def _title_names(track_id: str, title: str) -> list[_Name]:
-    """A title as names: itself, and for a version its words both ways and its base."""
-    names = [_Name(_words(title), (track_id,), "title", 0.0)]
+    """A title as names: itself, for a version its words both ways and its base, and the
+    leading words of the base (`PARTIAL_MIN_CHARS` long, not ending on an edge word; one word
+    only of a title of three or more)."""
+    base = _words(title)
+    names = [_Name(base, (track_id,), "title", 0.0)]
     version = _VERSION_RE.match(title)
     if version:
         base = _words(version["base"])
         extra = _words(version["paren"] or version["dash"])
         names.append(_Name(extra + ("of",) + base, (track_id,), "title", 0.0))
         names.append(_Name(base, (track_id,), "title", VERSION_PENALTY))
+    # One word of a two-word title is as often an ordinary word ("the warehouse" for
+    # "Warehouse Sunrise"); of a longer title it is a nickname.
+    for size in range(1 if len(base) > 2 else 2, len(base)):
+        lead = base[:size]
+        if len(" ".join(lead)) >= PARTIAL_MIN_CHARS and lead[-1] not in EDGE_WORDS:
+            names.append(_Name(lead, (track_id,), "title", PARTIAL_PENALTY, partial=True))
     return [name for name in names if name.words]
 
 
@@ -200,6 +223,8 @@ class _Hit:
 
 def _window_fits(window: Sequence[str], name: _Name, score: float) -> bool:
     """Rules rapidfuzz's ratio cannot see: sizes, exact short names, numbers, first letters."""
+    if name.partial:
+        return tuple(window) == name.words
     if abs(len(window) - len(name.words)) > 1:
         return False
     if len(name.text) < SHORT_NAME:
@@ -213,7 +238,18 @@ def _window_fits(window: Sequence[str], name: _Name, score: float) -> bool:
     return score >= 95 or window[0][0] == name.words[0][0]
 
 
-def _hits(tokens: Sequence[Token], index: _Index) -> list[tuple[float, _Hit]]:
+def _partial_in_place(tokens: Sequence[Token], norm: str, start: int, end: int) -> bool:
+    """A title's leading words name it after 'the'/'my'… where a clause or a name ends, or
+    after 'and'/'into'… where a clause ends."""
+    before = tokens[start - 1].text if start else ""
+    if before not in _PARTIAL_BEFORE and before not in _PARTIAL_LINKED:
+        return False
+    if end == len(tokens) or _CLAUSE_END_RE.search(norm[tokens[end - 1].end : tokens[end].start]):
+        return True
+    return before in _PARTIAL_BEFORE and tokens[end].text in _PARTIAL_AFTER
+
+
+def _hits(tokens: Sequence[Token], index: _Index, norm: str) -> list[tuple[float, _Hit]]:
     """Every window of words that fits a library name, with a weight for choosing among them."""
     words = [token.text for token in tokens]
     spans = [
@@ -234,6 +270,8 @@ def _hits(tokens: Sequence[Token], index: _Index) -> list[tuple[float, _Hit]]:
     for w, n in zip(*np.nonzero(scores), strict=True):
         (a, b), name, score = spans[w], index.names[n], float(scores[w, n])
         if not _window_fits(words[a:b], name, score):
+            continue
+        if name.partial and not _partial_in_place(tokens, norm, a, b):
             continue
         adjusted = score - name.penalty
         hit = _Hit(a, b, {track_id: (adjusted, name.kind) for track_id in name.track_ids})
@@ -319,7 +357,7 @@ def find_mentions(message: str, library: Sequence[LibraryTrack]) -> list[Mention
     norm = normalize(message)
     tokens = tokenize(norm)
     index = _index(library)
-    hits = _link(_select(_hits(tokens, index)), tokens, norm)
+    hits = _link(_select(_hits(tokens, index, norm)), tokens, norm)
     taken = {i for hit in hits for i in range(hit.start, hit.end)}
     mentions = []
     for hit in hits:
