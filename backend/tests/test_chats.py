@@ -67,6 +67,7 @@ ANALYSIS_TRACK_KEYS = {
     "artist",
     "duration_s",
     "bpm",
+    "meter",
     "key",
     "camelot",
     "lufs_integrated",

@@ -317,6 +317,7 @@ def test_the_report_of_a_track_carries_its_facts() -> None:
         "artist",
         "duration_s",
         "bpm",
+        "meter",
         "key",
         "camelot",
         "lufs_integrated",
@@ -339,3 +340,26 @@ def test_a_track_with_nothing_measured_is_still_described() -> None:
         "no sections detected."
     )
     assert track_report(bare)["camelot"] is None and report.track_ids == ["bare"]
+
+
+@pytest.mark.parametrize(
+    ("message", "text"),
+    [
+        (
+            "what time signature is Slow Burn in?",
+            "Slow Burn — Tallis Grey: in 6/8 (two dotted-quarter",
+        ),
+        (
+            "whats the meter of paper lanterns",
+            "Paper Lanterns — Aurelia Stone: in 3/4 (three beats",
+        ),
+        ("what's the time sig of Sunrise", "Sunrise — Lumen Coast: in 4/4."),
+        ("tell me about Sunrise", "Sunrise — Lumen Coast: 124.0 BPM, in 4/4, C major (8B)"),
+        ("what time signature is Night Drive in", "Night Drive — Neon Harbor: no meter detected."),
+    ],
+)
+def test_a_meter_question_is_answered_with_the_analysed_meter(message: str, text: str) -> None:
+    meters = {"slow_burn": "6/8", "paper_lanterns": "3/4", "sunrise": "4/4"}
+    library = [t.model_copy(update={"meter": meters.get(t.id)}) for t in LIBRARY]
+    reply = LocalPlanner().respond(PlannerRequest(message=message, library=library))
+    assert reply.kind == "analysis" and reply.text.startswith(text), reply.text

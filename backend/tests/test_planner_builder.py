@@ -257,6 +257,26 @@ def test_a_transition_longer_than_half_a_time_range_is_shortened_with_a_note():
     assert any("longer than half" in note for note in answer.notes)
 
 
+def test_a_longer_blend_than_its_segments_allow_changes_nothing_and_says_why():
+    # Two 30 s tracks played whole: a 32-beat blend (16 s at 120 BPM) would be longer than half
+    # of either, so the 16-beat one stays — said as such, not as "already done".
+    short = [LibraryTrack(id=t, title=t.title(), duration_s=30.0, bpm=120.0) for t in ("a", "b")]
+    songs = [{"query": t.title, "track_id": t.id} for t in short]
+    first = build_reply(
+        PlannerRequest(message="…", library=short),
+        MixIntent.model_validate({"action": "mix", "songs": songs, "order_fixed": True}),
+    )
+    assert first.plan is not None and first.plan.segments[1].transition_in.beats == 16
+    longer = {"op": "set_transition", "transition": {"change": "longer"}}
+    answer = build_reply(
+        PlannerRequest(message="…", library=short, current_plan=first.plan),
+        MixIntent.model_validate({"action": "revise", "edits": [longer]}),
+    )
+    assert answer.plan == first.plan
+    assert answer.text.startswith("Nothing changed. The crossfade into B is 16 beats:"), answer.text
+    assert "Already done" not in answer.text and answer.notes == []
+
+
 @pytest.mark.parametrize("minutes", [2, 5, 8])
 def test_a_requested_duration_is_met_within_five_percent(minutes):
     plan = mix("deep_blue", "warehouse_7", "afterglow", duration_s=minutes * 60)

@@ -176,6 +176,7 @@ def test_a_question_about_tracks_is_answered_from_the_analysis(stub, library):
         "all",
         "key",
         "bpm",
+        "meter",
         "loudness",
         "length",
         "structure",

@@ -35,6 +35,7 @@ def library_track(track: Track) -> LibraryTrack:
         artist=track.artist,
         duration_s=float(track.duration_s or analysis.get("duration_s") or 0.0),
         bpm=_positive(analysis.get("bpm")),
+        meter=analysis.get("meter") if isinstance(analysis.get("meter"), str) else None,
         key=analysis.get("key") if isinstance(analysis.get("key"), str) else None,
         genre=_genre_of(track, analysis),
         source=track.source,

@@ -27,7 +27,7 @@ from intellimix.planner.turns import (
 )
 
 MAX_CANDIDATES = 4  # an ambiguous name answers for at most this many tracks
-FACT_ORDER: tuple[AnalysisFact, ...] = ("bpm", "key", "loudness", "length", "structure")
+FACT_ORDER: tuple[AnalysisFact, ...] = ("bpm", "meter", "key", "loudness", "length", "structure")
 _RELATION_WORDS = {
     "same": "the same key",
     "relative": "a move to the relative key",
@@ -110,12 +110,17 @@ def describe(track: LibraryTrack, asked: Sequence[AnalysisFact]) -> str:
     facts = [
         _FACT_WORDS[fact](track)
         for fact in FACT_ORDER
-        if fact != "structure" and (every or fact in asked)
+        if fact != "structure" and (fact in asked or (every and _known(track, fact)))
     ]
     said = ", ".join(facts)
     if every or "structure" in asked:
         said = f"{said}; {_sections(track)}" if said else _sections(track)
     return f"{song_title(track)}: {said}."
+
+
+def _known(track: LibraryTrack, fact: AnalysisFact) -> bool:
+    """Whether 'all' says this fact: a meter only once analysed (older analyses have none)."""
+    return fact != "meter" or track.meter is not None
 
 
 def song_title(track: LibraryTrack) -> str:
@@ -125,6 +130,20 @@ def song_title(track: LibraryTrack) -> str:
 
 def _bpm(track: LibraryTrack) -> str:
     return f"{track.bpm:.1f} BPM" if track.bpm else "tempo not detected"
+
+
+# A meter as said to a person: how its bars count the beats the BPM counts.
+_METER_WORDS = {
+    "4/4": "in 4/4",
+    "3/4": "in 3/4 (three beats a bar)",
+    "6/8": "in 6/8 (two dotted-quarter beats a bar, each of three eighths)",
+}
+
+
+def _meter(track: LibraryTrack) -> str:
+    if track.meter is None:
+        return "no meter detected"
+    return _METER_WORDS.get(track.meter, f"in {track.meter}")
 
 
 def _key(track: LibraryTrack) -> str:
@@ -156,6 +175,7 @@ def _sections(track: LibraryTrack) -> str:
 
 _FACT_WORDS = {
     "bpm": _bpm,
+    "meter": _meter,
     "key": _key,
     "loudness": _loudness,
     "length": _length,
@@ -170,6 +190,7 @@ def track_report(track: LibraryTrack) -> dict[str, Any]:
         "artist": track.artist,
         "duration_s": track.duration_s,
         "bpm": track.bpm,
+        "meter": track.meter,
         "key": track.key,
         "camelot": camelot(track.key),
         "lufs_integrated": track.lufs_integrated,

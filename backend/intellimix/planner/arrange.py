@@ -778,7 +778,7 @@ def fit_transitions(slots: Sequence[Slot], bpm: float) -> tuple[list[Slot], list
         into = fitted[index].track.title
         now = f"{fits} beats" if fits else "a cut"
         notes.append(
-            f"The {transition.type.replace('_', ' ')} into {into} is now {now}: "
-            f"{beats} beats is longer than half of a neighbouring segment."
+            f"The {transition.type.replace('_', ' ')} into {into} is {now}: "
+            f"{beats} beats would be longer than half of a neighbouring segment."
         )
     return fitted, notes

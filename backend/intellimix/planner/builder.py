@@ -342,7 +342,10 @@ def _revise(turn: _Turn, current: MixPlan, edits: Sequence[EditOperation]) -> Pl
     bpms = {t.id: t.bpm for t in turn.library.values()}
     changes = plan_changes(current, revised, track_bpms=bpms)
     if changes.unchanged:
-        # Already as asked: the same plan again, saying so, so the card stays in view.
+        # The same plan again, so the card stays in view: already as asked, or the plan's
+        # rules took the change back (a blend as long as its segments allow), saying why.
+        if notes:
+            return _draft(turn, current, notes[1:], applied, text=f"Nothing changed. {notes[0]}")
         said = " ".join(said_changes) or "it already is that way"
         return _draft(turn, current, notes, applied, text=f"Already done — {said}")
     titles = {t.id: t.title for t in turn.library.values()}

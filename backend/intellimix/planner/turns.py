@@ -24,7 +24,7 @@ from intellimix.planner.plan import MixPlan, Segment, TransitionType
 SectionLabel = Literal["intro", "verse", "build", "drop", "chorus", "break", "bridge", "outro"]
 EnergyCurve = Literal["rising", "falling", "flat", "peak"]
 # What a question about tracks asks for; "all" (or nothing named) means every fact.
-AnalysisFact = Literal["all", "key", "bpm", "loudness", "length", "structure"]
+AnalysisFact = Literal["all", "key", "bpm", "meter", "loudness", "length", "structure"]
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
@@ -263,6 +263,7 @@ class LibraryTrack(_Model):
     artist: str | None = None
     duration_s: float
     bpm: float | None = None
+    meter: str | None = None  # "4/4", "3/4" or "6/8" (dotted-quarter beats), as analysed
     key: str | None = None
     genre: str | None = None
     source: str | None = None  # upload | generated | demo | url

@@ -83,8 +83,8 @@ QUESTION_STARTS = frozenset(
     | {"did", "any", "can", "tell", "would", "will", "could", "list", "show", "who", "where"}
 )
 FACT_WORDS: dict[str, AnalysisFact] = {
-    "length": "length", "count": "length", "key": "key", "bpm": "bpm", "energy": "all",
-    "clash": "key",
+    "length": "length", "count": "length", "key": "key", "bpm": "bpm", "meter": "meter",
+    "energy": "all", "clash": "key",
 }  # fmt: skip
 
 

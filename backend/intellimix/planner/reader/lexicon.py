@@ -740,6 +740,17 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "fastest",
             "slowest",
         ),
+        "meter": (
+            "time signature",
+            "time signatures",
+            "time sig",
+            "meter",
+            "metre",
+            "beats per bar",
+            "beats a bar",
+            "beats in a bar",
+            "waltz time",
+        ),
         "energy": ("energy", "energies", "intensity"),
         "clash": (
             "clash",
