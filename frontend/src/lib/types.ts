@@ -404,6 +404,8 @@ export interface AnalysisReportContent {
     artist: string | null;
     duration_s: number;
     bpm: number | null;
+    /** "4/4", "3/4" or "6/8" (dotted-quarter beats); absent or null when not analysed. */
+    meter?: string | null;
     key: string | null;
     /** "8A"; null when the key is unknown or unreadable. */
     camelot: string | null;
@@ -412,7 +414,7 @@ export interface AnalysisReportContent {
     sections: { label: string; start_s: number; end_s: number }[];
   }[];
   /** The facts asked about, in answering order; ["all"] stands alone. */
-  asked: ("all" | "key" | "bpm" | "loudness" | "length" | "structure")[];
+  asked: ("all" | "key" | "bpm" | "meter" | "loudness" | "length" | "structure")[];
   /** Names the library has no track for. */
   not_found: string[];
   compatibility?: {

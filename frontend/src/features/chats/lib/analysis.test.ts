@@ -124,6 +124,18 @@ describe("factBadges", () => {
     expect(badges.every((b) => !b.known && b.value === "–")).toBe(true);
     expect(factBadges(track({ camelot: null }), ["all"]).find((b) => b.id === "key")?.value).toBe("A minor");
   });
+
+  it("shows an analysed meter after the tempo, and asked first when asked", () => {
+    const sixEight = track({ meter: "6/8" });
+    expect(factBadges(sixEight, ["all"]).map((b) => [b.id, b.value])[1]).toEqual(["meter", "6/8"]);
+    const asked = factBadges(sixEight, ["meter"]);
+    expect(asked[0]).toMatchObject({ id: "meter", value: "6/8", known: true, asked: true });
+  });
+
+  it("shows an unknown meter only when it was asked about", () => {
+    expect(factBadges(track({ meter: null }), ["all"]).some((b) => b.id === "meter")).toBe(false);
+    expect(factBadges(track(), ["meter"])[0]).toMatchObject({ id: "meter", value: "–", known: false });
+  });
 });
 
 describe("sectionBlocks", () => {

@@ -42,8 +42,8 @@ export function isAsked(asked: readonly AnalysisFact[], fact: Exclude<AnalysisFa
 // --- one track --------------------------------------------------------------------------------
 
 export interface FactBadge {
-  id: "bpm" | "key" | "lufs" | "peak" | "length";
-  fact: "bpm" | "key" | "loudness" | "length";
+  id: "bpm" | "meter" | "key" | "lufs" | "peak" | "length";
+  fact: "bpm" | "meter" | "key" | "loudness" | "length";
   label: string;
   value: string;
   /** False when the analysis did not measure it (the value is "–"). */
@@ -56,13 +56,20 @@ function finite(value: number | null | undefined): value is number {
   return typeof value === "number" && Number.isFinite(value);
 }
 
-/** A track's facts as badges, those asked about first (otherwise tempo, key, loudness, peak, length). */
+/**
+ * A track's facts as badges, those asked about first (otherwise tempo, meter, key, loudness,
+ * peak, length); the meter only when analysed or asked (older analyses have none).
+ */
 export function factBadges(track: AnalysisTrack, asked: readonly AnalysisFact[]): FactBadge[] {
   const bpm = finite(track.bpm) && track.bpm > 0;
+  const meter = typeof track.meter === "string" && track.meter !== "";
   const key = typeof track.key === "string" && track.key !== "";
   const length = finite(track.duration_s) && track.duration_s > 0;
   const badges: Omit<FactBadge, "asked">[] = [
     { id: "bpm", fact: "bpm", label: "Tempo", value: bpm ? formatNumber(track.bpm, 1, "BPM") : "–", known: bpm },
+    ...(meter || asked.includes("meter")
+      ? [{ id: "meter", fact: "meter", label: "Meter", value: meter ? String(track.meter) : "–", known: meter } as const]
+      : []),
     {
       id: "key",
       fact: "key",
