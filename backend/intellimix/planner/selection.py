@@ -57,7 +57,7 @@ def select_tracks(
         wanted.source or wanted.newest or wanted.oldest or wanted.genres or described == "all"
     )
     size = min(_set_size(wanted, len(matches), duration_s, whole_group=whole_group), MAX_SEGMENTS)
-    band = _largest_band(matches)
+    band = _largest_band(matches, wanted.mood)
     # Fewer tracks that blend beat more tracks that need a 30 % stretch: a vague request plays
     # one tempo band when it holds enough music for the length.
     narrowed = (
@@ -240,9 +240,21 @@ def _in_library_order(tracks: list[LibraryTrack], chosen: list[LibraryTrack]) ->
     return [t for t in tracks if t.id in ids]
 
 
-def _largest_band(tracks: list[LibraryTrack]) -> list[LibraryTrack]:
-    """The most tracks that share one tempo band."""
-    return max((_tempo_band(tracks, centre) for centre in tracks), key=len, default=[])
+def _largest_band(tracks: list[LibraryTrack], mood: str | None = None) -> list[LibraryTrack]:
+    """The most tracks that share one tempo band; of bands as large, for a mood the calmest
+    (or liveliest) in energy, then in tempo: one calm track of a drum & bass tune at 174 and a
+    lo-fi one at 90, alike in energy, is the lo-fi one."""
+
+    def calmness(band: list[LibraryTrack]) -> tuple[float, float]:
+        known = [t.bpm for t in band if t.bpm]
+        tempo = statistics.fmean(known) if known else 0.0
+        return statistics.fmean(energy_of(t) for t in band), tempo
+
+    bands = [_tempo_band(tracks, centre) for centre in tracks]
+    if mood is None or not bands:
+        return max(bands, key=len, default=[])
+    sign = 1.0 if mood == "calm" else -1.0
+    return max(bands, key=lambda b: (len(b), *(-sign * v for v in calmness(b))))
 
 
 def _nearest_in_tempo(

@@ -37,13 +37,16 @@ from intellimix.planner.reader.operations import (
     library_selection,
     positions,
     read_operations,
+    source_groups,
 )
 from intellimix.planner.reader.tagging import TRACK, TRACK_MAYBE, has, tag, value
+from intellimix.planner.selection import select_tracks
 from intellimix.planner.songs import read_song_question_id
 from intellimix.planner.turns import (
     AnalysisFact,
     EditOperation,
     GenerationRequest,
+    LibraryTrack,
     MixIntent,
     PlannerRequest,
     Question,
@@ -505,6 +508,21 @@ def _question(request: PlannerRequest, doc: Doc, conversation: Conversation) -> 
     return MixIntent(action="chat")
 
 
+def _songs_of_sources(
+    groups: list[tuple[str, int | None]],
+    selection: TrackSelection,
+    library: list[LibraryTrack],
+) -> list[SongRequest]:
+    """'my two recordings and one of the demo tracks': each source's tracks as the set builder
+    chooses them (all of them when no number is said), together as the mix's songs."""
+    chosen: list[LibraryTrack] = []
+    for source, count in groups:
+        wanted = selection.model_copy(update={"source": source, "count": count})
+        picked = select_tracks(library, wanted, minimum=1).tracks
+        chosen += [t for t in picked[: count or len(picked)] if t not in chosen]
+    return [SongRequest(query=t.title, track_id=t.id) for t in chosen]
+
+
 def _facts(doc: Doc) -> list[AnalysisFact]:
     found: list[AnalysisFact] = []
     for token in doc:
@@ -519,6 +537,12 @@ def _facts(doc: Doc) -> list[AnalysisFact]:
 def _mix_or_chat(request: PlannerRequest, doc: Doc, read: MixIntent) -> MixIntent:
     """A new mix: named songs (the phrase reader's), or tracks described; else chat."""
     selection = library_selection(doc, request.library)
+    groups = source_groups(doc)
+    if read.action in ("mix", "chat") and not read.songs and selection and len(groups) > 1:
+        songs = _songs_of_sources(groups, selection, request.library)
+        if songs:
+            base = read if read.action == "mix" else MixIntent(action="mix")
+            return base.model_copy(update={"songs": songs, "order_fixed": False})
     named = any(has(t, TRACK) or has(t, TRACK_MAYBE) for t in doc)
     focus = [t for t in request.focus_track_ids if any(x.id == t for x in request.library)]
     pointing = {t.lower_ for t in doc} & {"those", "them", "these"}

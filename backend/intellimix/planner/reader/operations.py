@@ -947,7 +947,7 @@ def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelecti
         elif value(token, "EVERYTHING") == "pool":
             fields.setdefault("pool", True)
         source = value(token, "SOURCE")
-        if source:
+        if source and not _excluded(tokens, i):  # "the demo tracks but not my uploads"
             fields["source"] = source
         genre = value(token, "GENRE")
         if genre:
@@ -994,6 +994,20 @@ def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelecti
         return None
     fields.pop("pool", None)
     return TrackSelection.model_validate(fields)
+
+
+def source_groups(doc: Doc) -> list[tuple[str, int | None]]:
+    """Each library source the message names, with how many of its tracks it asks for:
+    'my two recordings and one of the demo tracks' is [("upload", 2), ("demo", 1)]."""
+    tokens = list(doc)
+    groups: dict[str, int | None] = {}
+    for i, token in enumerate(tokens):
+        source = value(token, "SOURCE")
+        if source and source not in groups and not _excluded(tokens, i):
+            before = [t.lower_ for t in tokens[max(0, i - 3) : i]]
+            one_of = before[-2:] == ["one", "of"] or before[:2] == ["one", "of"]
+            groups[source] = 1 if one_of else _nearby_number(tokens, i)
+    return list(groups.items())
 
 
 def _key_of_tracks(doc: Doc) -> str | None:
