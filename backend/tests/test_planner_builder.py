@@ -408,6 +408,13 @@ def test_track_edits(edit, expected):
     assert all(s.transition_in is not None for s in answer.plan.segments[1:])
 
 
+def test_replacing_a_track_with_itself_says_it_is_already_there():
+    plan = mix("night_drive", "sunrise", "afterglow")
+    answer = revise(plan, {"op": "replace_track", "index": -1, "song": {"query": "Afterglow"}})
+    assert answer.kind == "chat" and answer.plan is None
+    assert "Afterglow is already track 3, so nothing was replaced." in answer.text
+
+
 def test_set_section_changes_only_that_track():
     plan = mix("night_drive", "sunrise")
     answer = revise(plan, {"op": "set_section", "song": song("night_drive", section="bridge")})

@@ -325,6 +325,8 @@ def _replace(draft: _Draft, op: EditOperation, library: Library) -> Outcome:
     if slot is None:
         return notes[0]
     old = draft.slots[index]
+    if old.track.id == slot.track.id:
+        return f"{old.track.title} is already track {index + 1}, so nothing was replaced."
     slot = replace(slot, transition=old.transition)
     slots = [*draft.slots[:index], slot, *draft.slots[index + 1 :]]
     change = f"Replaced {old.track.title} with {slot.track.title}. {' '.join(notes)}"
