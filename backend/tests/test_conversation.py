@@ -160,3 +160,38 @@ def test_a_set_does_not_play_two_versions_of_one_song():
     )
     assert reply.plan is not None
     assert {s.track_id for s in reply.plan.segments} in ({"a", "c"}, {"b", "c"})
+
+
+@pytest.mark.parametrize(
+    ("message", "index", "label"),
+    [
+        ("can you make the ending fade out slowly", -1, "outro"),
+        ("start with a fade in", 0, "intro"),
+    ],
+)
+def test_a_fade_at_the_very_end_or_start_rides_out_the_outro_or_in_the_intro(
+    message: str, index: int, label: str
+) -> None:
+    library = corpus_library(["sunrise", "night_drive", "deep_blue"])
+    planner = LocalPlanner()
+    first = planner.respond(
+        PlannerRequest(message="Sunrise into Night Drive then Deep Blue", library=library)
+    )
+    assert first.plan is not None
+    reply = planner.respond(
+        PlannerRequest(message=message, library=library, current_plan=first.plan)
+    )
+    assert reply.kind == "draft" and reply.plan is not None, reply.text
+    before, after = first.plan.segments[index], reply.plan.segments[index]
+    track = next(t for t in library if t.id == after.track_id)
+    edge = next(s for s in track.sections if s.label == label)
+    assert (after.source_end_s if label == "outro" else after.source_start_s) == pytest.approx(
+        edge.end_s if label == "outro" else edge.start_s, abs=0.5
+    )
+    # The part keeps its length.
+    assert after.source_end_s - after.source_start_s == pytest.approx(
+        before.source_end_s - before.source_start_s, abs=2.0
+    )
+    kept = [s.transition_in for s in reply.plan.segments]
+    assert kept == [s.transition_in for s in first.plan.segments]
+    assert reply.plan.target == first.plan.target

@@ -117,7 +117,7 @@ def test_an_asked_blend_is_never_replaced():
     plan, _ = _mix({"trance": 140.0, "dnb": 174.0}, **echo)
     assert plan.segments[1].transition_in == Transition(type="echo_out", beats=8)
     assert [s.bpm for s in plan.segments] == [140.0, 174.0]
-    assert "keeps the echo-out asked for" in plan.rationale
+    assert "keeps its echo-out, each track at its own tempo" in plan.rationale
 
 
 def test_setting_a_tempo_ends_the_journey_and_other_revisions_keep_it():

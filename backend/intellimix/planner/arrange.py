@@ -48,6 +48,9 @@ DEFAULT_TYPE: TransitionType = "crossfade"
 DEFAULT_BEATS = 16
 # Transition lengths a DJ counts in: a shortened transition falls to the longest that fits.
 ROUND_BEATS = (64, 32, 16, 8, 4, 2, 1)
+# Why a transition was shortened, as its note says (a revision that only asked for a longer one
+# then changed nothing, and says so with this note).
+TOO_LONG_FOR_ITS_SEGMENTS = "would be longer than half of a neighbouring segment"
 # Without section energies, the part that carries a track is its drop or chorus.
 BEST_LABELS = ("drop", "chorus", "build", "verse", "bridge", "break", "intro", "outro")
 # A chorus asked of a track that has drops instead (and the other way round) means its hook.
@@ -779,6 +782,6 @@ def fit_transitions(slots: Sequence[Slot], bpm: float) -> tuple[list[Slot], list
         now = f"{fits} beats" if fits else "a cut"
         notes.append(
             f"The {transition.type.replace('_', ' ')} into {into} is {now}: "
-            f"{beats} beats would be longer than half of a neighbouring segment."
+            f"{beats} beats {TOO_LONG_FOR_ITS_SEGMENTS}."
         )
     return fitted, notes

@@ -20,6 +20,7 @@ from typing import Literal
 
 from intellimix.planner import analysis, feedback
 from intellimix.planner.arrange import (
+    TOO_LONG_FOR_ITS_SEGMENTS,
     assign_transitions,
     choose_bpm,
     default_transition,
@@ -344,8 +345,10 @@ def _revise(turn: _Turn, current: MixPlan, edits: Sequence[EditOperation]) -> Pl
     if changes.unchanged:
         # The same plan again, so the card stays in view: already as asked, or the plan's
         # rules took the change back (a blend as long as its segments allow), saying why.
-        if notes:
-            return _draft(turn, current, notes[1:], applied, text=f"Nothing changed. {notes[0]}")
+        shortened = [n for n in notes if TOO_LONG_FOR_ITS_SEGMENTS in n]
+        if shortened:
+            rest = [n for n in notes if n not in shortened]
+            return _draft(turn, current, rest, applied, text=f"Nothing changed. {shortened[0]}")
         said = " ".join(said_changes) or "it already is that way"
         return _draft(turn, current, notes, applied, text=f"Already done — {said}")
     titles = {t.id: t.title for t in turn.library.values()}

@@ -403,7 +403,8 @@ def _part_clause(change: SegmentChange, name: str) -> str:
     part = change.part
     assert part is not None  # set whenever "part" is among the aspects
     span = f"{mmss(part.new_start_s)}–{mmss(part.new_end_s)}"
-    if part.new_label and part.new_label != part.old_label:
+    # A time range's label is the range itself: "its 4:32–5:52 (4:32–5:52)" says it twice.
+    if part.new_label and part.new_label != part.old_label and part.new_label != span:
         return f"{name} now plays its {part.new_label} ({span})"
     return f"{name} now plays {span}"
 

@@ -118,7 +118,7 @@ def _far_note(pair: str, segment: Segment, echoed: bool) -> str:
             "second starts on its own tempo."
         )
     if segment.transition_in is not None and segment.transition_in.type == "echo_out":
-        return f"{pair} keeps the echo-out asked for, each track at its own tempo."
+        return f"{pair} keeps its echo-out, each track at its own tempo."
     return (
         f"{pair} keeps the transition asked for; its tempo ramp stretches both tracks beyond "
         "±8 % inside it."

@@ -104,6 +104,16 @@ RULES: dict[str, list[Pattern]] = {
         [C("SWAP"), W("the", op="?"), C("ORD"), C("EVERYTHING", "all")],
         [C("SWAP"), W("them", "those")],
     ],
+    # A fade at the mix's very start or end is no transition: it plays the first track's intro
+    # or the last one's outro ("make the ending fade out slowly", "let the last track fade out").
+    "edge_fade": [
+        [C("PLACE", "end"), GAP, W("fade", "fades", "fading")],
+        [W("fade", "fades", "fading"), W("out"), GAP, C("PLACE", "end")],
+        [W("end", "finish", "close"), GAP, W("fade", "fades", "fading")],
+        [C("ORD", "-1"), C("THING"), GAP, W("fade", "fades", "fading")],
+        [W("start", "begin", "open"), GAP, W("fade", "fades", "fading"), W("in")],
+        [W("fade", "fades", "fading"), W("in"), GAP, C("PLACE", "start")],
+    ],
     "transition": [
         [C("TTYPE")],
         [C("TRANS")],

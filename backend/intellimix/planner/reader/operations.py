@@ -786,10 +786,38 @@ def _add(clause: Span, conversation: Conversation, reading: Reading) -> None:
 
 
 def _section_edge(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    words = [t.lower_ for t in clause]
+    _edge_section(conversation, reading, first=words[0] in ("start", "begin", "open"))
+
+
+def _edge_fade(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    """A fade in at the very start plays the first track from the start of its intro, a fade out
+    at the very end the last one to the end of its outro, each part as long as it was; a track
+    without that section plays it as a section edit does ("has no outro")."""
+    plan = conversation.plan
+    if plan is None:
+        return
+    first = bool({t.lower_ for t in clause} & {"start", "begin", "open", "in"})
+    segment = plan.segments[0 if first else -1]
+    label: SectionLabel = "intro" if first else "outro"
+    track = conversation.library.get(segment.track_id)
+    spans = [(s.start_s, s.end_s) for s in (track.sections if track else []) if s.label == label]
+    song = SongRequest(query=segment.track_id, track_id=segment.track_id, section=label)
+    if spans:
+        length = segment.source_end_s - segment.source_start_s
+        start, end = (
+            (spans[0][0], spans[0][0] + length)
+            if first
+            else (max(0.0, spans[-1][1] - length), spans[-1][1])
+        )
+        song = song.model_copy(update={"section": None, "start_s": start, "end_s": end})
+    reading.edits.append(EditOperation(op="set_section", song=song))
+
+
+def _edge_section(conversation: Conversation, reading: Reading, *, first: bool) -> None:
+    """The first track from its intro, or the last one to its outro."""
     if conversation.plan is None:
         return
-    words = [t.lower_ for t in clause]
-    first = words[0] in ("start", "begin", "open")
     segment = conversation.plan.segments[0 if first else -1]
     section: SectionLabel = "intro" if first else "outro"
     reading.edits.append(
@@ -929,6 +957,7 @@ _HANDLERS = {
     "add": _add,
     "move": _move,
     "section_edge": _section_edge,
+    "edge_fade": _edge_fade,
     "duration": _duration,
     "tempo": _tempo,
     "one_tempo": _one_tempo,
