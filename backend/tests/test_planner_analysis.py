@@ -363,3 +363,19 @@ def test_a_meter_question_is_answered_with_the_analysed_meter(message: str, text
     library = [t.model_copy(update={"meter": meters.get(t.id)}) for t in LIBRARY]
     reply = LocalPlanner().respond(PlannerRequest(message=message, library=library))
     assert reply.kind == "analysis" and reply.text.startswith(text), reply.text
+
+
+@pytest.mark.parametrize(
+    ("message", "pair"),
+    [
+        ("how does night drive fit after sunrise?", ("sunrise", "night_drive")),
+        ("would sunrise work after night drive", ("night_drive", "sunrise")),
+        ("how does night drive fit before sunrise?", ("night_drive", "sunrise")),
+        ("does night drive go into sunrise well?", ("night_drive", "sunrise")),
+    ],
+)
+def test_a_pair_asked_about_plays_in_the_order_said(message: str, pair: tuple[str, str]) -> None:
+    reply = respond(message)
+    assert reply.analysis is not None and len(reply.analysis.compatibility) == 1
+    comparison = reply.analysis.compatibility[0]
+    assert (comparison.from_track, comparison.to_track) == pair

@@ -484,6 +484,8 @@ def _question(request: PlannerRequest, doc: Doc, conversation: Conversation) -> 
     facts = _facts(doc)
     named = [t._.track for t in doc if has(t, TRACK) and t._.track]
     if named:
+        if _named_after(doc):
+            named = named[::-1]  # "how does Night Runner fit after Velvet Smoke?"
         songs = [SongRequest(query=conversation.library[t].title, track_id=t) for t in named]
         return MixIntent(action="analyze", songs=songs, asked=facts)
     described = library_selection(doc, request.library)
@@ -521,6 +523,15 @@ def _songs_of_sources(
         picked = select_tracks(library, wanted, minimum=1).tracks
         chosen += [t for t in picked[: count or len(picked)] if t not in chosen]
     return [SongRequest(query=t.title, track_id=t.id) for t in chosen]
+
+
+def _named_after(doc: Doc) -> bool:
+    """Two tracks asked about as 'the first … after the second': they play the other way round."""
+    tracks = [t.i for t in doc if has(t, TRACK) and t._.track]
+    if len(tracks) != 2:
+        return False
+    between = {t.lower_ for t in doc[tracks[0] + 1 : tracks[1]]}
+    return bool(between & {"after", "following", "behind"})
 
 
 def _facts(doc: Doc) -> list[AnalysisFact]:
