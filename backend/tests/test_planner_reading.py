@@ -863,6 +863,7 @@ _NICKNAMED = [
         ("mix the lullaby and slow blues", ["lullaby", "blues"]),
         ("the lullaby into night runner", ["lullaby", "runner"]),
         ("put my slow blues track after warehouse sunrise", ["sunrise", "blues"]),
+        ("does the lullaby clash with warehouse sunrise?", ["lullaby", "sunrise"]),
     ],
 )
 def test_a_titles_leading_words_name_it(message: str, track_ids: list[str]) -> None:

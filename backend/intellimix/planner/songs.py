@@ -44,9 +44,18 @@ PARTIAL_PENALTY = 15.0
 _PARTIAL_BEFORE = frozenset(("the", "my", "our", "your", "that", "this"))
 # After a linking word ("… and slow blues") only at the end of a clause.
 _PARTIAL_LINKED = frozenset(("and", "into", "then", "with", "after", "before", "to"))
+# Words that end a name rather than go on with a noun phrase ("the lullaby clash…", "put the
+# lullaby second"; not "the warehouse party", "the slow blues of…").
 _PARTIAL_AFTER = frozenset(
     ("into", "and", "then", "with", "after", "before", "to", "from", "at", "in", "over", "on")
-    + ("one", "track", "song", "tune", "recording", "demo", "take", "is", "was", "please")
+    + ("by", "for", "as", "than", "or", "but", "so", "up", "down", "out", "please")
+    + ("one", "track", "song", "tune", "recording", "demo", "take")
+    + ("is", "was", "be", "has", "have", "had", "does", "do", "did", "can", "could", "would")
+    + ("will", "should", "clash", "clashes", "fit", "fits", "work", "works", "go", "goes")
+    + ("sound", "sounds", "mix", "mixes", "blend", "blends", "play", "plays", "start", "starts")
+    + ("end", "ends", "come", "comes", "fade", "fades", "need", "needs", "first", "second")
+    + ("third", "fourth", "fifth", "last", "next", "earlier", "later", "instead", "too")
+    + ("again", "there", "here", "now")
 )
 _CLAUSE_END_RE = re.compile(r"[,.;:!?)]")
 # Below this WRatio a name is another song, not a typo ("Take On Me" scores 60 against "Home").

@@ -144,6 +144,7 @@ RULES: dict[str, list[Pattern]] = {
         [C("MOVE"), GAP, PRONOUN, GAP, C("PLACE")],
         [C("MOVE"), GAP, PRONOUN, GAP, C("RELPOS")],
         [REF, W("first", "last", "1st")],
+        [W("make", "have"), GAP, REF, W("the"), C("ORD")],  # "make Sunrise the last one"
         [REF, W("should"), W("go", "come", "be"), GAP, W("first", "last")],
         [REF, W("to"), W("the"), C("PLACE")],
         [W("start", "open", "begin", "kick"), W("off", op="?"), W("with", "on"), C(TRACK)],

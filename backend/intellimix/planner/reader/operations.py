@@ -696,8 +696,11 @@ def _move(clause: Span, conversation: Conversation, reading: Reading) -> None:
         ordinal = next((value(t, "ORD") for t in tokens[1:] if has(t, "ORD")), None)
         if ordinal is None:
             return
-        target = _position(ordinal, conversation.count) or conversation.count
-        subject = [p for p in subject if p != target] or subject
+        final = _position(ordinal, conversation.count) or conversation.count
+        subject = [p for p in subject if p != final] or subject
+        # "put Sunrise second" names where it ends up: a track moving later is taken out first,
+        # which _place_track counts for an insertion point, not for a final place.
+        target = final + 1 if subject and not new and subject[0] < final else final
         _place_track(reading, conversation, subject[:1], new, target, subject_tokens)
         return
     target = {"start": 1, "end": conversation.count + 1, "middle": conversation.count // 2 + 1}.get(
