@@ -38,6 +38,24 @@ describe("readQa", () => {
 });
 
 describe("qaBadges", () => {
+  it("says how many segments of a tempo journey were heard on tempo, not a BPM", () => {
+    // The journey's check measures the count of segments at their own tempo (2), which read
+    // as "2.0 BPM" on a rendered 62–64 BPM journey.
+    const journey = {
+      ...report,
+      checks: [
+        {
+          name: "tempo",
+          passed: true,
+          measured: 2,
+          expected: { bpm: { s1: 64, s2: 62 }, tolerance_bpm: 1 },
+          detail: "2 segments each at their own tempo (half or double time passes).",
+        },
+      ],
+    };
+    expect(qaBadges(journey)[0]?.value).toBe("2 of 2 segments on tempo");
+  });
+
   it("orders the musical checks first and formats values", () => {
     const badges = qaBadges({ passed: false, attempts: [{ attempt: 1, qa: report }] });
     expect(badges.map((b) => b.name)).toEqual(["tempo", "key", "loudness", "true_peak_wav", "duration", "clipping"]);

@@ -62,8 +62,18 @@ const LABELS: Record<string, string> = {
 
 function valueOf(check: QaCheck, measured: Record<string, unknown>): string {
   switch (check.name) {
-    case "tempo":
+    case "tempo": {
+      // A tempo journey's check counts the segments heard at their own tempo (its expected
+      // bpm is one per segment), not one BPM.
+      const expected = check.expected;
+      const perSegment = expected && typeof expected === "object" ? (expected as Record<string, unknown>).bpm : null;
+      if (perSegment !== null && typeof perSegment === "object") {
+        const total = Object.keys(perSegment).length;
+        const heard = num(check.measured);
+        return heard === null ? "not measured" : `${heard} of ${total} segments on tempo`;
+      }
       return fixed(check.measured ?? measured.bpm, 1, "BPM");
+    }
     case "key": {
       const key = check.measured ?? measured.key;
       return typeof key === "string" ? key : "no key heard";
