@@ -849,6 +849,7 @@ _NICKNAMED = [
         ("blues", "Slow Blues Take 2", 58.0),
         ("sunrise", "Warehouse Sunrise", 124.0),
         ("runner", "Night Runner", 174.0),
+        ("met", "The Night We Met", 104.0),
     )
 ]
 
@@ -878,6 +879,7 @@ def test_a_titles_leading_words_name_it(message: str, track_ids: list[str]) -> N
         "something slow and bluesy",
         "play the slow blues of the delta style, please",  # not where a name ends
         "a night set",
+        "a set that goes deep into the night",  # not "The Night We Met"
     ],
 )
 def test_ordinary_words_are_no_nickname(message: str) -> None:

@@ -162,7 +162,8 @@ def _title_names(track_id: str, title: str) -> list[_Name]:
     # "Warehouse Sunrise"); of a longer title it is a nickname.
     for size in range(1 if len(base) > 2 else 2, len(base)):
         lead = base[:size]
-        if len(" ".join(lead)) >= PARTIAL_MIN_CHARS and lead[-1] not in EDGE_WORDS:
+        # "the night" is no nickname of "The Night We Met": leading words start on a word.
+        if len(" ".join(lead)) >= PARTIAL_MIN_CHARS and not {lead[0], lead[-1]} & EDGE_WORDS:
             names.append(_Name(lead, (track_id,), "title", PARTIAL_PENALTY, partial=True))
     return [name for name in names if name.words]
 
