@@ -608,6 +608,10 @@ LEXICON: dict[str, dict[str, tuple[str, ...]]] = {
             "rainy day",
             "rainy afternoon",
             "afternoon",
+            "yoga",
+            "meditation",
+            "stretching",
+            "spa",
         ),
         "energetic": (
             "energetic",

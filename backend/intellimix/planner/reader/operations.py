@@ -986,6 +986,8 @@ def library_selection(doc: Doc, library: Sequence[LibraryTrack]) -> TrackSelecti
             field_name = "exclude_genres" if _excluded(tokens, i) else "genres"
             fields.setdefault(field_name, []).append(genre)
         mood = value(token, "MOOD")
+        if mood and _excluded(tokens, i):  # "not too slow" asks for no calm mood
+            mood = None
         if mood and "mood" not in fields:
             fields["mood"] = mood
         elif mood and fields.get("mood") != mood:
@@ -1068,7 +1070,15 @@ def _nearby_number(tokens: Sequence[Token], i: int) -> int | None:
     return None
 
 
+# "nothing too fast" / "nothing too slow": a limit without a number, a DJ's moderate range.
+NOT_TOO_FAST_BPM, NOT_TOO_SLOW_BPM = 120.0, 90.0
+_NEGATIONS = frozenset(("nothing", "no", "not", "none", "never"))
+
+
 def _bpm_window(tokens: Sequence[Token], words: Sequence[str]) -> tuple[float | None, float | None]:
+    limit = _unnumbered_limit(words)
+    if limit != (None, None):
+        return limit
     numbers = [
         (i, float(value(t, "NUM") or 0))
         for i, t in enumerate(tokens)
@@ -1086,10 +1096,12 @@ def _bpm_window(tokens: Sequence[Token], words: Sequence[str]) -> tuple[float | 
         return min(numbers[0][1], numbers[1][1]), max(numbers[0][1], numbers[1][1])
     i, number = numbers[0]
     lead = set(words[max(0, i - 2) : i])
+    # "nothing over 110": a negated bound is the other one.
+    negated = bool(set(words[max(0, i - 4) : i]) & _NEGATIONS)
     if lead & {"under", "below", "less", "slower"}:
-        return None, number
+        return (number, None) if negated else (None, number)
     if lead & {"over", "above", "faster", "more"}:
-        return number, None
+        return (None, number) if negated else (number, None)
     if (
         lead & {"around", "about", "roughly", "approx", "~", "like"}
         or "bpm" in words[i + 1 : i + 2]
@@ -1097,6 +1109,14 @@ def _bpm_window(tokens: Sequence[Token], words: Sequence[str]) -> tuple[float | 
         if lead & {"at"}:
             return None, None  # "at 124 bpm" is a target tempo, not a selection
         return number - 5, number + 5
+    return None, None
+
+
+def _unnumbered_limit(words: Sequence[str]) -> tuple[float | None, float | None]:
+    """'nothing too fast', 'not too fast', 'no fast tracks': a tempo bound with no number."""
+    for i, word in enumerate(words):
+        if word in ("fast", "slow") and set(words[max(0, i - 3) : i]) & _NEGATIONS:
+            return (None, NOT_TOO_FAST_BPM) if word == "fast" else (NOT_TOO_SLOW_BPM, None)
     return None, None
 
 
