@@ -416,6 +416,13 @@ def _is_request(words: list[str]) -> bool:
     # "could it stay at one tempo?", "can it keep the same tempo?"
     if words[0] in ("can", "could", "would") and words[1:3] in (["it", w] for w in KEEP_VERBS):
         return True
+    # "can the second track start a bit later?": a cue point moved, asked as a question
+    if (
+        words[0] in ("can", "could", "would", "should")
+        and {"start", "begin", "come", "kick"} & set(words)
+        and {"later", "earlier", "sooner"} & set(words)
+    ):
+        return True
     # "can the transitions be a bit quicker?", "could it be louder": a change asked as a question
     if words[0] in ("can", "could", "would", "should") and "be" in words[1:5]:
         after = words[words.index("be") + 1 :]

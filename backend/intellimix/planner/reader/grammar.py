@@ -104,6 +104,18 @@ RULES: dict[str, list[Pattern]] = {
         [C("SWAP"), W("the", op="?"), C("ORD"), C("EVERYTHING", "all")],
         [C("SWAP"), W("them", "those")],
     ],
+    # "can the second track start a bit later?": its cue point moves, its end stays.
+    "nudge_start": [
+        [REF, GAP, C("PLACE", "start"), GAP, W("later", "earlier", "sooner")],
+        [C("PLACE", "start"), REF, GAP, W("later", "earlier", "sooner")],
+        [
+            REF,
+            W("come", "comes", "kick", "kicks", "drop", "drops"),
+            W("in"),
+            GAP,
+            W("later", "earlier", "sooner"),
+        ],
+    ],
     # A fade at the mix's very start or end is no transition: it plays the first track's intro
     # or the last one's outro ("make the ending fade out slowly", "let the last track fade out").
     "edge_fade": [

@@ -21,7 +21,7 @@ from intellimix.planner.intent import find_key
 from intellimix.planner.plan import MixPlan, TransitionType
 from intellimix.planner.reader import grammar
 from intellimix.planner.reader.tagging import TRACK, TRACK_MAYBE, has, value
-from intellimix.planner.reading import LONG_BEATS, SHORT_BEATS
+from intellimix.planner.reading import BEATS_PER_BAR, LONG_BEATS, SHORT_BEATS
 from intellimix.planner.songs import fold
 from intellimix.planner.turns import (
     EditOperation,
@@ -793,6 +793,34 @@ def _section_edge(clause: Span, conversation: Conversation, reading: Reading) ->
     _edge_section(conversation, reading, first=words[0] in ("start", "begin", "open"))
 
 
+# How far "start later" moves a cue point: a phrase, or half of one for "a bit later".
+NUDGE_BARS, SMALL_NUDGE_BARS = 8, 4
+MIN_NUDGED_BARS = 4  # a part shorter than this after the move is not moved
+
+
+def _nudge_start(clause: Span, conversation: Conversation, reading: Reading) -> None:
+    """'can the second track start a bit later?': its part starts a phrase (or half of one)
+    later or earlier on the track, its end where it was."""
+    plan = conversation.plan
+    picked = positions(list(clause), conversation)
+    if plan is None or not picked:
+        return
+    segment = plan.segments[picked[0] - 1]
+    track = conversation.library.get(segment.track_id)
+    if track is None or not track.bpm:
+        return
+    bars = SMALL_NUDGE_BARS if any(has(t, "BIT") for t in clause) else NUDGE_BARS
+    later = any(t.lower_ == "later" for t in clause)
+    shift = bars * BEATS_PER_BAR * 60.0 / track.bpm * (1 if later else -1)
+    start = max(0.0, segment.source_start_s + shift)
+    if segment.source_end_s - start < MIN_NUDGED_BARS * BEATS_PER_BAR * 60.0 / track.bpm:
+        return
+    song = SongRequest(
+        query=segment.track_id, track_id=segment.track_id, start_s=start, end_s=segment.source_end_s
+    )
+    reading.edits.append(EditOperation(op="set_section", song=song))
+
+
 def _edge_fade(clause: Span, conversation: Conversation, reading: Reading) -> None:
     """A fade in at the very start plays the first track from the start of its intro, a fade out
     at the very end the last one to the end of its outro, each part as long as it was; a track
@@ -961,6 +989,7 @@ _HANDLERS = {
     "move": _move,
     "section_edge": _section_edge,
     "edge_fade": _edge_fade,
+    "nudge_start": _nudge_start,
     "duration": _duration,
     "tempo": _tempo,
     "one_tempo": _one_tempo,
