@@ -20,7 +20,7 @@ import binascii
 import re
 import unicodedata
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
@@ -133,7 +133,6 @@ class _Name:
     track_ids: tuple[str, ...]
     kind: Kind
     penalty: float
-    partial: bool = False  # the title's leading words only
 
     @property
     def text(self) -> str:
@@ -144,28 +143,38 @@ class _Name:
 class _Index:
     names: tuple[_Name, ...]
     longest: int  # most words in a name
+    # A title's leading words -> the tracks whose titles start so. Written exactly, they are
+    # looked up, not scored against every window.
+    leads: Mapping[tuple[str, ...], tuple[str, ...]]
 
 
 def _title_names(track_id: str, title: str) -> list[_Name]:
-    """A title as names: itself, for a version its words both ways and its base, and the
-    leading words of the base (`PARTIAL_MIN_CHARS` long, not ending on an edge word; one word
-    only of a title of three or more)."""
-    base = _words(title)
-    names = [_Name(base, (track_id,), "title", 0.0)]
+    """A title as names: itself, and for a version its words both ways and its base."""
+    names = [_Name(_words(title), (track_id,), "title", 0.0)]
     version = _VERSION_RE.match(title)
     if version:
         base = _words(version["base"])
         extra = _words(version["paren"] or version["dash"])
         names.append(_Name(extra + ("of",) + base, (track_id,), "title", 0.0))
         names.append(_Name(base, (track_id,), "title", VERSION_PENALTY))
-    # One word of a two-word title is as often an ordinary word ("the warehouse" for
-    # "Warehouse Sunrise"); of a longer title it is a nickname.
-    for size in range(1 if len(base) > 2 else 2, len(base)):
-        lead = base[:size]
-        # "the night" is no nickname of "The Night We Met": leading words start on a word.
-        if len(" ".join(lead)) >= PARTIAL_MIN_CHARS and not {lead[0], lead[-1]} & EDGE_WORDS:
-            names.append(_Name(lead, (track_id,), "title", PARTIAL_PENALTY, partial=True))
     return [name for name in names if name.words]
+
+
+def _leading_words(title: str) -> list[tuple[str, ...]]:
+    """The leading words of a title (of its base, for a version) that can name it:
+    `PARTIAL_MIN_CHARS` long, not starting or ending on an edge word, one word only of a title
+    of three or more."""
+    version = _VERSION_RE.match(title)
+    base = _words(version["base"] if version else title)
+    # One word of a two-word title is as often an ordinary word ("the warehouse" for
+    # "Warehouse Sunrise"); of a longer title it is a nickname. "the night" is no nickname of
+    # "The Night We Met": leading words start on a word.
+    return [
+        base[:size]
+        for size in range(1 if len(base) > 2 else 2, len(base))
+        if len(" ".join(base[:size])) >= PARTIAL_MIN_CHARS
+        and not {base[0], base[size - 1]} & EDGE_WORDS
+    ]
 
 
 def _artist_names(words: tuple[str, ...], track_ids: tuple[str, ...]) -> list[_Name]:
@@ -187,7 +196,11 @@ def _cached_index(library: tuple[tuple[str, str, str | None], ...]) -> _Index:
     for words, ids in by_artist.items():
         names += _artist_names(words, tuple(ids))
     longest = max((len(name.words) for name in names), default=0)
-    return _Index(tuple(names), longest)
+    leads: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for track_id, title, _ in library:
+        for lead in _leading_words(title):
+            leads[lead] = (*leads.get(lead, ()), track_id)
+    return _Index(tuple(names), longest, leads)
 
 
 def _index(library: Sequence[LibraryTrack]) -> _Index:
@@ -233,8 +246,6 @@ class _Hit:
 
 def _window_fits(window: Sequence[str], name: _Name, score: float) -> bool:
     """Rules rapidfuzz's ratio cannot see: sizes, exact short names, numbers, first letters."""
-    if name.partial:
-        return tuple(window) == name.words
     if abs(len(window) - len(name.words)) > 1:
         return False
     if len(name.text) < SHORT_NAME:
@@ -281,12 +292,16 @@ def _hits(tokens: Sequence[Token], index: _Index, norm: str) -> list[tuple[float
         (a, b), name, score = spans[w], index.names[n], float(scores[w, n])
         if not _window_fits(words[a:b], name, score):
             continue
-        if name.partial and not _partial_in_place(tokens, norm, a, b):
-            continue
         adjusted = score - name.penalty
         hit = _Hit(a, b, {track_id: (adjusted, name.kind) for track_id in name.track_ids})
         # Weighted by the name's length: longer names win, and for one name the closest window.
         found.append((adjusted * len(name.text), hit))
+    for a, b in spans:
+        track_ids = index.leads.get(tuple(words[a:b]), ())
+        if track_ids and _partial_in_place(tokens, norm, a, b):
+            adjusted = 100.0 - PARTIAL_PENALTY
+            hit = _Hit(a, b, {track_id: (adjusted, "title") for track_id in track_ids})
+            found.append((adjusted * len(" ".join(words[a:b])), hit))
     return found
 
 

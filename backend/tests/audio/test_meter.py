@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import mido
-import mir_eval
 import numpy as np
 import pytest
 
 from intellimix.audio.rhythm import analyze_rhythm
 from tests.audio.midi_render import fluidsynth_available, read_mono, render_midi
+from tests.audio.test_rhythm_feel import beat_f
 
 TICKS_PER_BEAT = 480  # MIDI ticks per counted beat (a dotted quarter in 6/8)
 DRUMS = 9
@@ -132,14 +132,6 @@ def render(groove: Groove, bpm: float, folder: Path, *, seconds: float = 24.0) -
     return Rendered(audio, rate, beats, beats[:: groove.beats_per_bar])
 
 
-def f_measure(reference: np.ndarray, estimated: list[float]) -> float:
-    return float(
-        mir_eval.beat.f_measure(
-            mir_eval.beat.trim_beats(reference), mir_eval.beat.trim_beats(np.array(estimated))
-        )
-    )
-
-
 @pytest.mark.parametrize(
     ("name", "bpm"),
     [("six_eight_ballad", 58.0), ("six_eight_ballad", 80.0), ("twelve_eight_blues", 66.0)],
@@ -151,9 +143,9 @@ def test_a_compound_meter_is_six_eight_with_bars_of_two_dotted_quarters(
     result = analyze_rhythm(track.audio, track.sample_rate)
     assert result["bpm"] is not None and abs(result["bpm"] - bpm) <= 0.04 * bpm, result["bpm"]
     assert result["meter"] == "6/8"
-    assert f_measure(track.beats, result["beats"]) >= 0.9
+    assert beat_f(track.beats, result["beats"]) >= 0.9
     # A 12/8 bar is two of ours, so its downbeats are every other one of ours.
-    assert f_measure(track.beats[::2], result["downbeats"]) >= 0.8
+    assert beat_f(track.beats[::2], result["downbeats"]) >= 0.8
     bar_lengths = [bar["end_s"] - bar["start_s"] for bar in result["bars"][:-1]]
     np.testing.assert_allclose(bar_lengths, 2 * 60.0 / bpm, atol=0.03)
 
